@@ -1,0 +1,291 @@
+"""Tracking datasets in the OTB layout: one folder per sequence, frames in ``img/``, boxes in a text file.
+
+The layout (OTB-2013/OTB-2015, and the VOT sequences in ``shared/data/sequences`` converted to it)::
+
+    DATASET/
+      Crossing/
+        img/0001.jpg 0002.jpg ...      one image per frame, sorted by name
+        groundtruth_rect.txt           one line per frame: x,y,w,h
+
+Ground-truth lines may separate their four numbers by commas, tabs or spaces (OTB mixes all three).
+OTB boxes are 1-based (MATLAB); VOT-derived rectangles are 0-based. A one-pass evaluation starts
+the tracker on frame 1's ground truth and scores it against ground truth of the same origin, so
+the boxes are used as they are (see :mod:`meanshift.metrics`).
+
+Frames are read lazily, one at a time, as OpenCV reads them: BGR ``uint8`` of shape
+``(H, W, 3)`` by default, also for grayscale JPEGs (three equal channels), which is what a video
+capture hands a tracker.
+
+Examples
+--------
+>>> from meanshift.datasets import load_dataset          # doctest: +SKIP
+>>> for seq in load_dataset("../shared/data/sequences"):   # doctest: +SKIP
+...     for frame, box in zip(seq.frames(), seq.groundtruth):
+...         pass
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "DatasetError",
+    "GROUNDTRUTH_FILE",
+    "FRAMES_DIR",
+    "IMAGE_EXTENSIONS",
+    "read_groundtruth",
+    "list_frames",
+    "read_frame",
+    "Sequence",
+    "is_sequence_dir",
+    "load_sequence",
+    "load_dataset",
+]
+
+GROUNDTRUTH_FILE = "groundtruth_rect.txt"
+FRAMES_DIR = "img"
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+_COLOR_MODES = ("bgr", "gray", "unchanged")
+_SEPARATORS = re.compile(r"[,\s]+")
+
+
+class DatasetError(ValueError):
+    """A dataset or sequence folder is missing, malformed or inconsistent."""
+
+
+def read_groundtruth(path: str | Path) -> np.ndarray:
+    """Read an OTB ``groundtruth_rect.txt``: one ``x, y, w, h`` box per line.
+
+    Numbers may be separated by commas, tabs or spaces, in any mix; blank lines are skipped
+    (a trailing newline is common). ``NaN`` is accepted and marks a frame without ground truth.
+
+    Parameters
+    ----------
+    path : str or Path
+        The text file.
+
+    Returns
+    -------
+    ndarray, shape (N, 4), float64
+        The boxes, unchanged (OTB: 1-based; VOT-derived: 0-based).
+
+    Raises
+    ------
+    DatasetError
+        If the file is missing or empty, or a line does not hold exactly four numbers; the
+        message names the file and the line.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "gt.txt")
+    >>> _ = open(p, "w").write("1,2,3,4\\n5\\t6\\t7\\t8\\n9 10, 11 12\\n")
+    >>> read_groundtruth(p).tolist()
+    [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0]]
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"ground-truth file {path} does not exist")
+    rows = []
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            text = line.strip()
+            if not text:
+                continue
+            fields = [f for f in _SEPARATORS.split(text) if f]
+            if len(fields) != 4:
+                hint = " (8 values are a VOT polygon; convert it to x,y,w,h)" if len(fields) == 8 else ""
+                raise DatasetError(
+                    f"{path}, line {lineno}: expected 4 numbers x,y,w,h, got {len(fields)}: {text!r}{hint}"
+                )
+            try:
+                rows.append([float(f) for f in fields])
+            except ValueError:
+                raise DatasetError(f"{path}, line {lineno}: not a number in {text!r}") from None
+    if not rows:
+        raise DatasetError(f"ground-truth file {path} holds no boxes")
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _natural_key(path: Path) -> tuple:
+    # Sort "2.jpg" before "10.jpg" for unpadded names; OTB's zero-padded names sort the same either way.
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.name))
+
+
+def list_frames(img_dir: str | Path) -> list[Path]:
+    """Image files of a sequence folder, in frame order (natural sort of the file names).
+
+    Raises
+    ------
+    DatasetError
+        If the folder is missing or holds no image with one of :data:`IMAGE_EXTENSIONS`.
+    """
+    img_dir = Path(img_dir)
+    if not img_dir.is_dir():
+        raise DatasetError(f"frame folder {img_dir} does not exist")
+    frames = [p for p in img_dir.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]
+    if not frames:
+        raise DatasetError(f"frame folder {img_dir} holds no image ({', '.join(IMAGE_EXTENSIONS)})")
+    return sorted(frames, key=_natural_key)
+
+
+def read_frame(path: str | Path, color: str = "bgr") -> np.ndarray:
+    """Read one frame with OpenCV.
+
+    Parameters
+    ----------
+    path : str or Path
+        Image file.
+    color : {"bgr", "gray", "unchanged"}
+        ``"bgr"``: ``(H, W, 3)`` uint8 as ``cv2.imread`` gives by default (grayscale files get three
+        equal channels); ``"gray"``: ``(H, W)``; ``"unchanged"``: as stored.
+
+    Raises
+    ------
+    DatasetError
+        If the file cannot be decoded.
+    """
+    import cv2
+
+    flags = {"bgr": cv2.IMREAD_COLOR, "gray": cv2.IMREAD_GRAYSCALE, "unchanged": cv2.IMREAD_UNCHANGED}
+    if color not in flags:
+        raise ValueError(f"color={color!r} is not one of {_COLOR_MODES}")
+    img = cv2.imread(str(path), flags[color])
+    if img is None or img.size == 0:
+        raise DatasetError(f"cannot decode frame {path}")
+    return img
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """One sequence of an OTB-layout dataset.
+
+    Attributes
+    ----------
+    name : str
+        The folder's name.
+    path : Path
+        The sequence folder.
+    frame_paths : tuple of Path
+        One image per frame, in order.
+    groundtruth : ndarray, shape (N, 4)
+        One ``(x, y, w, h)`` box per frame, as stored in the file.
+    """
+
+    name: str
+    path: Path
+    frame_paths: tuple[Path, ...]
+    groundtruth: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.frame_paths)
+
+    def __repr__(self) -> str:
+        return f"Sequence(name={self.name!r}, frames={len(self)}, path={str(self.path)!r})"
+
+    @property
+    def init_box(self) -> tuple[float, float, float, float]:
+        """Frame 1's ground truth, the box a one-pass evaluation starts the tracker on."""
+        x, y, w, h = (float(v) for v in self.groundtruth[0])
+        return (x, y, w, h)
+
+    def frame(self, index: int, color: str = "bgr") -> np.ndarray:
+        """Read frame ``index`` (0-based)."""
+        return read_frame(self.frame_paths[index], color)
+
+    def frames(self, color: str = "bgr") -> Iterator[np.ndarray]:
+        """Yield the frames in order, reading each file only when it is asked for."""
+        for p in self.frame_paths:
+            yield read_frame(p, color)
+
+    def head(self, n_frames: int) -> Sequence:
+        """The same sequence cut to its first ``n_frames`` frames (for quick runs and tests)."""
+        if n_frames < 1:
+            raise ValueError(f"n_frames must be at least 1, got {n_frames}")
+        return replace(self, frame_paths=self.frame_paths[:n_frames], groundtruth=self.groundtruth[:n_frames])
+
+
+def is_sequence_dir(path: str | Path) -> bool:
+    """True if ``path`` looks like an OTB sequence: an ``img/`` folder and a ground-truth file."""
+    path = Path(path)
+    return (path / FRAMES_DIR).is_dir() and (path / GROUNDTRUTH_FILE).is_file()
+
+
+def load_sequence(path: str | Path, *, max_frames: int | None = None) -> Sequence:
+    """Load one sequence folder (ground truth now, frames lazily later).
+
+    Parameters
+    ----------
+    path : str or Path
+        Folder holding ``img/`` and ``groundtruth_rect.txt``.
+    max_frames : int, optional
+        Keep only the first ``max_frames`` frames.
+
+    Raises
+    ------
+    DatasetError
+        If a part is missing, or the number of frames differs from the number of ground-truth
+        lines (OTB sequences with start/end offsets, such as David, need their frames cut first).
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise DatasetError(f"sequence folder {path} does not exist")
+    if not (path / GROUNDTRUTH_FILE).is_file():
+        raise DatasetError(f"sequence folder {path} has no {GROUNDTRUTH_FILE} (x,y,w,h per frame)")
+    gt = read_groundtruth(path / GROUNDTRUTH_FILE)
+    frames = list_frames(path / FRAMES_DIR)
+    if len(frames) != len(gt):
+        raise DatasetError(
+            f"sequence {path.name}: {len(frames)} frames in {path / FRAMES_DIR} but {len(gt)} boxes in "
+            f"{GROUNDTRUTH_FILE}; one-pass evaluation needs one box per frame"
+        )
+    seq = Sequence(name=path.name, path=path, frame_paths=tuple(frames), groundtruth=gt)
+    return seq.head(max_frames) if max_frames is not None else seq
+
+
+def load_dataset(
+    root: str | Path, *, names: Iterable[str] | None = None, max_frames: int | None = None
+) -> list[Sequence]:
+    """Load every sequence of an OTB-layout dataset folder, sorted by name.
+
+    Parameters
+    ----------
+    root : str or Path
+        The dataset folder (one sub-folder per sequence); a single sequence folder also works.
+    names : iterable of str, optional
+        Load only these sequences, in this order.
+    max_frames : int, optional
+        Cut every sequence to its first ``max_frames`` frames.
+
+    Raises
+    ------
+    DatasetError
+        If ``root`` is missing, holds no sequence, or a requested name is not there.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"dataset folder {root} does not exist")
+    if is_sequence_dir(root):
+        found = {root.name: root}
+    else:
+        found = {p.name: p for p in sorted(root.iterdir()) if p.is_dir() and is_sequence_dir(p)}
+    if not found:
+        raise DatasetError(
+            f"dataset folder {root} holds no sequence: expected sub-folders with {FRAMES_DIR}/ and "
+            f"{GROUNDTRUTH_FILE}"
+        )
+    if names is None:
+        selected = sorted(found, key=str.lower)
+    else:
+        selected = list(names)
+        missing = [n for n in selected if n not in found]
+        if missing:
+            raise DatasetError(
+                f"no sequence named {', '.join(missing)} in {root}; available: {', '.join(sorted(found))}"
+            )
+    return [load_sequence(found[n], max_frames=max_frames) for n in selected]
