@@ -1,0 +1,64 @@
+"""Default thresholds, in one place. Kernels receive them as arguments, never read them as globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ScaleGuard", "Convergence", "HSV_MASK_DEFAULT"]
+
+#: The canonical CAMSHIFT mask, ``cv2.inRange(hsv, (0, 60, 32), (180, 255, 255))``: (s_min, v_min, v_max).
+HSV_MASK_DEFAULT: tuple[int, int, int] = (60, 32, 255)
+
+
+@dataclass(frozen=True)
+class Convergence:
+    """When the mean-shift iteration stops.
+
+    Attributes
+    ----------
+    epsilon : float
+        Stop when the window moved less than this many pixels (floats: sub-pixel is fine).
+    max_iterations : int
+        Hard cap on iterations per frame.
+    """
+
+    epsilon: float = 0.1
+    max_iterations: int = 20
+
+    def __post_init__(self) -> None:
+        if not self.epsilon >= 0:
+            raise ValueError(f"epsilon must be >= 0, got {self.epsilon!r}")
+        if int(self.max_iterations) < 1:
+            raise ValueError(f"max_iterations must be >= 1, got {self.max_iterations!r}")
+
+
+@dataclass(frozen=True)
+class ScaleGuard:
+    """Guard rails on the window size estimated from the moments.
+
+    Attributes
+    ----------
+    max_step : float or None
+        Largest relative change of the window's side per frame (0.1 = ±10 %); None for no bound.
+    smoothing : float
+        Weight of the new measurement in an exponential average of log-size (1 = no smoothing).
+    min_size : float
+        Smallest window side in pixels.
+    max_fraction : float
+        Largest window side as a fraction of the frame's side.
+    """
+
+    max_step: float | None = 0.1
+    smoothing: float = 0.5
+    min_size: float = 6.0
+    max_fraction: float = 0.9
+
+    def __post_init__(self) -> None:
+        if self.max_step is not None and not self.max_step > 0:
+            raise ValueError(f"max_step must be > 0 or None, got {self.max_step!r}")
+        if not 0 < self.smoothing <= 1:
+            raise ValueError(f"smoothing must be in (0, 1], got {self.smoothing!r}")
+        if not self.min_size >= 1:
+            raise ValueError(f"min_size must be >= 1 pixel, got {self.min_size!r}")
+        if not 0 < self.max_fraction <= 1:
+            raise ValueError(f"max_fraction must be in (0, 1], got {self.max_fraction!r}")

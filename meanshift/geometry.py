@@ -1,0 +1,107 @@
+"""Windows and boxes: validation, clipping, orientation and size from moments.
+
+Coordinates are pixel indices (the pixel in column ``i`` is at ``x = i``), so a box ``(x, y, w, h)``
+covering columns ``x .. x + w - 1`` has its centre at ``x + (w - 1) / 2`` — the OTB convention.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = [
+    "validate_frame",
+    "validate_box",
+    "box_to_center",
+    "center_to_box",
+    "orientation_from_moments",
+    "rotated_bounding_size",
+]
+
+
+def validate_frame(frame: object, *, name: str = "frame") -> np.ndarray:
+    """Check that ``frame`` is an image as OpenCV gives it and return it as a NumPy array.
+
+    Accepts ``uint8`` arrays of shape (H, W) or (H, W, 3) (BGR); (H, W, 1) is squeezed.
+
+    Raises
+    ------
+    ValueError
+        For ``None``, empty frames, other dtypes or shapes; the message says what was received.
+    """
+    if frame is None:
+        raise ValueError(f"{name} is None (did the video capture's read() fail?)")
+    arr = np.asarray(frame)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] != 3):
+        hint = "; convert BGRA with cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)" if arr.ndim == 3 else ""
+        raise ValueError(f"{name} must be HxWx3 (BGR) or HxW (gray), got shape {arr.shape}{hint}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    if arr.dtype != np.uint8:
+        raise ValueError(f"{name} must have dtype uint8 as OpenCV gives it, got {arr.dtype}")
+    return arr
+
+
+def validate_box(box: object, frame_shape: tuple[int, ...], *, name: str = "box") -> tuple[float, float, float, float]:
+    """Check an ``(x, y, w, h)`` box against a frame and return it as floats.
+
+    Raises
+    ------
+    ValueError
+        When the box is not four finite numbers, has a non-positive size, or lies entirely outside the frame.
+    """
+    try:
+        values = [float(v) for v in box]  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be four numbers (x, y, w, h), got {box!r}") from None
+    if len(values) != 4:
+        raise ValueError(f"{name} must be four numbers (x, y, w, h), got {len(values)}: {box!r}")
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{name} has a NaN or infinite coordinate: {box!r}")
+    x, y, w, h = values
+    if w <= 0 or h <= 0:
+        raise ValueError(f"{name} must have a positive width and height, got w={w:g}, h={h:g}")
+    height, width = frame_shape[:2]
+    if x + w <= 0 or y + h <= 0 or x >= width or y >= height:
+        raise ValueError(f"{name} {tuple(values)} lies entirely outside the {width}x{height} frame")
+    return x, y, w, h
+
+
+def box_to_center(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """``(x, y, w, h)`` to ``(cx, cy, w, h)`` with ``cx = x + (w - 1) / 2``."""
+    x, y, w, h = box
+    return x + (w - 1.0) / 2.0, y + (h - 1.0) / 2.0, w, h
+
+
+def center_to_box(cx: float, cy: float, w: float, h: float) -> tuple[float, float, float, float]:
+    """Inverse of :func:`box_to_center`."""
+    return cx - (w - 1.0) / 2.0, cy - (h - 1.0) / 2.0, w, h
+
+
+def orientation_from_moments(mu20: float, mu11: float, mu02: float) -> tuple[float, float, float]:
+    """Eigen-decomposition of the 2x2 covariance ``[[mu20, mu11], [mu11, mu02]]``.
+
+    Returns
+    -------
+    lambda_major, lambda_minor : float
+        Eigenvalues, ``lambda_major >= lambda_minor >= 0``.
+    angle_deg : float
+        Direction of the major axis in degrees, in ``[0, 180)``, measured from the x axis towards
+        +y (clockwise on screen, as ``cv2.RotatedRect`` angles are).
+    """
+    half_trace = 0.5 * (mu20 + mu02)
+    root = math.sqrt(max(0.25 * (mu20 - mu02) ** 2 + mu11 * mu11, 0.0))
+    lam1 = max(half_trace + root, 0.0)
+    lam2 = max(half_trace - root, 0.0)
+    angle = 0.5 * math.degrees(math.atan2(2.0 * mu11, mu20 - mu02))
+    return lam1, lam2, angle % 180.0
+
+
+def rotated_bounding_size(width: float, height: float, angle_deg: float) -> tuple[float, float]:
+    """Width and height of the axis-aligned bounding box of a ``width x height`` box rotated by ``angle_deg``."""
+    t = math.radians(angle_deg)
+    c, s = abs(math.cos(t)), abs(math.sin(t))
+    return width * c + height * s, width * s + height * c

@@ -1,0 +1,295 @@
+"""Similarity measures between a candidate histogram ``p`` and the target histogram ``q``.
+
+A measure ``rho(p, q) = sum_u f(p_u, q_u)`` gives every pixel the weight ``w_u = df/dp(p_u, q_u)`` of
+its bin ``u`` (DESIGN.md, "generalized mean shift"). A measure is therefore a small object with two
+vectorised functions over the ``m`` bins: :meth:`Similarity.value` and :meth:`Similarity.weights`.
+
+Built-ins (weights in Numba): ``backprojection`` (CAMSHIFT), ``bhattacharyya`` (Comaniciu/Meer),
+``kl`` (ratio q/p), ``intersection``, ``chi-square``, ``l2`` and ``log-likelihood`` (Collins et al.,
+needs a background histogram).
+
+Add your own by subclassing, or in one call with NumPy functions:
+
+>>> import numpy as np
+>>> from meanshift.similarity import register_similarity, get_similarity
+>>> hellinger_sq = register_similarity(
+...     "sqrt-ratio-squared",
+...     value=lambda p, q: float(np.sum(np.sqrt(p * q))) ** 2,
+...     weights=lambda p, q: np.sqrt(np.divide(q, p, out=np.zeros_like(q), where=p > 0)),
+... )
+>>> get_similarity("sqrt-ratio-squared") is hellinger_sq
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from meanshift import _core
+
+__all__ = [
+    "Similarity",
+    "FunctionSimilarity",
+    "register_similarity",
+    "get_similarity",
+    "similarities",
+]
+
+#: Floor of the log-likelihood ratio's histograms (Collins et al. 2005 use a small delta).
+LOG_LIKELIHOOD_DELTA = 1e-3
+
+
+class Similarity:
+    """Base class of similarity measures.
+
+    Subclasses set :attr:`name` and implement :meth:`value` and :meth:`weights`; both receive the
+    normalised candidate ``p`` and target ``q`` (float64 arrays of ``m`` bins, each summing to 1 or all
+    zero) and, when :attr:`needs_background` is True, the background histogram ``b`` as a keyword.
+
+    Weights must be finite and non-negative; larger means "more like the target".
+    """
+
+    name: str = "similarity"
+    needs_background: bool = False
+
+    def value(self, p: np.ndarray, q: np.ndarray, *, background: np.ndarray | None = None) -> float:
+        """The similarity ``rho(p, q)``; larger is more similar."""
+        raise NotImplementedError
+
+    def weights(
+        self, p: np.ndarray, q: np.ndarray, *, background: np.ndarray | None = None, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The per-bin weight table ``w_u = df/dp(p_u, q_u)``, shape ``(m,)``."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<similarity {self.name!r}>"
+
+
+def _out(q: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    return np.empty_like(q, dtype=np.float64) if out is None else out
+
+
+class _Backprojection(Similarity):
+    """CAMSHIFT: ``f = p * q / max(q)``; weight ``q_u / max(q)``, the back-projection scaled to 0..1."""
+
+    name = "backprojection"
+
+    def value(self, p, q, *, background=None):
+        qmax = float(q.max()) if q.size else 0.0
+        return float(np.dot(p, q) / qmax) if qmax > 0 else 0.0
+
+    def weights(self, p, q, *, background=None, out=None):
+        out = _out(q, out)
+        _core.backprojection_weights(p, q, out)
+        return out
+
+
+class _Bhattacharyya(Similarity):
+    """Comaniciu/Meer: ``rho = sum sqrt(p q)``; weight ``sqrt(q_u / p_u)``."""
+
+    name = "bhattacharyya"
+
+    def value(self, p, q, *, background=None):
+        return float(np.sum(np.sqrt(p * q)))
+
+    def weights(self, p, q, *, background=None, out=None):
+        out = _out(q, out)
+        _core.bhattacharyya_weights(p, q, out)
+        return out
+
+
+class _KullbackLeibler(Similarity):
+    """``f = q log p``; reported value ``-KL(q || p)`` (0 at a perfect match); weight ``q_u / p_u``."""
+
+    name = "kl"
+
+    def value(self, p, q, *, background=None):
+        nz = q > 0
+        return float(-np.sum(q[nz] * np.log(q[nz] / np.maximum(p[nz], 1e-12))))
+
+    def weights(self, p, q, *, background=None, out=None):
+        out = _out(q, out)
+        _core.ratio_weights(p, q, out)
+        return out
+
+
+class _Intersection(Similarity):
+    """Histogram intersection ``sum min(p, q)``; weight 1 where ``p_u <= q_u`` (and ``q_u > 0``), else 0."""
+
+    name = "intersection"
+
+    def value(self, p, q, *, background=None):
+        return float(np.sum(np.minimum(p, q)))
+
+    def weights(self, p, q, *, background=None, out=None):
+        out = _out(q, out)
+        _core.intersection_weights(p, q, out)
+        return out
+
+
+class _ChiSquare(Similarity):
+    """``f = -(p - q)^2 / (p + q)``; weight ``(q - p)(p + 3q) / (p + q)^2`` clipped at 0."""
+
+    name = "chi-square"
+
+    def value(self, p, q, *, background=None):
+        s = p + q
+        d = np.divide((p - q) ** 2, s, out=np.zeros_like(s), where=s > 0)
+        return float(-np.sum(d))
+
+    def weights(self, p, q, *, background=None, out=None):
+        out = _out(q, out)
+        _core.chi_square_weights(p, q, out)
+        return out
+
+
+class _L2(Similarity):
+    """``f = -(p - q)^2``; weight ``2 (q - p)`` clipped at 0."""
+
+    name = "l2"
+
+    def value(self, p, q, *, background=None):
+        return float(-np.sum((p - q) ** 2))
+
+    def weights(self, p, q, *, background=None, out=None):
+        out = _out(q, out)
+        _core.l2_weights(p, q, out)
+        return out
+
+
+class _LogLikelihood(Similarity):
+    """Collins et al. 2005: weight ``max(log(max(q, d) / max(b, d)), 0)`` against background ``b``.
+
+    The value is the weight's expectation under the candidate, ``sum p_u w_u``.
+    """
+
+    name = "log-likelihood"
+    needs_background = True
+
+    def __init__(self, delta: float = LOG_LIKELIHOOD_DELTA) -> None:
+        self.delta = float(delta)
+
+    def _background(self, q, background):
+        if background is None:
+            raise ValueError("the log-likelihood similarity needs a background histogram")
+        return background
+
+    def value(self, p, q, *, background=None):
+        w = self.weights(p, q, background=background)
+        return float(np.dot(p, w))
+
+    def weights(self, p, q, *, background=None, out=None):
+        out = _out(q, out)
+        _core.log_likelihood_weights(q, self._background(q, background), self.delta, out)
+        return out
+
+
+class FunctionSimilarity(Similarity):
+    """A similarity measure made of two NumPy functions ``value(p, q)`` and ``weights(p, q)``.
+
+    With ``needs_background=True`` both functions are called as ``f(p, q, b)``.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        value: Callable[..., float],
+        weights: Callable[..., np.ndarray],
+        *,
+        needs_background: bool = False,
+    ) -> None:
+        self.name = name
+        self._value = value
+        self._weights = weights
+        self.needs_background = needs_background
+
+    def _args(self, p, q, background):
+        if self.needs_background:
+            if background is None:
+                raise ValueError(f"similarity {self.name!r} needs a background histogram")
+            return (p, q, background)
+        return (p, q)
+
+    def value(self, p, q, *, background=None):
+        return float(self._value(*self._args(p, q, background)))
+
+    def weights(self, p, q, *, background=None, out=None):
+        w = np.asarray(self._weights(*self._args(p, q, background)), dtype=np.float64)
+        if w.shape != q.shape:
+            raise ValueError(f"similarity {self.name!r}: weights returned shape {w.shape}, expected {q.shape}")
+        if not np.all(np.isfinite(w)):
+            raise ValueError(f"similarity {self.name!r}: weights must be finite (got NaN or inf)")
+        w = np.maximum(w, 0.0)
+        if out is not None:
+            out[:] = w
+            return out
+        return w
+
+
+_REGISTRY: dict[str, Similarity] = {}
+_ALIASES = {"bhattacharya": "bhattacharyya", "correlation": "backprojection", "camshift": "backprojection",
+            "ratio": "kl", "kullback-leibler": "kl", "chi2": "chi-square", "chisquare": "chi-square",
+            "llr": "log-likelihood", "log-likelihood-ratio": "log-likelihood"}
+
+
+def register_similarity(
+    name_or_measure: str | Similarity,
+    *,
+    value: Callable[..., float] | None = None,
+    weights: Callable[..., np.ndarray] | None = None,
+    needs_background: bool = False,
+    replace: bool = False,
+) -> Similarity:
+    """Make a measure available by name to :func:`get_similarity` and ``Tracker(similarity=...)``.
+
+    Parameters
+    ----------
+    name_or_measure : str or Similarity
+        A :class:`Similarity` instance, or a name together with ``value`` and ``weights`` functions.
+    value, weights : callable, optional
+        NumPy functions of ``(p, q)`` (or ``(p, q, b)`` with ``needs_background``).
+    replace : bool
+        Allow replacing an existing name.
+
+    Returns
+    -------
+    Similarity
+        The registered measure.
+    """
+    if isinstance(name_or_measure, Similarity):
+        measure = name_or_measure
+    else:
+        if value is None or weights is None:
+            raise ValueError("register_similarity(name, ...) needs both value= and weights= functions")
+        measure = FunctionSimilarity(str(name_or_measure), value, weights, needs_background=needs_background)
+    key = measure.name.strip().lower()
+    if not key:
+        raise ValueError("a similarity measure needs a non-empty name")
+    if key in _REGISTRY and not replace and _REGISTRY[key] is not measure:
+        raise ValueError(f"a similarity named {key!r} already exists; pass replace=True to replace it")
+    _REGISTRY[key] = measure
+    return measure
+
+
+def get_similarity(similarity: str | Similarity) -> Similarity:
+    """Look a measure up by name (case-insensitive), or pass a :class:`Similarity` through."""
+    if isinstance(similarity, Similarity):
+        return similarity
+    key = str(similarity).strip().lower()
+    key = _ALIASES.get(key, key)
+    if key not in _REGISTRY:
+        raise ValueError(f"unknown similarity {similarity!r}; choose one of {', '.join(_REGISTRY)}")
+    return _REGISTRY[key]
+
+
+def similarities() -> list[str]:
+    """Names of the registered similarity measures (built-ins first)."""
+    return list(_REGISTRY)
+
+
+for _measure in (_Backprojection(), _Bhattacharyya(), _KullbackLeibler(), _Intersection(), _ChiSquare(), _L2(),
+                 _LogLikelihood()):
+    register_similarity(_measure)

@@ -1,0 +1,439 @@
+"""The tracker: generalized mean shift with pluggable features, similarity, kernel and scale rule.
+
+One frame flows one way: frame -> region -> bins -> weights -> moments -> window -> result.
+
+Examples
+--------
+>>> import meanshift
+>>> from meanshift.synthetic import moving_target_sequence
+>>> frames = list(moving_target_sequence(n_frames=10, frame_size=(120, 160), base_size=(30, 24)))
+>>> tracker = meanshift.Tracker(features="bgr", similarity="bhattacharyya", kernel="epanechnikov")
+>>> tracker.init(frames[0][0], frames[0][1])
+>>> result = tracker.update(frames[1][0])
+>>> result.ok, len(result.box)
+(True, 4)
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from meanshift import _core
+from meanshift.config import Convergence, ScaleGuard
+from meanshift.features import FeatureSpace, get_features, quantize_into
+from meanshift.geometry import (
+    box_to_center,
+    center_to_box,
+    orientation_from_moments,
+    rotated_bounding_size,
+    validate_box,
+    validate_frame,
+)
+from meanshift.kernels import Kernel, get_kernel
+from meanshift.similarity import Similarity, get_similarity
+
+__all__ = ["Tracker", "TrackResult", "SCALE_MODES"]
+
+#: ``fixed``: size never changes; ``moments``: area from the zeroth moment, shape from the second
+#: moments (generalized CAMSHIFT); ``bandwidth``: Comaniciu/Meer's best of h, h(1 -/+ step).
+SCALE_MODES = ("fixed", "moments", "bandwidth")
+
+# Largest aspect ratio the moments may give the window; beyond it the estimate is background noise.
+_MAX_ASPECT = 8.0
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    """What :meth:`Tracker.update` returns for one frame.
+
+    Attributes
+    ----------
+    ok : bool
+        False when the target is believed lost (no target-like pixels in the window, or the
+        candidate histogram's Bhattacharyya coefficient with the target fell below ``min_confidence``).
+    box : (x, y, w, h)
+        Axis-aligned window in pixels (floats); centre at ``x + (w - 1) / 2``.
+    rotated : ((cx, cy), (w, h), angle_deg)
+        The oriented box, as ``cv2.RotatedRect`` (works with ``cv2.boxPoints``).
+    score : float
+        Value of the tracker's similarity measure at convergence.
+    iterations : int
+        Mean-shift iterations this frame (summed over the candidate sizes in ``bandwidth`` mode).
+    confidence : float
+        Bhattacharyya coefficient between candidate and target histograms, in [0, 1].
+    """
+
+    ok: bool
+    box: tuple[float, float, float, float]
+    rotated: tuple[tuple[float, float], tuple[float, float], float]
+    score: float
+    iterations: int
+    confidence: float = 0.0
+
+    @property
+    def center(self) -> tuple[float, float]:
+        """Centre ``(cx, cy)`` of the box."""
+        return self.rotated[0]
+
+
+@dataclass
+class _Region:
+    """Quantised bins of a rectangle of the current frame (frame coordinates ``[x0, x1) x [y0, y1)``)."""
+
+    x0: int = 0
+    y0: int = 0
+    x1: int = 0
+    y1: int = 0
+    bins: np.ndarray = field(default_factory=lambda: np.empty((0, 0), np.int32))
+
+    def covers(self, x0: float, y0: float, x1: float, y1: float) -> bool:
+        return self.x0 <= x0 and self.y0 <= y0 and x1 < self.x1 and y1 < self.y1
+
+
+class Tracker:
+    """Generalized mean-shift tracker.
+
+    Parameters
+    ----------
+    features : str or FeatureSpace
+        ``"hue"`` (with the HSV mask), ``"hue-sat"``, ``"bgr"`` or ``"gray"``. Grayscale frames are
+        tracked with ``"gray"`` whatever is asked (a warning says so).
+    similarity : str or Similarity
+        A name from :func:`meanshift.similarities` or your own :class:`~meanshift.similarity.Similarity`.
+    kernel : str or Kernel
+        ``"epanechnikov"``, ``"flat"``, ``"gaussian"`` or ``"biweight"``.
+    scale : {"moments", "bandwidth", "fixed"}
+        How the window's size follows the target (see :data:`SCALE_MODES`).
+    bins : int or tuple, optional
+        Bins per channel of the feature space.
+    rotation : bool
+        With ``scale="moments"``: let the box rotate with the second moments' major axis.
+    background_weighting : bool
+        Corrected background-weighted histogram (Ning et al. 2012): at ``init``, down-weight target
+        bins that are frequent in a ring around the box.
+    convergence : Convergence
+        Epsilon (pixels, sub-pixel allowed) and iteration cap.
+    guard : ScaleGuard
+        Bounds and smoothing of the size estimated from the moments.
+    scale_margin : float
+        The moments that size the window are taken over the window enlarged by this fraction of its
+        half-size on every side, so that a window smaller than its target can grow.
+    min_confidence : float
+        Below this Bhattacharyya coefficient the result is reported lost (``ok=False``) and the size is
+        frozen.
+    bandwidth_step, bandwidth_smoothing : float
+        ``scale="bandwidth"``: sizes tried are ``h * (1 -/+ step)``; the new size is
+        ``smoothing * h_best + (1 - smoothing) * h`` (Comaniciu et al. 2003 use 0.1 and 0.1).
+    model_update : float
+        Rate of blending the converged candidate histogram into the target model when ``ok``
+        (0 = never update).
+
+    Examples
+    --------
+    >>> import numpy as np, meanshift
+    >>> frame = np.zeros((100, 100, 3), np.uint8); frame[40:60, 30:50] = (0, 0, 255)
+    >>> t = meanshift.Tracker(features="hue"); t.init(frame, (28, 38, 24, 24))
+    >>> moved = np.roll(frame, 5, axis=1)
+    >>> round(t.update(moved).center[0])
+    44
+    """
+
+    def __init__(
+        self,
+        features: str | FeatureSpace = "hue",
+        similarity: str | Similarity = "bhattacharyya",
+        kernel: str | Kernel = "epanechnikov",
+        scale: str = "moments",
+        *,
+        bins: int | tuple[int, ...] | None = None,
+        rotation: bool = False,
+        background_weighting: bool = False,
+        convergence: Convergence | None = None,
+        guard: ScaleGuard | None = None,
+        scale_margin: float = 0.25,
+        min_confidence: float = 0.1,
+        bandwidth_step: float = 0.1,
+        bandwidth_smoothing: float = 0.1,
+        model_update: float = 0.0,
+    ) -> None:
+        self.features = get_features(features, bins=bins)
+        self.similarity = get_similarity(similarity)
+        self.kernel = get_kernel(kernel)
+        if scale not in SCALE_MODES:
+            raise ValueError(f"scale must be one of {', '.join(SCALE_MODES)}, got {scale!r}")
+        self.scale = scale
+        self.rotation = bool(rotation)
+        self.background_weighting = bool(background_weighting)
+        self.convergence = convergence or Convergence()
+        self.guard = guard or ScaleGuard()
+        for name, value, lo, hi in (
+            ("scale_margin", scale_margin, 0.0, 4.0),
+            ("min_confidence", min_confidence, 0.0, 1.0),
+            ("bandwidth_step", bandwidth_step, 0.0, 0.5),
+            ("bandwidth_smoothing", bandwidth_smoothing, 0.0, 1.0),
+            ("model_update", model_update, 0.0, 1.0),
+        ):
+            if not lo <= float(value) <= hi:
+                raise ValueError(f"{name} must be in [{lo}, {hi}], got {value!r}")
+        self.scale_margin = float(scale_margin)
+        self.min_confidence = float(min_confidence)
+        self.bandwidth_step = float(bandwidth_step)
+        self.bandwidth_smoothing = float(bandwidth_smoothing)
+        self.model_update = float(model_update)
+        self._initialized = False
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def initialized(self) -> bool:
+        """Whether :meth:`init` has been called."""
+        return self._initialized
+
+    def __repr__(self) -> str:
+        return (f"Tracker(features={self.features.name!r}, bins={self.features.bins}, "
+                f"similarity={self.similarity.name!r}, kernel={self.kernel.name!r}, scale={self.scale!r}, "
+                f"rotation={self.rotation})")
+
+    def init(self, frame: np.ndarray, box: tuple[float, float, float, float]) -> None:
+        """Learn the target's histogram inside ``box`` of ``frame``.
+
+        Parameters
+        ----------
+        frame : (H, W, 3) uint8 BGR or (H, W) uint8
+        box : (x, y, w, h)
+            Pixels, floats allowed; parts outside the frame are ignored.
+
+        Raises
+        ------
+        ValueError
+            For a bad frame or box, or a box containing no usable pixel (e.g. all masked by the
+            HSV thresholds).
+        """
+        frame = validate_frame(frame)
+        x, y, w, h = validate_box(box, frame.shape)
+        self._space = self.features
+        if frame.ndim == 2 and self.features.needs_color:
+            warnings.warn(
+                f"grayscale frames: tracking with 'gray' features instead of {self.features.name!r}",
+                stacklevel=2,
+            )
+            self._space = get_features("gray")
+        self._frame_shape = frame.shape
+        self._m = self._space.n_bins
+        cx, cy, w, h = box_to_center((x, y, w, h))
+        self._cx, self._cy = cx, cy
+        self._w, self._h = w, h
+        self._angle = 0.0
+        self._length, self._breadth = w, h  # rotated-box sides when rotation=True
+        self._hist = np.empty(self._m, np.float64)
+        self._weights = np.empty(self._m, np.float64)
+        self._moments = np.empty(6, np.float64)
+        self._region = _Region()
+        margin = 1.0  # a ring as wide as half the box on every side, for the background histogram
+        self._quantize(frame, cx, cy, w / 2 * (1 + margin), h / 2 * (1 + margin), force=True)
+        q = np.empty(self._m, np.float64)
+        mass = _core.kernel_histogram(self._region.bins, self._region.x0, self._region.y0, cx, cy, w / 2, h / 2,
+                                      self.kernel.code, q)
+        if mass <= 0:
+            raise ValueError(
+                f"box {tuple(box)} holds no usable pixel for the {self._space.name!r} feature space "
+                "(too small, or every pixel masked by the saturation/value thresholds)"
+            )
+        self._background = self._ring_histogram(cx, cy, w, h, margin)
+        if self.background_weighting:
+            q = self._background_weighted(q, self._background)
+        self._q = q
+        self._initialized = True
+
+    def update(self, frame: np.ndarray) -> TrackResult:
+        """Track the target into ``frame`` and return where it is.
+
+        Raises
+        ------
+        ValueError
+            Before :meth:`init`, or for a frame that is not like the first (shape, channels).
+        """
+        if not self._initialized:
+            raise ValueError("update() called before init(frame, box): initialise the tracker first")
+        frame = validate_frame(frame)
+        if frame.shape != self._frame_shape:
+            raise ValueError(f"frame shape changed from {self._frame_shape} at init to {frame.shape}")
+        self._quantize(frame, self._cx, self._cy, self._w / 2 * (1 + self.scale_margin),
+                       self._h / 2 * (1 + self.scale_margin), force=True)
+        if self.scale == "bandwidth":
+            iterations, mass = self._update_bandwidth(frame)
+        else:
+            iterations, mass = self._converge(frame, self._w, self._h)
+        p = self._hist
+        confidence = float(np.sum(np.sqrt(p * self._q)))
+        ok = mass > 0 and confidence >= self.min_confidence
+        self.similarity.weights(p, self._q, background=self._background, out=self._weights)
+        if ok and self.scale == "moments":
+            self._update_size_from_moments(frame)
+        score = self.similarity.value(p, self._q, background=self._background)
+        if ok and self.model_update > 0:
+            self._q = (1 - self.model_update) * self._q + self.model_update * p
+        return self._result(ok, score, iterations, confidence)
+
+    # ------------------------------------------------------------------ one frame's steps
+
+    def _quantize(self, frame: np.ndarray, cx: float, cy: float, hw: float, hh: float, *, force: bool = False) -> None:
+        # Bins of the search region around the window: the only pixels this frame reads.
+        x0, x1 = math.ceil(cx - hw), math.floor(cx + hw)
+        y0, y1 = math.ceil(cy - hh), math.floor(cy + hh)
+        if not force and self._region.covers(x0, y0, x1, y1):
+            return
+        height, width = frame.shape[:2]
+        # Room to move: half a window more on every side, so most frames quantise once.
+        rx0, ry0 = max(int(x0 - hw), 0), max(int(y0 - hh), 0)
+        rx1, ry1 = min(int(x1 + hw) + 1, width), min(int(y1 + hh) + 1, height)
+        if force and self._region.bins.size and self._region.covers(x0, y0, x1, y1):
+            rx0, ry0, rx1, ry1 = self._region.x0, self._region.y0, self._region.x1, self._region.y1
+        bins = np.empty((max(ry1 - ry0, 0), max(rx1 - rx0, 0)), np.int32)
+        if bins.size:
+            quantize_into(frame, self._space, rx0, ry0, bins)
+        self._region = _Region(rx0, ry0, rx1, ry1, bins)
+
+    def _converge(self, frame: np.ndarray, w: float, h: float) -> tuple[int, float]:
+        """Mean-shift iterations from the current centre with window ``w x h``; updates the centre."""
+        region, kernel, q = self._region, self.kernel.code, self._q
+        hw, hh = w / 2, h / 2
+        cx, cy = self._cx, self._cy
+        height, width = frame.shape[:2]
+        eps2 = self.convergence.epsilon ** 2
+        self._quantize(frame, cx, cy, hw, hh)
+        mass = _core.kernel_histogram(self._region.bins, self._region.x0, self._region.y0, cx, cy, hw, hh, kernel,
+                                      self._hist)
+        iterations = 0
+        while mass > 0 and iterations < self.convergence.max_iterations:
+            region = self._region
+            self.similarity.weights(self._hist, q, background=self._background, out=self._weights)
+            m0, mx, my = _core.mean_shift_step(region.bins, region.x0, region.y0, cx, cy, hw, hh, kernel,
+                                               self._weights)
+            iterations += 1
+            if m0 <= 0:
+                mass = 0.0
+                break
+            nx = min(max(mx / m0, 0.0), width - 1.0)
+            ny = min(max(my / m0, 0.0), height - 1.0)
+            shift2 = (nx - cx) ** 2 + (ny - cy) ** 2
+            cx, cy = nx, ny
+            self._quantize(frame, cx, cy, hw, hh)
+            mass = _core.kernel_histogram(self._region.bins, self._region.x0, self._region.y0, cx, cy, hw, hh,
+                                          kernel, self._hist)
+            if shift2 < eps2:
+                break
+        self._cx, self._cy = cx, cy
+        return iterations, mass
+
+    def _update_bandwidth(self, frame: np.ndarray) -> tuple[int, float]:
+        """Comaniciu/Meer 2003: converge with h and h(1 -/+ step), keep the most similar, smooth h."""
+        start = (self._cx, self._cy)
+        best = None
+        total_iterations = 0
+        for factor in (1.0, 1.0 - self.bandwidth_step, 1.0 + self.bandwidth_step):
+            self._cx, self._cy = start
+            w, h = self._clamp_size(self._w * factor, self._h * factor)
+            iterations, mass = self._converge(frame, w, h)
+            total_iterations += iterations
+            rho = self.similarity.value(self._hist, self._q, background=self._background) if mass > 0 else -np.inf
+            if best is None or rho > best[0]:
+                best = (rho, self._cx, self._cy, w, h, mass, self._hist.copy())
+        _, self._cx, self._cy, w, h, mass, self._hist[:] = best
+        g = self.bandwidth_smoothing
+        self._w, self._h = self._clamp_size(g * w + (1 - g) * self._w, g * h + (1 - g) * self._h)
+        self._length, self._breadth = self._w, self._h
+        return total_iterations, mass
+
+    def _update_size_from_moments(self, frame: np.ndarray) -> None:
+        """Zeroth moment -> area (A = M00 / sum q w), second moments -> shape and angle; then guard rails."""
+        expected_weight = float(np.dot(self._q, self._weights))
+        if expected_weight <= 0:
+            return
+        grow = 1.0 + self.scale_margin
+        hw, hh = self._w / 2 * grow, self._h / 2 * grow
+        self._quantize(frame, self._cx, self._cy, hw, hh)
+        region = self._region
+        x0, y0 = self._cx - hw, self._cy - hh
+        _core.box_moments(region.bins, region.x0, region.y0, x0, y0, self._cx + hw, self._cy + hh, self._weights,
+                          self._moments)
+        m00, m10, m01, m20, m11, m02 = self._moments
+        if m00 <= 0:
+            return
+        area = m00 / expected_weight
+        mx, my = m10 / m00, m01 / m00
+        mu20, mu11, mu02 = m20 / m00 - mx * mx, m11 / m00 - mx * my, m02 / m00 - my * my
+        if self.rotation:
+            lam1, lam2, angle = orientation_from_moments(mu20, mu11, mu02)
+            aspect = math.sqrt(lam1 / lam2) if lam2 > 0 else _MAX_ASPECT
+            aspect = min(aspect, _MAX_ASPECT)
+            length, breadth = self._guarded(self._length, self._breadth, math.sqrt(area * aspect),
+                                            math.sqrt(area / aspect))
+            self._length, self._breadth, self._angle = length, breadth, angle
+            w, h = rotated_bounding_size(length, breadth, angle)
+        else:
+            aspect = math.sqrt(mu20 / mu02) if mu02 > 0 and mu20 > 0 else self._w / self._h
+            aspect = min(max(aspect, 1 / _MAX_ASPECT), _MAX_ASPECT)
+            w, h = self._guarded(self._w, self._h, math.sqrt(area * aspect), math.sqrt(area / aspect))
+            self._length, self._breadth = w, h
+        self._w, self._h = self._clamp_size(w, h)
+
+    def _guarded(self, old_a: float, old_b: float, new_a: float, new_b: float) -> tuple[float, float]:
+        """Bound the per-frame change of each side, then smooth it in log space."""
+        guard = self.guard
+        out = []
+        for old, new in ((old_a, new_a), (old_b, new_b)):
+            if not (new > 0 and math.isfinite(new)):
+                out.append(old)
+                continue
+            ratio = new / old
+            if guard.max_step is not None:
+                ratio = min(max(ratio, 1.0 / (1.0 + guard.max_step)), 1.0 + guard.max_step)
+            out.append(old * ratio**guard.smoothing)
+        return out[0], out[1]
+
+    def _clamp_size(self, w: float, h: float) -> tuple[float, float]:
+        height, width = self._frame_shape[:2]
+        lo = self.guard.min_size
+        return (min(max(w, lo), max(self.guard.max_fraction * width, lo)),
+                min(max(h, lo), max(self.guard.max_fraction * height, lo)))
+
+    def _ring_histogram(self, cx: float, cy: float, w: float, h: float, margin: float) -> np.ndarray:
+        """Normalised flat histogram of a ring around the box (the target's local background)."""
+        hw, hh = w / 2, h / 2
+        ring = np.empty(self._m, np.float64)
+        r = self._region
+        _core.flat_histogram(r.bins, r.x0, r.y0, cx - hw * (1 + margin), cy - hh * (1 + margin),
+                             cx + hw * (1 + margin), cy + hh * (1 + margin), cx - hw, cy - hh, cx + hw, cy + hh, ring)
+        total = ring.sum()
+        return ring / total if total > 0 else ring
+
+    @staticmethod
+    def _background_weighted(q: np.ndarray, background: np.ndarray) -> np.ndarray:
+        """CBWH: scale bin u by min(o*/o_u, 1), o* the smallest non-zero background frequency."""
+        nonzero = background[background > 0]
+        if nonzero.size == 0:
+            return q
+        v = np.minimum(np.divide(nonzero.min(), background, out=np.ones_like(background), where=background > 0), 1.0)
+        weighted = q * v
+        total = weighted.sum()
+        return weighted / total if total > 0 else q
+
+    def _result(self, ok: bool, score: float, iterations: int, confidence: float) -> TrackResult:
+        box = center_to_box(self._cx, self._cy, self._w, self._h)
+        if self.rotation and self.scale == "moments":
+            size = (self._length, self._breadth)
+        else:
+            size = (self._w, self._h)
+        return TrackResult(
+            ok=bool(ok),
+            box=tuple(float(v) for v in box),
+            rotated=((float(self._cx), float(self._cy)), (float(size[0]), float(size[1])), float(self._angle)),
+            score=float(score),
+            iterations=int(iterations),
+            confidence=confidence,
+        )
