@@ -44,7 +44,6 @@ from meanshift.video import (
     check_box,
     draw_box,
     draw_result,
-    format_box,
     initial_box_for,
     open_source,
     parse_box,
@@ -92,7 +91,11 @@ class TrackerOptions:
         import meanshift  # heavy (Numba); imported where a tracker is actually needed
 
         return meanshift.create_tracker(
-            self.preset, similarity=self.similarity, kernel=self.kernel, features=self.features, bins=self.bins
+            self.preset,
+            similarity=self.similarity,
+            kernel=self.kernel,
+            features=self.features,
+            bins=self.bins,
         )
 
 
@@ -380,7 +383,8 @@ def jobs_from_manifest(manifest: str | os.PathLike[str]) -> list[BatchJob]:
                 columns = [c.lower() for c in row]
                 missing = {"video", "x", "y", "w", "h"} - set(columns)
                 if missing:
-                    raise ValueError(f"{manifest}:{lineno}: header lacks column(s) {', '.join(sorted(missing))}")
+                    lacking = ", ".join(sorted(missing))
+                    raise ValueError(f"{manifest}:{lineno}: header lacks column(s) {lacking}")
                 continue
         fields = dict(zip(columns, row, strict=False))
         if len(row) < 5 or not fields.get("video"):
@@ -443,7 +447,7 @@ def _check_unique_names(jobs: Sequence[BatchJob]) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _run_job(task: tuple[BatchJob, str, TrackerOptions, bool]) -> VideoReport:
+def _run_job(task: tuple[BatchJob, str, TrackerOptions, bool], on_frame=None) -> VideoReport:
     """Track one job; any error becomes a ``failed`` report (runs in a worker process)."""
     job, out_dir, options, write_video = task
     if job.problem:
@@ -460,6 +464,7 @@ def _run_job(task: tuple[BatchJob, str, TrackerOptions, bool]) -> VideoReport:
             csv_path=outputs["csv"],
             video_path=outputs.get("video"),
             atomic=True,
+            on_frame=on_frame,
         )
     except (VideoError, ValueError, OSError) as exc:
         message = str(exc)
@@ -467,18 +472,6 @@ def _run_job(task: tuple[BatchJob, str, TrackerOptions, bool]) -> VideoReport:
         message = f"{type(exc).__name__}: {exc}"
     message = " ".join(message.split())  # one line, for the CSV and the terminal
     return VideoReport(job.source, "failed", seconds=time.perf_counter() - start, error=message)
-
-
-def _worker_init(quiet: bool) -> None:
-    # Ctrl-C reaches the whole process group; only the parent handles it (terminating the pool),
-    # so workers ignore it rather than dying mid-write with a traceback each.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import cv2
-
-    # One OpenCV thread per process: the processes already use the cores.
-    cv2.setNumThreads(1)
-    if quiet:
-        _quiet_opencv()
 
 
 def _quiet_opencv() -> None:
@@ -491,6 +484,125 @@ def _quiet_opencv() -> None:
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
     except AttributeError:  # older builds without the logging module
         pass
+
+
+class _ParentGone(SystemExit):
+    """Raised in a worker whose parent died (killed), to stop and remove its partial files."""
+
+
+def _worker_main(conn: Any, quiet: bool) -> None:
+    """A worker process: receive a task, send back its report, until told to stop.
+
+    Workers are plain processes with one pipe each rather than a ``multiprocessing.Pool``: the
+    parent then sees a worker that dies mid-video (a decoder crashing on a corrupt file) as that
+    video failing, where a pool would wait for its result forever.
+    """
+    # Ctrl-C reaches the whole process group; only the parent handles it (terminating the
+    # workers), so workers ignore it rather than each dying with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import cv2
+
+    cv2.setNumThreads(1)  # one OpenCV thread per process: the processes already use the cores
+    if quiet:
+        _quiet_opencv()
+    parent = os.getppid()
+
+    def check_parent(_: int) -> None:
+        # If the parent was killed nobody will collect this video: stop now (removing the partial
+        # files) instead of running on as an orphan.
+        if os.getppid() != parent:
+            raise _ParentGone(1)
+
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        try:
+            report = _run_job(task, on_frame=check_parent)
+        except _ParentGone:
+            return
+        try:
+            conn.send(report)
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _Worker:
+    def __init__(self, context: Any, quiet: bool):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, quiet), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: int | None = None
+
+    def stop(self, *, kill: bool = False) -> None:
+        if kill and self.process.is_alive():
+            self.process.terminate()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.process.join(timeout=None if kill else 10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def _run_in_processes(
+    tasks: dict[int, tuple[BatchJob, str, TrackerOptions, bool]], n_jobs: int, quiet: bool
+) -> Iterable[tuple[int, VideoReport]]:
+    """Yield ``(index, report)`` as worker processes finish tasks; replace workers that die."""
+    from multiprocessing.connection import wait
+
+    context = multiprocessing.get_context("spawn")  # Numba's threads and fork() do not mix
+    queue = list(tasks)
+    workers: list[_Worker] = []
+    try:
+        workers = [_Worker(context, quiet) for _ in range(min(n_jobs, len(queue)))]
+        for worker in workers:
+            worker.task = queue.pop(0)
+            worker.conn.send(tasks[worker.task])
+        while any(w.task is not None for w in workers):
+            busy = [w for w in workers if w.task is not None]
+            wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            for worker in busy:
+                index = worker.task
+                if worker.conn.poll():
+                    try:
+                        report = worker.conn.recv()
+                    except (EOFError, OSError):
+                        report = None
+                elif not worker.process.is_alive():
+                    report = None
+                else:
+                    continue
+                if report is None:
+                    # The process died without answering: a crash inside a decoder, or killed.
+                    worker.process.join()
+                    code = worker.process.exitcode
+                    reason = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+                    report = VideoReport(tasks[index][0].source, "failed",
+                                         error=f"worker process died ({reason}) while tracking this video")
+                    for path in outputs_for(tasks[index][0], tasks[index][1], write_video=True).values():
+                        _unlink(partial_path(path))
+                    worker.stop(kill=True)
+                    workers[workers.index(worker)] = worker = _Worker(context, quiet)
+                worker.task = None
+                yield index, report
+                if queue:
+                    worker.task = queue.pop(0)
+                    worker.conn.send(tasks[worker.task])
+        for worker in workers:
+            worker.stop()
+    except BaseException:
+        for worker in workers:
+            worker.stop(kill=True)
+        raise
 
 
 def _is_done(job: BatchJob, out_dir: Path, write_video: bool) -> bool:
@@ -533,7 +645,7 @@ def run_batch(
     progress : bool
         Show an overall progress bar (tqdm, on stderr).
     quiet : bool
-        Silence OpenCV's and FFmpeg's console messages in the workers.
+        Silence OpenCV's and FFmpeg's console messages while reading videos.
 
     Returns
     -------
@@ -543,7 +655,7 @@ def run_batch(
     Raises
     ------
     KeyboardInterrupt
-        After terminating the workers, removing their partial files and writing ``summary.csv``
+        After stopping the workers, removing their partial files and writing ``summary.csv``
         with the unfinished videos marked ``interrupted``.
     """
     from tqdm import tqdm
@@ -566,27 +678,18 @@ def run_batch(
     n_jobs = max(1, min(n_jobs or os.cpu_count() or 1, len(pending) or 1))
     tasks = {i: (jobs[i], str(out_dir), options, write_video) for i in pending}
     bar = tqdm(total=len(pending), unit="video", desc="batch", disable=not progress or not pending)
-    pool = None
     try:
         if n_jobs == 1:
             if quiet:
                 _quiet_opencv()
             results: Iterable[tuple[int, VideoReport]] = ((i, _run_job(tasks[i])) for i in pending)
         else:
-            context = multiprocessing.get_context("spawn")  # Numba's threads and fork() do not mix
-            pool = context.Pool(n_jobs, initializer=_worker_init, initargs=(quiet,))
-            results = pool.imap_unordered(_indexed_run_job, [(i, tasks[i]) for i in pending])
+            results = _run_in_processes(tasks, n_jobs, quiet)
         for i, report in results:
             reports[i] = report
             bar.set_postfix_str(f"{Path(report.video).name}: {report.status}", refresh=False)
             bar.update(1)
-        if pool is not None:
-            pool.close()
-            pool.join()
     except BaseException:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
         for i in pending:
             if i not in reports:
                 reports[i] = VideoReport(jobs[i].source, "interrupted", error="interrupted before completion")
@@ -601,11 +704,6 @@ def run_batch(
     return ordered
 
 
-def _indexed_run_job(item: tuple[int, tuple[BatchJob, str, TrackerOptions, bool]]) -> tuple[int, VideoReport]:
-    index, task = item
-    return index, _run_job(task)
-
-
 def write_summary(reports: Sequence[VideoReport], path: str | os.PathLike[str]) -> Path:
     """Write ``summary.csv`` (:data:`SUMMARY_COLUMNS`), atomically."""
     path = Path(path)
@@ -618,7 +716,3 @@ def write_summary(reports: Sequence[VideoReport], path: str | os.PathLike[str]) 
     os.replace(temp, path)
     return path
 
-
-def describe_box(box: Box | None) -> str:
-    """``"x,y,w,h"`` or ``"-"``: for messages."""
-    return "-" if box is None else format_box(box)

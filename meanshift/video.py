@@ -403,7 +403,8 @@ class VideoWriter:
         if self._writer is None:
             if self.path.parent and not self.path.parent.exists():
                 raise VideoError(f"cannot write video {self.path}: folder {self.path.parent} does not exist")
-            self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*self.fourcc), self.fps, (w, h))
+            fourcc = cv2.VideoWriter_fourcc(*self.fourcc)
+            self._writer = cv2.VideoWriter(str(self.path), fourcc, self.fps, (w, h))
             if not self._writer.isOpened():
                 self._writer = None
                 raise VideoError(
@@ -455,7 +456,8 @@ class BoxCsvWriter:
     def write_box(self, frame_index: int, target: int, box: Sequence[float], *, ok: bool = True) -> None:
         """Write a row for a box given, not tracked (the initial box): no angle, no score."""
         x, y, w, h = (float(v) for v in box)
-        self._row(frame_index, target, (x, y, w, h), (x + w / 2, y + h / 2), 0.0, None, ok)
+        # Same centre convention as TrackResult.center (OTB's): x + (w - 1) / 2.
+        self._row(frame_index, target, (x, y, w, h), (x + (w - 1) / 2, y + (h - 1) / 2), 0.0, None, ok)
 
     def write_result(self, frame_index: int, target: int, result: Any) -> None:
         """Write a row for a :class:`meanshift.TrackResult`."""
@@ -581,7 +583,10 @@ def initial_box_for(source: str | os.PathLike[str]) -> tuple[Box, Path] | None:
     if is_camera_index(source) or "://" in os.fspath(source):
         return None
     path = Path(source)
-    candidates = [path / "groundtruth_rect.txt", path / "init.box"] if path.is_dir() else [sidecar_box_path(path)]
+    if path.is_dir():
+        candidates = [path / "groundtruth_rect.txt", path / "init.box"]
+    else:
+        candidates = [sidecar_box_path(path)]
     for candidate in candidates:
         if candidate.is_file():
             return read_box_file(candidate), candidate
@@ -706,7 +711,8 @@ class FpsMeter:
         now = self._clock()
         if self._last is not None and now > self._last:
             instant = 1.0 / (now - self._last)
-            self.fps = instant if self.fps == 0.0 else self.smoothing * self.fps + (1 - self.smoothing) * instant
+            a = self.smoothing
+            self.fps = instant if self.fps == 0.0 else a * self.fps + (1 - a) * instant
         self._last = now
         return self.fps
 
@@ -868,7 +874,9 @@ class LiveTracker:
                         self.writer.write(view)
                     self.frames += 1
                 cv2.imshow(self.window, view)
-                wait_ms = max(1, int(1000 * (period - (time.perf_counter() - tick)))) if not self.paused else 30
+                # Pace files to their frame rate; while paused just poll the keyboard.
+                remaining = period - (time.perf_counter() - tick)
+                wait_ms = 30 if self.paused else max(1, int(1000 * remaining))
                 key = cv2.waitKey(wait_ms) & 0xFF
                 if key in (ord("q"), ord("Q"), self._ESC) or not self._window_open():
                     break

@@ -1,0 +1,531 @@
+"""The ``meanshift`` command line: ``track``, ``webcam``, ``batch`` (and ``eval``).
+
+Each subcommand is a thin layer over the library: :mod:`meanshift.video` (sources, writers, the
+live window) and :mod:`meanshift.batch` (tracking files, many at once), which use the public
+``Tracker`` API only. Heavy imports (OpenCV, Numba, the engine) happen inside the commands so that
+``meanshift --help`` answers at once. Errors a user can fix are printed as one line,
+``Error: <what is wrong and what to pass>``, with a non-zero exit code and never a traceback:
+1 for a failure (unreadable video, failed batch item), 2 for bad usage, 130 when interrupted.
+
+Subcommands from other modules
+------------------------------
+``meanshift eval`` lives in ``meanshift/cli_eval.py``. The group :data:`main` lists every name in
+:data:`LAZY_SUBCOMMANDS` whose module exists, and imports the module only when that subcommand is
+used or listed. The module either exposes a click command as ``command`` (or ``eval_command`` /
+``eval``), or registers itself with ``@main.command("eval")`` after ``from meanshift.cli import main``.
+To add another subcommand in its own module, add one entry to :data:`LAZY_SUBCOMMANDS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+__all__ = ["main", "LAZY_SUBCOMMANDS", "PRESET_NAMES"]
+
+#: Subcommand name -> module defining it; loaded on first use (see the module docstring).
+LAZY_SUBCOMMANDS: dict[str, str] = {"eval": "meanshift.cli_eval"}
+
+#: ``--preset`` choices, spelled here so that ``--help`` needs no engine import (a test keeps
+#: them equal to ``meanshift.PRESETS``).
+PRESET_NAMES = ("camshift", "comaniciu-meer", "generalized")
+
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+class _LazyGroup(click.Group):
+    """A click group that also offers subcommands defined in modules imported on demand."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(super().list_commands(ctx))
+        names.update(name for name, module in LAZY_SUBCOMMANDS.items() if _module_exists(module))
+        return sorted(names)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and name in LAZY_SUBCOMMANDS and _module_exists(LAZY_SUBCOMMANDS[name]):
+            command = self._load(name, LAZY_SUBCOMMANDS[name])
+        return command
+
+    def _load(self, name: str, module_name: str) -> click.Command:
+        module = importlib.import_module(module_name)
+        if name in self.commands:  # the module registered itself with @main.command(name)
+            return self.commands[name]
+        for attribute in ("command", f"{name}_command", name, "cli"):
+            candidate = getattr(module, attribute, None)
+            if isinstance(candidate, click.Command):
+                self.add_command(candidate, name)
+                return candidate
+        raise RuntimeError(f"{module_name} defines no click command for 'meanshift {name}'")
+
+
+def _module_exists(module_name: str) -> bool:
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except ImportError:
+        return False
+
+
+class _BadValue(click.UsageError):
+    """A wrong option value, shown as the single line ``Error: ...`` (exit code 2)."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def _fail(message: str) -> click.ClickException:
+    """A failure to report as one line (exit code 1); messages are kept to a single line."""
+    return click.ClickException(" ".join(str(message).split()))
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        text = version("meanshift")
+    except PackageNotFoundError:  # running from a source tree that is not pip-installed
+        from meanshift import __version__ as text
+    click.echo(f"meanshift {text}")
+    ctx.exit()
+
+
+def _quiet_opencv() -> None:
+    # OpenCV, FFmpeg and Qt write their own warnings to the console (a corrupt file gives a dozen
+    # lines from the decoder); our one-line errors say what went wrong. --verbose keeps them.
+    os.environ.setdefault("QT_LOGGING_RULES", "default.warning=false")
+    from meanshift.batch import _quiet_opencv as quiet
+
+    quiet()
+
+
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+    help="Show the version and exit.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Keep OpenCV's and FFmpeg's own console messages.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """Track objects in video by generalized mean shift (CAMSHIFT and Comaniciu/Meer are presets).
+
+    \b
+    Examples:
+      meanshift track clip.mp4 --box 120,80,40,60 --output boxes.csv
+      meanshift track clip.mp4 --show            # draw the target with the mouse
+      meanshift webcam
+      meanshift batch clips/ --out tracked/ --jobs 2
+    """
+    ctx.obj = {"verbose": verbose}
+
+
+# --------------------------------------------------------------------------------------------
+# Shared options
+# --------------------------------------------------------------------------------------------
+
+
+def _parse_boxes(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> list[tuple]:
+    from meanshift.video import parse_box  # light: the video module does not import the engine
+
+    try:
+        return [parse_box(v) for v in values]
+    except ValueError as exc:
+        raise _BadValue(f"--box: {exc}") from None
+
+
+def tracker_options(function: Callable) -> Callable:
+    """The options that choose and tune the tracker, shared by every tracking subcommand."""
+    options = [
+        click.option(
+            "--preset", type=click.Choice(PRESET_NAMES), default="generalized", show_default=True,
+            help="Tracker to start from: classic CAMSHIFT, Comaniciu/Meer's kernel tracker, or ours.",
+        ),
+        click.option(
+            "--similarity", metavar="NAME",
+            help="Similarity measure, replacing the preset's (bhattacharyya, kl, intersection, chi-square, "
+            "l2, log-likelihood, backprojection).",
+        ),
+        click.option(
+            "--kernel", metavar="NAME", help="Kernel profile (epanechnikov, flat, gaussian, biweight)."
+        ),
+        click.option("--features", metavar="NAME", help="Colour features (hue, hue-sat, bgr, gray)."),
+        click.option("--bins", type=click.IntRange(2, 256), help="Histogram bins per colour channel."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _tracker_options(preset: str, similarity, kernel, features, bins):
+    """Build and check the tracker options once, so that a bad name fails before any video opens."""
+    from meanshift.batch import TrackerOptions
+
+    options = TrackerOptions(preset, similarity=similarity, kernel=kernel, features=features, bins=bins)
+    try:
+        options.create()
+    except ValueError as exc:
+        raise _BadValue(str(exc)) from None
+    return options
+
+
+def _prepare(ctx: click.Context) -> None:
+    if not (ctx.obj or {}).get("verbose"):
+        _quiet_opencv()
+
+
+def _open_source(source: str, **kwargs: Any):
+    from meanshift.video import VideoError, open_source
+
+    try:
+        return open_source(source, **kwargs)
+    except VideoError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _summary_line(frames: int, seconds: float, lost: int, targets: int = 1) -> str:
+    fps = frames / seconds if seconds > 0 else 0.0
+    what = "target lost" if targets == 1 else "a target lost"
+    return f"tracked {frames} frames in {seconds:.1f} s ({fps:.1f} fps); {what} in {lost} frames"
+
+
+# --------------------------------------------------------------------------------------------
+# track
+# --------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("source")
+@click.option(
+    "--box", "boxes", multiple=True, metavar="X,Y,W,H", callback=_parse_boxes,
+    help="Target in the first frame: top-left corner, width, height in pixels. Repeat for several targets.",
+)
+@click.option(
+    "--box-file", type=click.Path(dir_okay=False),
+    help="Read the box from the first line of a file (a sidecar clip.box, or OTB's groundtruth_rect.txt).",
+)
+@tracker_options
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False),
+    help="CSV of boxes: frame,target,x,y,w,h,cx,cy,angle,score,ok; one row per frame, written as it goes.",
+)
+@click.option("--output-video", type=click.Path(dir_okay=False), help="Annotated video (.mp4 or .avi).")
+@click.option("--show", is_flag=True, help="Open the live window (needs a display).")
+@click.option(
+    "--pace/--no-pace", default=True, show_default=True,
+    help="With --show, play files at their own frame rate rather than as fast as tracking goes.",
+)
+@click.option("--max-frames", type=click.IntRange(min=1), help="Stop after this many frames.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
+@click.pass_context
+def track(
+    ctx: click.Context, source: str, boxes: list, box_file: str | None, preset: str, similarity, kernel,
+    features, bins, output: str | None, output_video: str | None, show: bool, pace: bool,
+    max_frames: int | None, quiet: bool,
+) -> None:
+    """Track a target through a video file, camera, folder of frames or stream.
+
+    SOURCE is a video file (clip.mp4), a camera index (0), a folder of frames (OTB layout:
+    Seq/img/0001.jpg...) or a stream URL (rtsp://...).
+
+    The target's box comes from --box or --box-file, else from the source's own box file
+    (clip.box next to clip.mp4, groundtruth_rect.txt in an OTB folder); failing those, and with a
+    display, you draw it with the mouse on the first frame (drag, then Enter).
+
+    \b
+    Keys in the live window (--show):
+      space   pause / resume
+      r       re-select the target
+      a       add another target (each has its own colour)
+      q, Esc  quit
+
+    \b
+    Examples:
+      meanshift track clip.mp4 --box 120,80,40,60 --output boxes.csv
+      meanshift track clip.mp4 --box-file clip.box --output-video tracked.mp4
+      meanshift track ../shared/data/sequences/Crossing --preset camshift --output crossing.csv
+      meanshift track clip.mp4 --show --box 10,20,30,40 --box 200,50,30,30
+      meanshift track 0 --show
+    """
+    _prepare(ctx)
+    from meanshift.video import VideoError, check_box, has_display, initial_box_for, read_box_file
+
+    options = _tracker_options(preset, similarity, kernel, features, bins)
+    if show and not has_display():
+        raise _fail(
+            "--show needs a display and none is set (DISPLAY is empty): drop --show and use --output or "
+            "--output-video, or run under X/Xvfb"
+        )
+    boxes = list(boxes)
+    if not boxes and box_file:
+        try:
+            boxes = [read_box_file(box_file)]
+        except (VideoError, ValueError) as exc:
+            raise _BadValue(f"--box-file: {exc}") from None
+    if not boxes:
+        try:
+            found = initial_box_for(source)
+        except (VideoError, ValueError) as exc:
+            raise _fail(str(exc)) from None
+        if found is not None:
+            boxes = [found[0]]
+            if not quiet:
+                text = ",".join(f"{v:g}" for v in found[0])
+                click.echo(f"using the initial box {text} from {found[1]}", err=True)
+    if not boxes and not has_display():
+        raise _fail(
+            "no target box: pass --box X,Y,W,H (or --box-file PATH); there is no display to draw it on"
+        )
+    src = _open_source(source)
+    with src:
+        first = src.peek()
+        if first is None:
+            raise _fail(f"{source}: no frames to track")
+        try:
+            boxes = [check_box(b, first.shape) for b in boxes]
+        except ValueError as exc:
+            raise _BadValue(str(exc)) from None
+        if show:
+            stats = _track_live(src, boxes, options, output, output_video, pace, max_frames)
+        else:
+            if not boxes:
+                boxes = _select_on_first_frame(src, first)
+            stats = _track_headless(src, boxes, options, output, output_video, max_frames, quiet)
+    if not quiet:
+        click.echo(_summary_line(stats["frames"], stats["seconds"], stats["lost"], len(boxes) or 1), err=True)
+
+
+def _select_on_first_frame(src, first) -> list:
+    import cv2
+
+    from meanshift.video import select_box
+
+    window = f"meanshift: draw the target on {src.name}, then press Enter"
+    try:
+        box = select_box(window, first)
+    finally:
+        cv2.destroyAllWindows()
+        cv2.waitKey(1)
+    if box is None:
+        raise _fail("no target selected (selection cancelled)")
+    return [box]
+
+
+def _track_headless(src, boxes, options, output, output_video, max_frames, quiet) -> dict[str, Any]:
+    from tqdm import tqdm
+
+    from meanshift.batch import track_video
+    from meanshift.video import VideoError
+
+    # A bar for sources with an end; cameras and streams run until Ctrl-C (or --max-frames).
+    total = src.frame_count if max_frames is None else min(max_frames, src.frame_count or max_frames)
+    bar = tqdm(total=total, unit="frame", desc=os.path.basename(src.name.rstrip("/")) or src.name,
+               disable=quiet or src.kind in ("camera", "stream") and max_frames is None, leave=False)
+    try:
+        report = track_video(src, boxes, options=options, csv_path=output, video_path=output_video,
+                             max_frames=max_frames, on_frame=bar.update)
+    except KeyboardInterrupt:
+        bar.close()
+        kept = f"; {output} holds them" if output else ""
+        click.echo(f"interrupted after {bar.n} frames{kept}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except (VideoError, ValueError, OSError) as exc:
+        bar.close()
+        raise _fail(_describe(exc)) from None
+    bar.close()
+    if report.error and not quiet:
+        click.echo(report.error, err=True)
+    return {"frames": report.frames, "lost": report.lost, "seconds": report.seconds}
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename:
+        return f"cannot write {exc.filename}: {exc.strerror}"
+    return str(exc)
+
+
+def _track_live(src, boxes, options, output, output_video, pace, max_frames) -> dict[str, Any]:
+    from meanshift.video import BoxCsvWriter, LiveTracker, VideoError, VideoWriter
+
+    csv_out = writer = None
+    try:
+        csv_out = BoxCsvWriter(output) if output else None
+        writer = VideoWriter(output_video, src.fps or 30.0) if output_video else None
+        live = LiveTracker(src, options.create, boxes=boxes, csv=csv_out, writer=writer,
+                           window=f"meanshift - {os.path.basename(src.name.rstrip('/')) or src.name}",
+                           pace=pace, max_frames=max_frames)
+        return live.run()
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+    except (VideoError, ValueError, OSError) as exc:
+        raise _fail(_describe(exc)) from None
+    finally:
+        if writer is not None:
+            writer.close()
+        if csv_out is not None:
+            csv_out.close()
+
+
+# --------------------------------------------------------------------------------------------
+# webcam
+# --------------------------------------------------------------------------------------------
+
+
+def _parse_size(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    try:
+        w, h = (int(v) for v in value.lower().split("x"))
+        if w <= 0 or h <= 0:
+            raise ValueError
+    except ValueError:
+        raise _BadValue(f"--size: expected WIDTHxHEIGHT such as 640x480, got {value!r}") from None
+    return w, h
+
+
+@main.command()
+@click.option(
+    "-c", "--camera", type=click.IntRange(min=0), default=0, show_default=True, help="Camera index."
+)
+@click.option(
+    "--size", default="640x480", show_default=True, callback=_parse_size,
+    help="Resolution to ask the camera for (it may pick the nearest it supports).",
+)
+@click.option(
+    "--box", "boxes", multiple=True, metavar="X,Y,W,H", callback=_parse_boxes,
+    help="Start with this target instead of drawing one.",
+)
+@tracker_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="CSV of boxes, as for `track`.")
+@click.option("--output-video", type=click.Path(dir_okay=False), help="Record the annotated video.")
+@click.pass_context
+def webcam(
+    ctx: click.Context, camera: int, size, boxes: list, preset: str, similarity, kernel, features, bins,
+    output: str | None, output_video: str | None,
+) -> None:
+    """Track live from a camera: the short way to `meanshift track 0 --show`.
+
+    Opens the camera at 640x480, shows the first frame and lets you draw the target (drag, then
+    Enter); then tracks it live. Keys: space pauses, r re-selects, a adds a target, q or Esc quits.
+
+    \b
+    Examples:
+      meanshift webcam
+      meanshift webcam --camera 1 --preset camshift
+      meanshift webcam --output-video session.mp4
+    """
+    _prepare(ctx)
+    from meanshift.video import check_box, has_display
+
+    options = _tracker_options(preset, similarity, kernel, features, bins)
+    width, height = size or (None, None)
+    src = _open_source(camera, width=width, height=height)
+    with src:
+        if not has_display():
+            raise _fail(
+                f"camera {camera} opened, but there is no display for the live window (DISPLAY is empty); "
+                f"to track without one: meanshift track {camera} --box X,Y,W,H --output boxes.csv"
+            )
+        first = src.peek()
+        try:
+            boxes = [check_box(b, first.shape) for b in boxes]
+        except ValueError as exc:
+            raise _BadValue(str(exc)) from None
+        stats = _track_live(src, boxes, options, output, output_video, pace=False, max_frames=None)
+    click.echo(_summary_line(stats["frames"], stats["seconds"], stats["lost"]), err=True)
+
+
+# --------------------------------------------------------------------------------------------
+# batch
+# --------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
+@click.option(
+    "-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
+    help="Folder for NAME.csv (and NAME.mp4 with --video) per video, and summary.csv.",
+)
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=None,
+    help="Videos tracked in parallel, one process each.  [default: number of cores]",
+)
+@click.option(
+    "--force", is_flag=True, help="Redo videos whose outputs already exist (they are skipped otherwise)."
+)
+@click.option("--video/--no-video", "write_video", default=False, show_default=True,
+              help="Also write an annotated video per input.")
+@tracker_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def batch(
+    ctx: click.Context, input_path: str, out_dir: str, jobs: int | None, force: bool, write_video: bool,
+    preset: str, similarity, kernel, features, bins, quiet: bool,
+) -> None:
+    """Track many videos: a folder of videos with sidecar boxes, or a CSV manifest.
+
+    \b
+    INPUT is either
+      - a folder: clip.mp4 with clip.box (one line: x,y,w,h) beside it; sub-folders of
+        frames in OTB layout (Seq/img/*.jpg + Seq/groundtruth_rect.txt) count as videos too;
+      - a CSV manifest, one video per row: video,x,y,w,h[,preset] (a header line is
+        optional; paths are relative to the manifest; a video may be a frame folder).
+
+    Each video's outputs are written under a temporary name and renamed when complete, so an
+    interrupted batch leaves no truncated file that looks finished; running the same command
+    again skips the videos already done (--force redoes them). A video that cannot be read is
+    reported in summary.csv (video,status,frames,lost,fps,seconds,error) without stopping the
+    others; the exit code is 1 when any video failed, 130 when interrupted.
+
+    \b
+    Examples:
+      meanshift batch clips/ --out tracked/
+      meanshift batch manifest.csv --out tracked/ --jobs 4 --video
+      meanshift batch clips/ --out tracked/ --preset camshift --force
+    """
+    _prepare(ctx)
+    from meanshift.batch import load_jobs, run_batch
+    from meanshift.video import VideoError
+
+    options = _tracker_options(preset, similarity, kernel, features, bins)
+    try:
+        job_list = load_jobs(input_path)
+    except (VideoError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    try:
+        reports = run_batch(job_list, out_dir, options=options, n_jobs=jobs, force=force,
+                            write_video=write_video, progress=not quiet,
+                            quiet=not (ctx.obj or {}).get("verbose"))
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo(f"interrupted; finished videos are kept, see {os.path.join(out_dir, 'summary.csv')}; "
+                   f"run the same command again to do the rest", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    counts = {status: sum(r.status == status for r in reports) for status in ("ok", "skipped", "failed")}
+    for report in reports:
+        if report.status == "failed":
+            click.echo(f"failed: {report.video}: {report.error}", err=True)
+        elif report.error:
+            click.echo(f"{report.video}: {report.error}", err=True)
+    tracked = [r for r in reports if r.status == "ok"]
+    frames = sum(r.frames for r in tracked)
+    seconds = sum(r.seconds for r in tracked)
+    speed = f"; {frames} frames at {frames / seconds:.0f} fps per process" if seconds > 0 else ""
+    click.echo(
+        f"{len(reports)} videos: {counts['ok']} tracked, {counts['skipped']} skipped (already done), "
+        f"{counts['failed']} failed{speed}; summary in {os.path.join(out_dir, 'summary.csv')}",
+        err=True,
+    )
+    if counts["failed"]:
+        ctx.exit(EXIT_FAILED)
