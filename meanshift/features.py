@@ -71,6 +71,12 @@ class FeatureSpace:
         return int(np.prod(self.bins))
 
     @property
+    def masked(self) -> bool:
+        """Whether some pixels can be masked out (the hue spaces with a non-trivial HSV mask)."""
+        hue = self.code in (_core.FEATURE_HUE, _core.FEATURE_HUE_SAT)
+        return hue and (self.s_min > 0 or self.v_min > 0 or self.v_max < 255)
+
+    @property
     def needs_color(self) -> bool:
         """Whether the space needs BGR frames (all but gray)."""
         return self.code != _core.FEATURE_GRAY

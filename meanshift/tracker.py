@@ -36,14 +36,19 @@ from meanshift.geometry import (
 from meanshift.kernels import Kernel, get_kernel
 from meanshift.similarity import Similarity, get_similarity
 
-__all__ = ["Tracker", "TrackResult", "SCALE_MODES"]
+__all__ = ["Tracker", "TrackResult", "SCALE_MODES", "AREA_ESTIMATES"]
 
 #: ``fixed``: size never changes; ``moments``: area from the zeroth moment, shape from the second
 #: moments (generalized CAMSHIFT); ``bandwidth``: Comaniciu/Meer's best of h, h(1 -/+ step).
 SCALE_MODES = ("fixed", "moments", "bandwidth")
 
+#: How ``scale="moments"`` finds the weight of one target pixel (see ``Tracker._target_pixel_weight``).
+AREA_ESTIMATES = ("model", "core")
+
 # Largest aspect ratio the moments may give the window; beyond it the estimate is background noise.
 _MAX_ASPECT = 8.0
+# When more of the initial box than this fails the HSV mask, the mask is dropped (with a warning).
+_MAX_MASKED_FRACTION = 0.8
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,13 @@ class Tracker:
     model_update : float
         Rate of blending the converged candidate histogram into the target model when ``ok``
         (0 = never update).
+    box_fill : float
+        ``scale="moments"``: the fraction of its box the target is taken to fill; the box's area is
+        the measured area divided by it (1 for rectangular targets, pi/4 for ellipses).
+    area_estimate : {"model", "core"}
+        ``scale="moments"``: the area is ``M00`` divided by the weight of one target pixel, taken
+        from the model (``sum_u q_u w_u``, DESIGN.md) or measured over the window's central half on
+        the current frame (robust to appearance change; see :data:`AREA_ESTIMATES`).
 
     Examples
     --------
@@ -159,6 +171,8 @@ class Tracker:
         bandwidth_step: float = 0.1,
         bandwidth_smoothing: float = 0.1,
         model_update: float = 0.0,
+        box_fill: float = 1.0,
+        area_estimate: str = "model",
     ) -> None:
         self.features = get_features(features, bins=bins)
         self.similarity = get_similarity(similarity)
@@ -176,6 +190,7 @@ class Tracker:
             ("bandwidth_step", bandwidth_step, 0.0, 0.5),
             ("bandwidth_smoothing", bandwidth_smoothing, 0.0, 1.0),
             ("model_update", model_update, 0.0, 1.0),
+            ("box_fill", box_fill, 0.25, 1.0),
         ):
             if not lo <= float(value) <= hi:
                 raise ValueError(f"{name} must be in [{lo}, {hi}], got {value!r}")
@@ -184,6 +199,10 @@ class Tracker:
         self.bandwidth_step = float(bandwidth_step)
         self.bandwidth_smoothing = float(bandwidth_smoothing)
         self.model_update = float(model_update)
+        self.box_fill = float(box_fill)
+        if area_estimate not in AREA_ESTIMATES:
+            raise ValueError(f"area_estimate must be one of {', '.join(AREA_ESTIMATES)}, got {area_estimate!r}")
+        self.area_estimate = area_estimate
         self._initialized = False
 
     # ------------------------------------------------------------------ public API
@@ -235,6 +254,15 @@ class Tracker:
         self._region = _Region()
         margin = 1.0  # a ring as wide as half the box on every side, for the background histogram
         self._quantize(frame, cx, cy, w / 2 * (1 + margin), h / 2 * (1 + margin), force=True)
+        if self._space.masked and self._masked_fraction(cx, cy, w, h) > _MAX_MASKED_FRACTION:
+            # A white, grey or dark target: the HSV mask would leave nothing to track.
+            warnings.warn(
+                f"{self._masked_fraction(cx, cy, w, h):.0%} of the box fails the HSV mask "
+                f"(S >= {self._space.s_min}, {self._space.v_min} <= V <= {self._space.v_max}); tracking without it",
+                stacklevel=2,
+            )
+            self._space = get_features(self._space, s_min=0, v_min=0, v_max=255)
+            self._quantize(frame, cx, cy, w / 2 * (1 + margin), h / 2 * (1 + margin), force=True)
         q = np.empty(self._m, np.float64)
         mass = _core.kernel_histogram(self._region.bins, self._region.x0, self._region.y0, cx, cy, w / 2, h / 2,
                                       self.kernel.code, q)
@@ -349,14 +377,33 @@ class Tracker:
         self._length, self._breadth = self._w, self._h
         return total_iterations, mass
 
+    def _target_pixel_weight(self) -> float:
+        """The weight a pixel of the target is expected to carry (the denominator of the area).
+
+        ``"model"``: ``sum_u q_u w_u``, exact when the target looks like its model (DESIGN.md).
+        ``"core"``: the mean weight over the window's central half, measured on this frame, which
+        stays right when the target's appearance drifts from the model (then ``sum q w`` is too
+        large by about the Bhattacharyya coefficient between them, and the window shrinks every frame).
+        """
+        if self.area_estimate == "model":
+            return float(np.dot(self._q, self._weights))
+        hw, hh = self._w / 4, self._h / 4
+        region = self._region
+        x0, y0, x1, y1 = self._cx - hw, self._cy - hh, self._cx + hw, self._cy + hh
+        _core.box_moments(region.bins, region.x0, region.y0, x0, y0, x1, y1, self._weights, self._moments)
+        height, width = self._frame_shape[:2]
+        n_x = min(math.floor(x1), width - 1) - max(math.ceil(x0), 0) + 1
+        n_y = min(math.floor(y1), height - 1) - max(math.ceil(y0), 0) + 1
+        return float(self._moments[0]) / (n_x * n_y) if n_x > 0 and n_y > 0 else 0.0
+
     def _update_size_from_moments(self, frame: np.ndarray) -> None:
-        """Zeroth moment -> area (A = M00 / sum q w), second moments -> shape and angle; then guard rails."""
-        expected_weight = float(np.dot(self._q, self._weights))
-        if expected_weight <= 0:
-            return
+        """Zeroth moment -> area (A = M00 / target pixel weight), second moments -> shape; then guard rails."""
         grow = 1.0 + self.scale_margin
         hw, hh = self._w / 2 * grow, self._h / 2 * grow
         self._quantize(frame, self._cx, self._cy, hw, hh)
+        expected_weight = self._target_pixel_weight()
+        if expected_weight <= 0:
+            return
         region = self._region
         x0, y0 = self._cx - hw, self._cy - hh
         _core.box_moments(region.bins, region.x0, region.y0, x0, y0, self._cx + hw, self._cy + hh, self._weights,
@@ -364,7 +411,7 @@ class Tracker:
         m00, m10, m01, m20, m11, m02 = self._moments
         if m00 <= 0:
             return
-        area = m00 / expected_weight
+        area = m00 / expected_weight / self.box_fill
         mx, my = m10 / m00, m01 / m00
         mu20, mu11, mu02 = m20 / m00 - mx * mx, m11 / m00 - mx * my, m02 / m00 - my * my
         if self.rotation:
@@ -383,17 +430,17 @@ class Tracker:
         self._w, self._h = self._clamp_size(w, h)
 
     def _guarded(self, old_a: float, old_b: float, new_a: float, new_b: float) -> tuple[float, float]:
-        """Bound the per-frame change of each side, then smooth it in log space."""
+        """Smooth each side's change in log space, then bound it per frame."""
         guard = self.guard
         out = []
         for old, new in ((old_a, new_a), (old_b, new_b)):
             if not (new > 0 and math.isfinite(new)):
                 out.append(old)
                 continue
-            ratio = new / old
+            ratio = (new / old) ** guard.smoothing
             if guard.max_step is not None:
                 ratio = min(max(ratio, 1.0 / (1.0 + guard.max_step)), 1.0 + guard.max_step)
-            out.append(old * ratio**guard.smoothing)
+            out.append(old * ratio)
         return out[0], out[1]
 
     def _clamp_size(self, w: float, h: float) -> tuple[float, float]:
@@ -401,6 +448,13 @@ class Tracker:
         lo = self.guard.min_size
         return (min(max(w, lo), max(self.guard.max_fraction * width, lo)),
                 min(max(h, lo), max(self.guard.max_fraction * height, lo)))
+
+    def _masked_fraction(self, cx: float, cy: float, w: float, h: float) -> float:
+        r = self._region
+        x0, x1 = max(math.ceil(cx - w / 2) - r.x0, 0), max(math.floor(cx + w / 2) - r.x0 + 1, 0)
+        y0, y1 = max(math.ceil(cy - h / 2) - r.y0, 0), max(math.floor(cy + h / 2) - r.y0 + 1, 0)
+        inside = r.bins[y0:y1, x0:x1]
+        return float(np.mean(inside < 0)) if inside.size else 1.0
 
     def _ring_histogram(self, cx: float, cy: float, w: float, h: float, margin: float) -> np.ndarray:
         """Normalised flat histogram of a ring around the box (the target's local background)."""

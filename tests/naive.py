@@ -1,0 +1,119 @@
+"""Slow, obvious NumPy references for the Numba kernels in ``meanshift._core`` and the tracker's steps.
+
+Each function recomputes from the definitions with whole-array NumPy (meshgrids, masks), sharing no
+code with the kernels it checks.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def bins_reference(frame: np.ndarray, name: str, bins: tuple[int, ...], s_min=60, v_min=32, v_max=255) -> np.ndarray:
+    """Bins via OpenCV's own colour conversions and NumPy integer arithmetic."""
+    if frame.ndim == 2:
+        return frame.astype(np.int64) * bins[0] // 256
+    if name == "bgr":
+        n = bins[0]
+        b, g, r = (frame[..., i].astype(np.int64) * n // 256 for i in range(3))
+        return b * n * n + g * n + r
+    if name == "gray":
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY).astype(np.int64)
+        return gray * bins[0] // 256
+    hsv = cv2.cvtColor(frame, cv2.COLOR_BGR2HSV).astype(np.int64)
+    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    out = h * bins[0] // 180
+    if name == "hue-sat":
+        out = out * bins[1] + s * bins[1] // 256
+    masked = (s < s_min) | (v < v_min) | (v > v_max)
+    return np.where(masked, -1, out)
+
+
+def _normalised_offsets(shape, rx0, ry0, cx, cy, hw, hh):
+    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]]
+    x = xs + rx0
+    y = ys + ry0
+    return x, y, (x - cx) / hw, (y - cy) / hh
+
+
+def kernel_weights(kernel, u, v, derivative=False):
+    r2 = kernel.support_r2(u, v)
+    return kernel.derivative(r2) if derivative else kernel.profile(r2)
+
+
+def kernel_histogram(bins, rx0, ry0, cx, cy, hw, hh, kernel, m):
+    """Normalised kernel-weighted histogram of the unmasked pixels of the window, and its mass."""
+    _, _, u, v = _normalised_offsets(bins.shape, rx0, ry0, cx, cy, hw, hh)
+    k = kernel_weights(kernel, u, v) * (bins >= 0)
+    hist = np.bincount(np.where(bins >= 0, bins, 0).ravel(), weights=k.ravel(), minlength=m)
+    total = k.sum()
+    return (hist / total if total > 0 else hist), total
+
+
+def mean_shift_step(bins, rx0, ry0, cx, cy, hw, hh, kernel, weights):
+    x, y, u, v = _normalised_offsets(bins.shape, rx0, ry0, cx, cy, hw, hh)
+    wg = np.where(bins >= 0, weights[np.maximum(bins, 0)], 0.0) * kernel_weights(kernel, u, v, derivative=True)
+    return wg.sum(), (wg * x).sum(), (wg * y).sum()
+
+
+def box_moments(bins, rx0, ry0, x0, y0, x1, y1, weights):
+    ys, xs = np.mgrid[0 : bins.shape[0], 0 : bins.shape[1]]
+    x = xs + rx0
+    y = ys + ry0
+    inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1) & (bins >= 0)
+    w = np.where(inside, weights[np.maximum(bins, 0)], 0.0)
+    dx, dy = x - x0, y - y0
+    return np.array([w.sum(), (w * dx).sum(), (w * dy).sum(), (w * dx * dx).sum(), (w * dx * dy).sum(),
+                     (w * dy * dy).sum()])
+
+
+def ring_histogram(bins, rx0, ry0, outer, inner, m):
+    ys, xs = np.mgrid[0 : bins.shape[0], 0 : bins.shape[1]]
+    x = xs + rx0
+    y = ys + ry0
+    in_outer = (x >= outer[0]) & (x <= outer[2]) & (y >= outer[1]) & (y <= outer[3])
+    in_inner = (x >= inner[0]) & (x <= inner[2]) & (y >= inner[1]) & (y <= inner[3])
+    keep = in_outer & ~in_inner & (bins >= 0)
+    return np.bincount(bins[keep].ravel(), minlength=m).astype(np.float64)
+
+
+def similarity_weights(name, p, q, b=None, delta=1e-3):
+    """Weight tables straight from the formulas of DESIGN.md."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if name == "backprojection":
+            return q / q.max()
+        if name == "bhattacharyya":
+            return np.where(p > 0, np.sqrt(q / p), 0.0)
+        if name == "kl":
+            return np.where(p > 0, q / p, 0.0)
+        if name == "intersection":
+            return ((p <= q) & (q > 0)).astype(np.float64)
+        if name == "chi-square":
+            d = (q - p) * (p + 3 * q) / (p + q) ** 2
+            return np.clip(np.where(p + q > 0, d, 0.0), 0, None)
+        if name == "l2":
+            return np.clip(2 * (q - p), 0, None)
+        if name == "log-likelihood":
+            return np.clip(np.log(np.maximum(q, delta) / np.maximum(b, delta)), 0, None)
+    raise KeyError(name)
+
+
+def mean_shift_iterate(bins, rx0, ry0, cx, cy, w, h, kernel, weights_of, eps, max_iterations, frame_size):
+    """The whole iteration: histogram -> weights -> step, until the shift is below ``eps``."""
+    width, height = frame_size
+    iterations = 0
+    p, mass = kernel_histogram(bins, rx0, ry0, cx, cy, w / 2, h / 2, kernel, weights_of.m)
+    while mass > 0 and iterations < max_iterations:
+        wt = weights_of(p)
+        m0, mx, my = mean_shift_step(bins, rx0, ry0, cx, cy, w / 2, h / 2, kernel, wt)
+        iterations += 1
+        if m0 <= 0:
+            break
+        nx, ny = np.clip(mx / m0, 0, width - 1), np.clip(my / m0, 0, height - 1)
+        shift2 = (nx - cx) ** 2 + (ny - cy) ** 2
+        cx, cy = nx, ny
+        p, mass = kernel_histogram(bins, rx0, ry0, cx, cy, w / 2, h / 2, kernel, weights_of.m)
+        if shift2 < eps**2:
+            break
+    return cx, cy, iterations

@@ -1,0 +1,136 @@
+"""Every Numba kernel against its slow NumPy reference in tests/naive.py, on random inputs and edge cases."""
+
+from __future__ import annotations
+
+import cv2
+import naive
+import numpy as np
+import pytest
+
+from meanshift import _core
+from meanshift.features import get_features, quantize
+from meanshift.kernels import get_kernel, kernels
+from meanshift.similarity import get_similarity
+
+M = 64
+
+
+def random_bins(rng, shape=(37, 53), m=M, masked=0.1):
+    bins = rng.integers(0, m, size=shape).astype(np.int32)
+    bins[rng.random(shape) < masked] = -1
+    return bins
+
+
+@pytest.mark.parametrize("name,bins", [("hue", (16,)), ("hue", (180,)), ("hue-sat", (16, 8)), ("bgr", (16,)),
+                                       ("bgr", (5,)), ("gray", (32,))])
+def test_quantize_matches_opencv_conversions(rng, name, bins):
+    frame = rng.integers(0, 256, size=(61, 83, 3), dtype=np.uint8)
+    space = get_features(name, bins=bins)
+    got = quantize(frame, space)
+    want = naive.bins_reference(frame, name, bins)
+    if name == "gray":
+        # OpenCV 4 and 5 round the gray conversion differently; a bin may move by one.
+        assert np.abs(got - want).max() <= 1
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+def test_hue_values_are_bit_exact_with_cv2(rng):
+    frame = rng.integers(0, 256, size=(128, 128, 3), dtype=np.uint8)
+    got = quantize(frame, get_features("hue", bins=180, s_min=0, v_min=0))
+    np.testing.assert_array_equal(got, cv2.cvtColor(frame, cv2.COLOR_BGR2HSV)[..., 0])
+
+
+def test_quantize_region_of_strided_and_gray_frames(rng):
+    big = rng.integers(0, 256, size=(80, 100, 3), dtype=np.uint8)
+    strided = big[::2, ::3]  # non-contiguous view
+    got = quantize(strided, get_features("bgr", bins=8), region=(3, 4, 20, 15))
+    want = naive.bins_reference(np.ascontiguousarray(strided), "bgr", (8,))[4:19, 3:23]
+    np.testing.assert_array_equal(got, want)
+    gray = rng.integers(0, 256, size=(30, 40), dtype=np.uint8)
+    np.testing.assert_array_equal(quantize(gray, get_features("gray", bins=16)), gray.astype(int) * 16 // 256)
+
+
+def test_quantize_rejects_gray_frame_for_colour_space(rng):
+    with pytest.raises(ValueError, match="needs a BGR frame"):
+        quantize(np.zeros((5, 5), np.uint8), get_features("hue"))
+
+
+@pytest.mark.parametrize("kernel_name", kernels())
+def test_kernel_histogram_matches_reference(rng, kernel_name):
+    kernel = get_kernel(kernel_name)
+    for _ in range(20):
+        bins = random_bins(rng)
+        rx0, ry0 = int(rng.integers(0, 50)), int(rng.integers(0, 50))
+        cx = rx0 + rng.uniform(-5, 58)
+        cy = ry0 + rng.uniform(-5, 42)
+        hw, hh = rng.uniform(0.5, 30), rng.uniform(0.5, 25)
+        got = np.empty(M)
+        mass = _core.kernel_histogram(bins, rx0, ry0, cx, cy, hw, hh, kernel.code, got)
+        want, want_mass = naive.kernel_histogram(bins, rx0, ry0, cx, cy, hw, hh, kernel, M)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+        assert mass == pytest.approx(want_mass, rel=1e-9, abs=1e-12)
+
+
+def test_kernel_histogram_of_empty_or_masked_window_is_zero():
+    bins = np.full((10, 10), -1, np.int32)
+    hist = np.ones(M)
+    assert _core.kernel_histogram(bins, 0, 0, 5.0, 5.0, 3.0, 3.0, 1, hist) == 0.0
+    assert not hist.any()
+    bins[:] = 3  # window entirely outside the region
+    assert _core.kernel_histogram(bins, 0, 0, 50.0, 50.0, 3.0, 3.0, 1, hist) == 0.0
+
+
+@pytest.mark.parametrize("kernel_name", kernels())
+def test_mean_shift_step_matches_reference(rng, kernel_name):
+    kernel = get_kernel(kernel_name)
+    for _ in range(20):
+        bins = random_bins(rng)
+        weights = rng.random(M)
+        cx, cy = 10 + rng.uniform(-8, 60), 20 + rng.uniform(-8, 45)
+        hw, hh = rng.uniform(1, 30), rng.uniform(1, 25)
+        got = _core.mean_shift_step(bins, 10, 20, cx, cy, hw, hh, kernel.code, weights)
+        want = naive.mean_shift_step(bins, 10, 20, cx, cy, hw, hh, kernel, weights)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+
+
+def test_mean_shift_step_all_zero_weights():
+    bins = np.zeros((9, 9), np.int32)
+    assert _core.mean_shift_step(bins, 0, 0, 4.0, 4.0, 3.0, 3.0, 1, np.zeros(M)) == (0.0, 0.0, 0.0)
+
+
+def test_box_moments_match_reference(rng):
+    for _ in range(30):
+        bins = random_bins(rng)
+        weights = rng.random(M)
+        x0, y0 = rng.uniform(-10, 40), rng.uniform(-10, 30)
+        x1, y1 = x0 + rng.uniform(0, 50), y0 + rng.uniform(0, 40)
+        got = np.empty(6)
+        _core.box_moments(bins, 3, 2, x0, y0, x1, y1, weights, got)
+        np.testing.assert_allclose(got, naive.box_moments(bins, 3, 2, x0, y0, x1, y1, weights), rtol=1e-9, atol=1e-6)
+
+
+def test_flat_ring_histogram_matches_reference(rng):
+    for _ in range(20):
+        bins = random_bins(rng)
+        outer = (rng.uniform(-5, 10), rng.uniform(-5, 10), rng.uniform(30, 60), rng.uniform(25, 45))
+        inner = (rng.uniform(10, 20), rng.uniform(10, 15), rng.uniform(20, 30), rng.uniform(15, 25))
+        got = np.empty(M)
+        _core.flat_histogram(bins, 0, 0, *outer, *inner, got)
+        np.testing.assert_array_equal(got, naive.ring_histogram(bins, 0, 0, outer, inner, M))
+
+
+@pytest.mark.parametrize("name", ["backprojection", "bhattacharyya", "kl", "intersection", "chi-square", "l2",
+                                  "log-likelihood"])
+def test_weight_tables_match_formulas(rng, name):
+    measure = get_similarity(name)
+    for trial in range(20):
+        p = rng.random(M) * (rng.random(M) < 0.7)
+        q = rng.random(M) * (rng.random(M) < 0.7)
+        b = rng.random(M) * (rng.random(M) < 0.7)
+        if trial == 0:
+            p[:] = q  # perfect match: chi-square and l2 weights vanish
+        p, q, b = p / p.sum(), q / q.sum(), b / b.sum()
+        got = measure.weights(p, q, background=b)
+        np.testing.assert_allclose(got, naive.similarity_weights(name, p, q, b), rtol=1e-12, atol=1e-15)
+        assert np.all(np.isfinite(got)) and np.all(got >= 0)
