@@ -28,4 +28,4 @@ with VideoWriter(out_dir / "demo.mp4", fps=30) as writer:
         if index == 0:
             (out_dir / "demo.box").write_text(format_box(box) + "\n")
 
-print(f"wrote {writer.frames_written} frames to {out_dir / 'demo.mp4'} and the first box to {out_dir / 'demo.box'}")
+print(f"wrote {writer.frames_written} frames to {writer.path} and the first box to {out_dir / 'demo.box'}")

@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import signal
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -457,15 +458,22 @@ def _run_job(task: tuple[BatchJob, str, TrackerOptions, bool], on_frame=None) ->
         options = replace(options, preset=job.preset)
     start = time.perf_counter()
     try:
-        return track_video(
-            job.source,
-            [job.box],
-            options=options,
-            csv_path=outputs["csv"],
-            video_path=outputs.get("video"),
-            atomic=True,
-            on_frame=on_frame,
-        )
+        # The engine warns about doubtful inputs (e.g. a box the colour mask rejects); keep those in
+        # the report instead of letting each worker print them over the progress bar.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            report = track_video(
+                job.source,
+                [job.box],
+                options=options,
+                csv_path=outputs["csv"],
+                video_path=outputs.get("video"),
+                atomic=True,
+                on_frame=on_frame,
+            )
+        notes = dict.fromkeys(f"warning: {w.message}" for w in caught)  # unique, in order
+        report.error = "; ".join([report.error, *notes] if report.error else notes)
+        return report
     except (VideoError, ValueError, OSError) as exc:
         message = str(exc)
     except Exception as exc:  # a bug or an OpenCV failure: report it, keep the batch going

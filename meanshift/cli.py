@@ -22,6 +22,7 @@ import importlib
 import importlib.util
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -128,6 +129,12 @@ def main(ctx: click.Context, verbose: bool) -> None:
       meanshift batch clips/ --out tracked/ --jobs 2
     """
     ctx.obj = {"verbose": verbose}
+    # The engine's warnings (e.g. a box the colour mask rejects) read best as one plain line.
+    warnings.formatwarning = _format_warning
+
+
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    return f"warning: {message}\n"
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,6 +273,8 @@ def track(
             "--show needs a display and none is set (DISPLAY is empty): drop --show and use --output or "
             "--output-video, or run under X/Xvfb"
         )
+    for path in (output, output_video):
+        _check_writable(path)
     boxes = list(boxes)
     if not boxes and box_file:
         try:
@@ -303,6 +312,12 @@ def track(
             stats = _track_headless(src, boxes, options, output, output_video, max_frames, quiet)
     if not quiet:
         click.echo(_summary_line(stats["frames"], stats["seconds"], stats["lost"], len(boxes) or 1), err=True)
+
+
+def _check_writable(path: str | None) -> None:
+    # Fail before tracking starts rather than after the first frame.
+    if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        raise _fail(f"cannot write {path}: folder {os.path.dirname(path) or '.'} does not exist")
 
 
 def _select_on_first_frame(src, first) -> list:
@@ -428,6 +443,8 @@ def webcam(
     from meanshift.video import check_box, has_display
 
     options = _tracker_options(preset, similarity, kernel, features, bins)
+    for path in (output, output_video):
+        _check_writable(path)
     width, height = size or (None, None)
     src = _open_source(camera, width=width, height=height)
     with src:
@@ -515,7 +532,8 @@ def batch(
     counts = {status: sum(r.status == status for r in reports) for status in ("ok", "skipped", "failed")}
     for report in reports:
         if report.status == "failed":
-            click.echo(f"failed: {report.video}: {report.error}", err=True)
+            where = "" if report.video in report.error else f"{report.video}: "
+            click.echo(f"failed: {where}{report.error}", err=True)
         elif report.error:
             click.echo(f"{report.video}: {report.error}", err=True)
     tracked = [r for r in reports if r.status == "ok"]

@@ -805,18 +805,18 @@ class LiveTracker:
         self.paused = False
         self.fps = FpsMeter()
 
-    def _add_target(self, frame: np.ndarray, box: Sequence[float]) -> int:
+    def _add_target(self, frame: np.ndarray, box: Sequence[float]) -> tuple[int, Box]:
         box = check_box(box, frame.shape)
         tracker = self.make_tracker()
         tracker.init(frame, box)
         number = self._next_target
         self._next_target += 1
         self.targets[number] = tracker
-        return number
+        return number, box
 
     def _select(self, frame: np.ndarray) -> Box | None:
         box = select_box(self.window, frame)
-        # selectROI leaves its own help text behind in the title on some backends; restore ours.
+        # selectROI may leave its own help text in the title on some backends; restore ours.
         cv2.setWindowTitle(self.window, self.window)
         return box
 
@@ -825,17 +825,26 @@ class LiveTracker:
         for number, box in new_boxes.items():
             draw_box(view, box, target_color(number), label=f"#{number}")
         for number, result in results.items():
-            draw_result(view, result, target_color(number), label=f"#{number}")
-        status = [f"fps {self.fps.fps:5.1f}  frame {self.frames}"]
+            if number in self.targets:
+                draw_result(view, result, target_color(number), label=f"#{number}")
+        status = [f"fps {self.fps.fps:5.1f}  frame {self.frames - 1}"]
         if self.paused:
             status.append("PAUSED (space resumes)")
         if not self.targets:
             status.append("no target: press r to select one")
         draw_status(view, status)
+        hint = "space pause  r re-select  a add  q quit"
+        _put_text(view, hint, (8, view.shape[0] - 8), (255, 255, 255), scale=0.4)
         return view
 
     def run(self) -> dict[str, Any]:
-        """Run until the source ends or the user quits; return ``frames``, ``lost`` and ``seconds``.
+        """Run until the source ends or the user quits.
+
+        Returns
+        -------
+        dict
+            ``frames`` shown, ``lost`` (frames in which a target was lost) and ``seconds`` spent
+            playing (pauses and box drawing excluded).
 
         Raises
         ------
@@ -849,55 +858,61 @@ class LiveTracker:
                 "cannot open a window: this OpenCV has no GUI support (opencv-python-headless?); "
                 "install opencv-python, or run without --show"
             ) from None
-        start = time.perf_counter()
-        frame: np.ndarray | None = None
-        view: np.ndarray | None = None
         period = 1.0 / self.source.fps if self.pace else 0.0
+        playing = 0.0
+        frame: np.ndarray | None = None
+        results: dict[int, Any] = {}
+        new_boxes: dict[int, Box] = {}
         try:
             while True:
                 tick = time.perf_counter()
-                if not self.paused or frame is None:
-                    frame = self.source.read()
-                    if frame is None or (self.max_frames is not None and self.frames >= self.max_frames):
+                advanced = not self.paused or frame is None
+                if advanced:
+                    if self.max_frames is not None and self.frames >= self.max_frames:
                         break
-                    new_boxes: dict[int, Box] = {}
+                    frame = self.source.read()
+                    if frame is None:
+                        break
+                    new_boxes = {}
                     if self.frames == 0:
-                        boxes = self.initial_boxes or [b for b in [self._select(frame)] if b is not None]
-                        for box in boxes:
-                            number = self._add_target(frame, box)
-                            new_boxes[number] = check_box(box, frame.shape)
+                        for box in self.initial_boxes or [b for b in [self._select(frame)] if b is not None]:
+                            number, new_boxes[number] = self._add_target(frame, box)
+                        tick = time.perf_counter()  # drawing the box is not playing time
                     results = {n: t.update(frame) for n, t in self.targets.items() if n not in new_boxes}
-                    self._record(frame, results, new_boxes)
+                    self._record(results, new_boxes)
+                    self.frames += 1
                     self.fps.tick()
                     view = self._draw(frame, results, new_boxes)
                     if self.writer is not None:
                         self.writer.write(view)
-                    self.frames += 1
                 cv2.imshow(self.window, view)
                 # Pace files to their frame rate; while paused just poll the keyboard.
                 remaining = period - (time.perf_counter() - tick)
-                wait_ms = 30 if self.paused else max(1, int(1000 * remaining))
-                key = cv2.waitKey(wait_ms) & 0xFF
+                key = cv2.waitKey(30 if self.paused else max(1, int(1000 * remaining))) & 0xFF
+                if advanced:
+                    playing += time.perf_counter() - tick
                 if key in (ord("q"), ord("Q"), self._ESC) or not self._window_open():
                     break
                 if key == ord(" "):
                     self.paused = not self.paused
-                    self.fps.reset()
                 elif key in (ord("r"), ord("a")):
                     box = self._select(frame)
                     if box is not None:
                         if key == ord("r"):
                             self.targets.clear()
-                        number = self._add_target(frame, box)
-                        box = check_box(box, frame.shape)
+                        number, box = self._add_target(frame, box)
+                        new_boxes = {**new_boxes, number: box}
                         if self.csv is not None:
                             self.csv.write_box(self.frames - 1, number, box)
-                        view = self._draw(frame, {}, {number: box})
-                    self.fps.reset()
+                else:
+                    continue
+                # The state changed: redraw the current frame, and do not count the wait as a slow frame.
+                self.fps.reset()
+                view = self._draw(frame, results, new_boxes)
         finally:
             cv2.destroyWindow(self.window)
             cv2.waitKey(1)  # let the GUI thread process the close before we return
-        return {"frames": self.frames, "lost": self.lost, "seconds": time.perf_counter() - start}
+        return {"frames": self.frames, "lost": self.lost, "seconds": playing}
 
     def _window_open(self) -> bool:
         try:
@@ -905,7 +920,7 @@ class LiveTracker:
         except cv2.error:
             return False
 
-    def _record(self, frame: np.ndarray, results: dict[int, Any], new_boxes: dict[int, Box]) -> None:
+    def _record(self, results: dict[int, Any], new_boxes: dict[int, Box]) -> None:
         if any(not r.ok for r in results.values()):
             self.lost += 1
         if self.csv is None:
