@@ -26,13 +26,15 @@ __all__ = ["eval_command"]
               help="Evaluate only the first N frames of each sequence (quick checks).")
 @click.option("--opencv-threads", type=click.IntRange(min=0), default=None,
               help="cv2.setNumThreads in each worker [default: 1 with --jobs > 1, else OpenCV's default].")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of OpenCV's random generators before every run (MIL is randomised).")
 @click.option("--plots/--no-plots", default=True, show_default=True,
               help="Draw success.png and precision.png (needs matplotlib: pip install meanshift[plots]).")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
 @click.option("--list-trackers", is_flag=True,
               help="List the tracker names and whether each is available, then exit.")
-def eval_command(dataset_dir, out_dir, trackers, sequences, jobs, max_frames, opencv_threads, plots, progress,
-                 list_trackers):
+def eval_command(dataset_dir, out_dir, trackers, sequences, jobs, max_frames, opencv_threads, seed, plots,
+                 progress, list_trackers):
     """Evaluate trackers on an OTB-layout dataset, one pass, and write tables and plots.
 
     DATASET_DIR holds one folder per sequence, each with img/ frames and groundtruth_rect.txt
@@ -71,6 +73,7 @@ def eval_command(dataset_dir, out_dir, trackers, sequences, jobs, max_frames, op
             progress=progress,
             opencv_threads=opencv_threads,
             plots=plots,
+            seed=seed,
             warn=warn,
         )
     except (DatasetError, ValueError) as exc:

@@ -67,6 +67,7 @@ __all__ = [
     "make_tracker",
     "TrackerRun",
     "run_tracker",
+    "seed_opencv",
     "Evaluation",
     "evaluate",
     "write_results",
@@ -221,13 +222,32 @@ class TrackerRun:
 _WARMED: set[str] = set()
 
 
+def seed_opencv(seed: int) -> None:
+    """Seed OpenCV's random generator and the C library's ``rand()``, which OpenCV's MIL uses.
+
+    OpenCV's MIL tracker draws its Haar features with the C library's ``rand()`` (process-wide
+    state) and samples patches with ``cv::theRNG()``; without seeding both, its result depends on
+    how many trackers the process built before. Seeding before every run makes a run's boxes
+    independent of task order and of ``jobs``. The other trackers here are deterministic.
+    """
+    import cv2
+
+    cv2.setRNGSeed(seed)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).srand(ctypes.c_uint(seed))
+    except (OSError, AttributeError, TypeError):  # no C library handle (e.g. Windows): leave rand() be
+        pass
+
+
 def _box_of(result) -> tuple[float, float, float, float]:
     box = result.box
     return tuple(float(v) for v in box)
 
 
 def run_tracker(sequence: Sequence, name: str, factory: TrackerFactory | None = None,
-                *, warm_up: bool = True) -> TrackerRun:
+                *, warm_up: bool = True, seed: int | None = 0) -> TrackerRun:
     """Run one tracker over one sequence, one pass, timing ``update`` alone.
 
     Parameters
@@ -242,6 +262,9 @@ def run_tracker(sequence: Sequence, name: str, factory: TrackerFactory | None = 
     warm_up : bool
         Before timing, once per process and tracker name, run a throwaway tracker on frames 1–2 so
         that one-off costs (Numba compilation, OpenCV's lazy initialisation) are not timed.
+    seed : int or None
+        Seed for OpenCV's random generators (see :func:`seed_opencv`) set right before the tracker
+        is built; ``None`` leaves them alone.
     """
     factory = factory or (lambda: make_tracker(name))
     n = len(sequence)
@@ -257,6 +280,8 @@ def run_tracker(sequence: Sequence, name: str, factory: TrackerFactory | None = 
         w.init(first, init_box)
         w.update(sequence.frame(1))
         _WARMED.add(name)
+    if seed is not None:
+        seed_opencv(seed)
     tracker = factory()
     t0 = time.perf_counter()
     tracker.init(first, init_box)
@@ -429,13 +454,13 @@ class Evaluation:
 
 
 def _task(seq_path: str, max_frames: int | None, name: str, factory: TrackerFactory | None,
-          opencv_threads: int | None) -> TrackerRun:
+          opencv_threads: int | None, seed: int | None) -> TrackerRun:
     """Worker body (top level, so that the 'spawn' context can pickle it)."""
     if opencv_threads is not None:
         import cv2
 
         cv2.setNumThreads(opencv_threads)
-    return run_tracker(load_sequence(seq_path, max_frames=max_frames), name, factory)
+    return run_tracker(load_sequence(seq_path, max_frames=max_frames), name, factory, seed=seed)
 
 
 def _progress(total: int, enabled: bool):
@@ -456,6 +481,7 @@ def evaluate(
     progress: bool = True,
     opencv_threads: int | None = None,
     plots: bool = True,
+    seed: int | None = 0,
     warn=None,
 ) -> Evaluation:
     """One-pass evaluation of trackers on an OTB-layout dataset; optionally write tables, plots, boxes.
@@ -485,6 +511,9 @@ def evaluate(
         OpenCV's own default otherwise.
     plots : bool
         With ``out``, also draw the success and precision plots (needs matplotlib).
+    seed : int or None
+        Seed of OpenCV's random generators before every run (MIL is randomised), see
+        :func:`seed_opencv`; ``None`` leaves them alone.
     warn : callable, optional
         Receives a message for each tracker skipped (default :func:`warnings.warn`).
 
@@ -526,13 +555,14 @@ def evaluate(
                 cv2.setNumThreads(opencv_threads)
             for s, name in tasks:
                 bar.set_postfix_str(f"{s.name} {name}", refresh=False)
-                runs[s.name, name] = run_tracker(s, name, factories[name])
+                runs[s.name, name] = run_tracker(s, name, factories[name], seed=seed)
                 bar.update(len(s))
         else:
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
                 futures = {
-                    pool.submit(_task, str(s.path), len(s), name, factories[name], opencv_threads): (s, name)
+                    pool.submit(_task, str(s.path), len(s), name, factories[name], opencv_threads, seed):
+                    (s, name)
                     for s, name in tasks
                 }
                 for fut in as_completed(futures):
@@ -551,14 +581,15 @@ def evaluate(
         runs=runs,
         scores=scores,
         frames={s.name: len(s) for s in seqs},
-        meta=_meta(jobs, opencv_threads, max_frames, elapsed),
+        meta=_meta(jobs, opencv_threads, max_frames, elapsed, seed),
     )
     if out is not None:
         write_results(ev, out, plots=plots)
     return ev
 
 
-def _meta(jobs: int, opencv_threads: int | None, max_frames: int | None, elapsed: float) -> dict:
+def _meta(jobs: int, opencv_threads: int | None, max_frames: int | None, elapsed: float,
+          seed: int | None) -> dict:
     import cv2
 
     versions = {"python": platform.python_version(), "numpy": np.__version__, "opencv": cv2.__version__}
@@ -579,6 +610,7 @@ def _meta(jobs: int, opencv_threads: int | None, max_frames: int | None, elapsed
         "jobs": jobs,
         "opencv_threads": opencv_threads if opencv_threads is not None else "opencv default",
         "max_frames": max_frames,
+        "seed": seed,
         "cpu_count": os.cpu_count(),
         "machine": platform.machine(),
         "platform": platform.platform(),
