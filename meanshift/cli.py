@@ -540,8 +540,9 @@ def batch(
     frames = sum(r.frames for r in tracked)
     seconds = sum(r.seconds for r in tracked)
     speed = f"; {frames} frames at {frames / seconds:.0f} fps per process" if seconds > 0 else ""
+    videos = f"{len(reports)} video{'' if len(reports) == 1 else 's'}"
     click.echo(
-        f"{len(reports)} videos: {counts['ok']} tracked, {counts['skipped']} skipped (already done), "
+        f"{videos}: {counts['ok']} tracked, {counts['skipped']} skipped (already done), "
         f"{counts['failed']} failed{speed}; summary in {os.path.join(out_dir, 'summary.csv')}",
         err=True,
     )

@@ -657,7 +657,7 @@ def draw_box(img: np.ndarray, box: Sequence[float], color, *, label: str | None 
     """Draw an axis-aligned box ``(x, y, w, h)`` with an optional label above it, in place."""
     x, y, w, h = (float(v) for v in box)
     p0, p1 = (round(x), round(y)), (round(x + w - 1), round(y + h - 1))
-    cv2.rectangle(img, p0, p1, color, thickness, cv2.LINE_AA)
+    cv2.rectangle(img, p0, p1, color, thickness, cv2.LINE_8)
     if label:
         _put_text(img, label, (p0[0], max(p0[1] - 5, 12)), color)
     return img
@@ -674,7 +674,7 @@ def draw_result(img: np.ndarray, result: Any, color, *, label: str | None = None
     (cx, cy), (w, h), angle = result.rotated
     if w > 0 and h > 0 and math.isfinite(cx) and math.isfinite(cy):
         corners = cv2.boxPoints(((float(cx), float(cy)), (float(w), float(h)), float(angle)))
-        cv2.polylines(img, [np.round(corners).astype(np.int32)], True, color, thickness, cv2.LINE_AA)
+        cv2.polylines(img, [np.round(corners).astype(np.int32)], True, color, thickness, cv2.LINE_8)
         cv2.circle(img, (round(cx), round(cy)), 2, color, -1, cv2.LINE_AA)
         top = int(np.min(corners[:, 1]))
         left = int(np.min(corners[:, 0]))

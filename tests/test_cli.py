@@ -1,0 +1,249 @@
+"""The `meanshift` command line, end to end: real video files, an OTB folder, bad input.
+
+Most runs are in-process with click's CliRunner (fast, rasterio-style); the bad-input checks run the
+real program in a subprocess, because "one line on stderr, no traceback, non-zero exit" is about
+what a user sees in the terminal.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import meanshift
+from meanshift.cli import LAZY_SUBCOMMANDS, PRESET_NAMES, main
+from meanshift.synthetic import moving_target_sequence
+from meanshift.video import VideoWriter, format_box
+
+ROOT = Path(__file__).resolve().parents[1]
+SEQUENCES = ROOT.parent / "shared" / "data" / "sequences"
+
+
+def write_clip(path: Path, n_frames: int = 40, size=(240, 320), seed: int = 0) -> list:
+    """A synthetic clip written with OpenCV (mp4 or avi from the name); returns ground-truth boxes."""
+    boxes = []
+    with VideoWriter(path, fps=30) as writer:
+        for frame, box in moving_target_sequence(n_frames, size, seed=seed):
+            writer.write(frame)
+            boxes.append(box)
+    return boxes
+
+
+def read_rows(path: Path) -> list[dict]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def centre(box) -> np.ndarray:
+    x, y, w, h = box
+    return np.array([x + (w - 1) / 2, y + (h - 1) / 2])
+
+
+def centre_errors(rows: list[dict], truth) -> np.ndarray:
+    tracked = [centre([float(r[k]) for k in "xywh"]) for r in rows]
+    return np.array([np.linalg.norm(t - centre(b)) for t, b in zip(tracked, truth, strict=True)])
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def run_process(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    full_env["PYTHONPATH"] = os.pathsep.join([str(ROOT), full_env.get("PYTHONPATH", "")])
+    return subprocess.run(
+        [sys.executable, "-m", "meanshift", *args], capture_output=True, text=True, env=full_env, timeout=120
+    )
+
+
+def count_frames(path: Path) -> tuple[int, tuple[int, int]]:
+    cap = cv2.VideoCapture(str(path))
+    n, size = 0, None
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        n, size = n + 1, frame.shape[:2]
+    cap.release()
+    return n, size
+
+
+# ------------------------------------------------------------------------------- help and shape
+
+
+@pytest.mark.parametrize("command", [[], ["track"], ["webcam"], ["batch"]])
+def test_every_command_has_help_with_examples(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Examples:" in result.output and "meanshift" in result.output
+
+
+def test_version_and_python_dash_m():
+    result = run("--version")
+    assert result.exit_code == 0 and result.output.strip() == f"meanshift {meanshift.__version__}"
+    process = run_process("--help")
+    assert process.returncode == 0 and "track" in process.stdout and "batch" in process.stdout
+
+
+def test_preset_choices_match_the_library():
+    assert tuple(PRESET_NAMES) == tuple(meanshift.PRESETS)
+
+
+def test_subcommands_from_other_modules_are_loaded_on_demand(tmp_path, monkeypatch):
+    module = tmp_path / "fake_subcommand.py"
+    module.write_text(
+        "import click\n\n\n@click.command('hello')\ndef command():\n    'Say hello.'\n"
+        "    click.echo('hello!')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(LAZY_SUBCOMMANDS, "hello", "fake_subcommand")
+    monkeypatch.setitem(LAZY_SUBCOMMANDS, "absent", "no_such_module_anywhere")
+    listing = run("--help").output
+    assert "hello" in listing and "absent" not in listing
+    assert run("hello").output == "hello!\n"
+    main.commands.pop("hello", None)
+
+
+# ------------------------------------------------------------------------------- track: files
+
+
+@pytest.mark.parametrize("name", ["clip.mp4", "clip.avi"])
+def test_track_a_video_file_end_to_end(tmp_path, name):
+    video = tmp_path / name
+    truth = write_clip(video, n_frames=40)
+    boxes_csv, annotated = tmp_path / "boxes.csv", tmp_path / "tracked.mp4"
+    result = run("track", str(video), "--box", format_box(truth[0]), "--output", str(boxes_csv),
+                 "--output-video", str(annotated))
+    assert result.exit_code == 0, result.output
+    assert "tracked 40 frames" in result.output and "lost in 0 frames" in result.output
+
+    rows = read_rows(boxes_csv)
+    assert len(rows) == 40  # one row per frame
+    assert [int(r["frame"]) for r in rows] == list(range(40))
+    assert rows[0]["score"] == "" and all(r["score"] for r in rows[1:])
+    errors = centre_errors(rows, truth)
+    assert errors.max() < 10, errors  # the target is ~48x36 px and moves ~5 px a frame
+    assert all(r["ok"] == "1" for r in rows)
+
+    frames, size = count_frames(annotated)
+    assert frames == 40 and size == (240, 320)
+
+
+def test_track_streams_the_csv_and_honours_max_frames(tmp_path):
+    video = tmp_path / "clip.mp4"
+    truth = write_clip(video, n_frames=30)
+    out = tmp_path / "boxes.csv"
+    box = format_box(truth[0])
+    result = run("track", str(video), "--box", box, "-o", str(out), "--max-frames", "12", "-q")
+    assert result.exit_code == 0 and result.output == ""
+    assert len(read_rows(out)) == 12
+
+
+def test_track_several_targets_each_in_its_own_rows(tmp_path):
+    video = tmp_path / "clip.mp4"
+    truth = write_clip(video, n_frames=20)
+    out = tmp_path / "boxes.csv"
+    result = run("track", str(video), "--box", format_box(truth[0]), "--box", "10,10,30,30", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    rows = read_rows(out)
+    assert len(rows) == 40
+    assert {r["target"] for r in rows} == {"0", "1"}
+    assert [r["frame"] for r in rows if r["target"] == "1"] == [str(i) for i in range(20)]
+
+
+def test_track_reads_box_files_and_sidecars(tmp_path):
+    video = tmp_path / "clip.avi"
+    truth = write_clip(video, n_frames=10)
+    box_file = tmp_path / "target.txt"
+    box_file.write_text(format_box(truth[0]) + "\n")
+    out = tmp_path / "a.csv"
+    assert run("track", str(video), "--box-file", str(box_file), "-o", str(out)).exit_code == 0
+    assert len(read_rows(out)) == 10
+    # No --box at all: the sidecar clip.box next to the video is used, and the user is told so.
+    (tmp_path / "clip.box").write_text(format_box(truth[0]))
+    result = run("track", str(video), "-o", str(tmp_path / "b.csv"))
+    assert result.exit_code == 0 and "from " + str(tmp_path / "clip.box") in result.output
+    assert read_rows(tmp_path / "b.csv")[0]["x"] == read_rows(out)[0]["x"]
+
+
+@pytest.mark.parametrize("preset", PRESET_NAMES)
+def test_track_with_each_preset_and_options(tmp_path, preset):
+    video = tmp_path / "clip.mp4"
+    truth = write_clip(video, n_frames=8)
+    result = run("track", str(video), "--box", format_box(truth[0]), "--preset", preset, "--kernel", "flat",
+                 "--bins", "12", "-o", str(tmp_path / "b.csv"))
+    assert result.exit_code == 0, result.output
+    assert len(read_rows(tmp_path / "b.csv")) == 8
+
+
+@pytest.mark.skipif(not (SEQUENCES / "Crossing").is_dir(), reason="shared sequences absent (../shared/data)")
+def test_track_an_otb_folder(tmp_path):
+    seq = SEQUENCES / "Crossing"
+    truth = np.loadtxt(seq / "groundtruth_rect.txt", delimiter=",")
+    out = tmp_path / "crossing.csv"
+    video = tmp_path / "crossing.mp4"
+    result = run("track", str(seq), "-o", str(out), "--output-video", str(video))  # box: groundtruth_rect.txt
+    assert result.exit_code == 0, result.output
+    assert "groundtruth_rect.txt" in result.output
+    rows = read_rows(out)
+    n_images = len(list((seq / "img").glob("*.jpg")))
+    assert len(rows) == n_images == len(truth)
+    errors = centre_errors(rows, truth)
+    assert np.mean(errors < 20) > 0.8  # precision at 20 px: the pedestrian is followed
+    frames, size = count_frames(video)
+    assert frames == n_images and size == cv2.imread(str(seq / "img" / "0001.jpg")).shape[:2]
+
+
+# ------------------------------------------------------------------------------- bad input
+
+
+def assert_one_line_error(process: subprocess.CompletedProcess, *fragments: str) -> None:
+    lines = [line for line in process.stderr.splitlines() if line.strip()]
+    assert process.returncode != 0
+    assert "Traceback" not in process.stderr
+    assert len(lines) == 1, process.stderr
+    assert lines[0].startswith("Error: ")
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def small_clip(tmp_path_factory) -> Path:
+    video = tmp_path_factory.mktemp("clip") / "small.mp4"
+    write_clip(video, n_frames=5)
+    return video
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["track", "{tmp}/missing.mp4", "--box", "1,2,3,4"], ["no such file or folder", "missing.mp4"]),
+        (["track", "93", "--box", "1,2,3,4"], ["cannot open camera 93"]),
+        (["track", "{clip}", "--box", "10,20,30"], ["malformed box '10,20,30'", "x,y,w,h"]),
+        (["track", "{clip}", "--box", "10,20,-3,4"], ["--box", "width or height"]),
+        (["track", "{clip}", "--box", "400,300,20,20"], ["box 400,300,20,20 lies outside the 320x240 frame"]),
+        (["track", "{clip}", "--box", "1,2,30,30", "--similarity", "nope"], ["unknown similarity 'nope'"]),
+        (["track", "{clip}", "--box", "1,2,30,30", "-o", "{tmp}/no/b.csv"], ["cannot write", "not exist"]),
+        (["track", "{tmp}/corrupt.mp4", "--box", "1,2,3,4"], ["cannot open video", "corrupt.mp4"]),
+        (["track", "{clip}"], ["no target box", "--box"]),
+        (["track", "{clip}", "--box", "1,2,30,30", "--show"], ["--show needs a display"]),
+        (["webcam", "--camera", "93"], ["cannot open camera 93"]),
+        (["batch", "{tmp}/empty", "--out", "{tmp}/out"], ["no videos in"]),
+    ],
+    ids=["missing-file", "camera", "box-3-numbers", "box-negative", "box-outside", "similarity", "output-dir",
+         "corrupt", "no-box-no-display", "show-no-display", "webcam-no-camera", "batch-empty"],
+)
+def test_bad_input_gives_one_line_and_non_zero_exit(tmp_path, small_clip, args, fragments):
+    (tmp_path / "corrupt.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(3000))
+    (tmp_path / "empty").mkdir()
+    args = [a.format(tmp=tmp_path, clip=small_clip) for a in args]
+    no_display = {"DISPLAY": "", "WAYLAND_DISPLAY": ""}
+    assert_one_line_error(run_process(*args, env=no_display), *fragments)
