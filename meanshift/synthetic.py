@@ -46,8 +46,8 @@ COOL_BACKGROUND_PALETTE = np.array(
 class TargetPose:
     """Where the synthetic target is: centre, full extent along its own axes, rotation.
 
-    ``width``/``height`` are full lengths (not semi-axes) in pixels; ``angle_deg`` rotates the
-    target's width axis counter-clockwise from the image x axis (image y points down).
+    ``width``/``height`` are full lengths (not semi-axes) in pixels; ``angle_deg`` turns the
+    target's width axis from the image x axis towards +y (clockwise on screen, as ``cv2.RotatedRect``).
     """
 
     cx: float

@@ -39,8 +39,9 @@ from meanshift.similarity import Similarity, get_similarity
 __all__ = ["Tracker", "TrackResult", "SCALE_MODES", "AREA_ESTIMATES"]
 
 #: ``fixed``: size never changes; ``moments``: area from the zeroth moment, shape from the second
-#: moments (generalized CAMSHIFT); ``bandwidth``: Comaniciu/Meer's best of h, h(1 -/+ step).
-SCALE_MODES = ("fixed", "moments", "bandwidth")
+#: moments (generalized CAMSHIFT); ``bandwidth``: Comaniciu/Meer's most similar of h, h(1 -/+ step);
+#: ``contrast``: of the same sizes, the one whose similarity most exceeds its surrounding ring's.
+SCALE_MODES = ("fixed", "moments", "bandwidth", "contrast")
 
 #: How ``scale="moments"`` finds the weight of one target pixel (see ``Tracker._target_pixel_weight``).
 AREA_ESTIMATES = ("model", "core")
@@ -111,7 +112,7 @@ class Tracker:
         A name from :func:`meanshift.similarities` or your own :class:`~meanshift.similarity.Similarity`.
     kernel : str or Kernel
         ``"epanechnikov"``, ``"flat"``, ``"gaussian"`` or ``"biweight"``.
-    scale : {"moments", "bandwidth", "fixed"}
+    scale : {"moments", "contrast", "bandwidth", "fixed"}
         How the window's size follows the target (see :data:`SCALE_MODES`).
     bins : int or tuple, optional
         Bins per channel of the feature space.
@@ -131,7 +132,7 @@ class Tracker:
         Below this Bhattacharyya coefficient the result is reported lost (``ok=False``) and the size is
         frozen.
     bandwidth_step, bandwidth_smoothing : float
-        ``scale="bandwidth"``: sizes tried are ``h * (1 -/+ step)``; the new size is
+        ``scale="bandwidth"`` or ``"contrast"``: sizes tried are ``h * (1 -/+ step)``; the new size is
         ``smoothing * h_best + (1 - smoothing) * h`` (Comaniciu et al. 2003 use 0.1 and 0.1).
     model_update : float
         Rate of blending the converged candidate histogram into the target model when ``ok``
@@ -139,6 +140,9 @@ class Tracker:
     box_fill : float
         ``scale="moments"``: the fraction of its box the target is taken to fill; the box's area is
         the measured area divided by it (1 for rectangular targets, pi/4 for ellipses).
+    adapt_aspect : bool
+        ``scale="moments"`` without rotation: take the aspect ratio from the second moments
+        (otherwise the initial box's aspect ratio is kept and only the scale changes).
     area_estimate : {"model", "core"}
         ``scale="moments"``: the area is ``M00`` divided by the weight of one target pixel, taken
         from the model (``sum_u q_u w_u``, DESIGN.md) or measured over the window's central half on
@@ -173,6 +177,7 @@ class Tracker:
         model_update: float = 0.0,
         box_fill: float = 1.0,
         area_estimate: str = "model",
+        adapt_aspect: bool = True,
     ) -> None:
         self.features = get_features(features, bins=bins)
         self.similarity = get_similarity(similarity)
@@ -203,6 +208,7 @@ class Tracker:
         if area_estimate not in AREA_ESTIMATES:
             raise ValueError(f"area_estimate must be one of {', '.join(AREA_ESTIMATES)}, got {area_estimate!r}")
         self.area_estimate = area_estimate
+        self.adapt_aspect = bool(adapt_aspect)
         self._initialized = False
 
     # ------------------------------------------------------------------ public API
@@ -292,7 +298,7 @@ class Tracker:
             raise ValueError(f"frame shape changed from {self._frame_shape} at init to {frame.shape}")
         self._quantize(frame, self._cx, self._cy, self._w / 2 * (1 + self.scale_margin),
                        self._h / 2 * (1 + self.scale_margin), force=True)
-        if self.scale == "bandwidth":
+        if self.scale in ("bandwidth", "contrast"):
             iterations, mass = self._update_bandwidth(frame)
         else:
             iterations, mass = self._converge(frame, self._w, self._h)
@@ -359,7 +365,13 @@ class Tracker:
         return iterations, mass
 
     def _update_bandwidth(self, frame: np.ndarray) -> tuple[int, float]:
-        """Comaniciu/Meer 2003: converge with h and h(1 -/+ step), keep the most similar, smooth h."""
+        """Converge with h and h(1 -/+ step), keep the best, smooth h (Comaniciu/Meer 2003).
+
+        ``scale="bandwidth"`` keeps the most similar window, as the paper does; smaller windows hold
+        less background, so this tends to shrink. ``scale="contrast"`` keeps the window whose
+        similarity most exceeds that of the ring around it: too large a window takes in background,
+        too small a one leaves target in the ring.
+        """
         start = (self._cx, self._cy)
         best = None
         total_iterations = 0
@@ -369,6 +381,8 @@ class Tracker:
             iterations, mass = self._converge(frame, w, h)
             total_iterations += iterations
             rho = self.similarity.value(self._hist, self._q, background=self._background) if mass > 0 else -np.inf
+            if self.scale == "contrast" and mass > 0:
+                rho -= self._ring_similarity(frame, w, h)
             if best is None or rho > best[0]:
                 best = (rho, self._cx, self._cy, w, h, mass, self._hist.copy())
         _, self._cx, self._cy, w, h, mass, self._hist[:] = best
@@ -376,6 +390,19 @@ class Tracker:
         self._w, self._h = self._clamp_size(g * w + (1 - g) * self._w, g * h + (1 - g) * self._h)
         self._length, self._breadth = self._w, self._h
         return total_iterations, mass
+
+    def _ring_similarity(self, frame: np.ndarray, w: float, h: float) -> float:
+        """Similarity to the target of the ring around the window (between 1 and 1.5 times its size)."""
+        hw, hh = w / 2, h / 2
+        self._quantize(frame, self._cx, self._cy, hw * 1.5, hh * 1.5)
+        r = self._region
+        ring = np.empty(self._m, np.float64)
+        _core.flat_histogram(r.bins, r.x0, r.y0, self._cx - 1.5 * hw, self._cy - 1.5 * hh, self._cx + 1.5 * hw,
+                             self._cy + 1.5 * hh, self._cx - hw, self._cy - hh, self._cx + hw, self._cy + hh, ring)
+        total = ring.sum()
+        if total <= 0:
+            return 0.0
+        return self.similarity.value(ring / total, self._q, background=self._background)
 
     def _target_pixel_weight(self) -> float:
         """The weight a pixel of the target is expected to carry (the denominator of the area).
@@ -387,13 +414,15 @@ class Tracker:
         """
         if self.area_estimate == "model":
             return float(np.dot(self._q, self._weights))
-        hw, hh = self._w / 4, self._h / 4
+        return self._mean_weight(self._w / 4, self._h / 4)
+
+    def _mean_weight(self, hw: float, hh: float) -> float:
+        """Mean weight per pixel (masked ones count as 0) of the box of half-sizes ``(hw, hh)`` at the centre."""
         region = self._region
         x0, y0, x1, y1 = self._cx - hw, self._cy - hh, self._cx + hw, self._cy + hh
         _core.box_moments(region.bins, region.x0, region.y0, x0, y0, x1, y1, self._weights, self._moments)
-        height, width = self._frame_shape[:2]
-        n_x = min(math.floor(x1), width - 1) - max(math.ceil(x0), 0) + 1
-        n_y = min(math.floor(y1), height - 1) - max(math.ceil(y0), 0) + 1
+        n_x = min(math.floor(x1), region.x1 - 1) - max(math.ceil(x0), region.x0) + 1
+        n_y = min(math.floor(y1), region.y1 - 1) - max(math.ceil(y0), region.y0) + 1
         return float(self._moments[0]) / (n_x * n_y) if n_x > 0 and n_y > 0 else 0.0
 
     def _update_size_from_moments(self, frame: np.ndarray) -> None:
@@ -412,6 +441,8 @@ class Tracker:
         if m00 <= 0:
             return
         area = m00 / expected_weight / self.box_fill
+        if not area > 0:
+            return
         mx, my = m10 / m00, m01 / m00
         mu20, mu11, mu02 = m20 / m00 - mx * mx, m11 / m00 - mx * my, m02 / m00 - my * my
         if self.rotation:
@@ -423,7 +454,10 @@ class Tracker:
             self._length, self._breadth, self._angle = length, breadth, angle
             w, h = rotated_bounding_size(length, breadth, angle)
         else:
-            aspect = math.sqrt(mu20 / mu02) if mu02 > 0 and mu20 > 0 else self._w / self._h
+            if self.adapt_aspect and mu02 > 0 and mu20 > 0:
+                aspect = math.sqrt(mu20 / mu02)
+            else:
+                aspect = self._w / self._h
             aspect = min(max(aspect, 1 / _MAX_ASPECT), _MAX_ASPECT)
             w, h = self._guarded(self._w, self._h, math.sqrt(area * aspect), math.sqrt(area / aspect))
             self._length, self._breadth = w, h
