@@ -81,6 +81,8 @@ def eval_command(dataset_dir, out_dir, trackers, sequences, jobs, max_frames, op
     except ImportError as exc:
         raise click.ClickException(str(exc)) from exc
 
+    for line in ev.warning_lines():
+        click.echo(f"tracker warning: {line}", err=True)
     for problem in ev.problems():
         warn(problem)
     n_frames = sum(ev.frames.values())

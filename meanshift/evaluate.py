@@ -189,6 +189,8 @@ class TrackerRun:
         Time of the ``init`` call.
     error : str or None
         ``"frame K: ExceptionType: message"`` if the tracker raised; the remaining frames are NaN.
+    warnings : list of str
+        The distinct warnings the tracker issued during the run, with their counts.
     """
 
     sequence: str
@@ -198,6 +200,7 @@ class TrackerRun:
     update_seconds: np.ndarray
     init_seconds: float
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def n_updates(self) -> int:
@@ -276,32 +279,50 @@ def run_tracker(sequence: Sequence, name: str, factory: TrackerFactory | None = 
     first = next(frames)
     init_box = sequence.init_box
     if warm_up and name not in _WARMED and n > 1:
-        w = factory()
-        w.init(first, init_box)
-        w.update(sequence.frame(1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the timed run below reports them
+            try:
+                w = factory()
+                w.init(first, init_box)
+                w.update(sequence.frame(1))
+            except Exception:  # the timed run below hits and reports the same error
+                pass
         _WARMED.add(name)
     if seed is not None:
         seed_opencv(seed)
-    tracker = factory()
-    t0 = time.perf_counter()
-    tracker.init(first, init_box)
-    init_seconds = time.perf_counter() - t0
-    boxes[0] = gt[0]
-    ok[0] = True
-    seconds[0] = 0.0
     error = None
-    for i, frame in enumerate(frames, start=1):
+    init_seconds = float("nan")
+    # Collect the tracker's warnings per run rather than printing them across the progress bar.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tracker = factory()
         try:
             t0 = time.perf_counter()
-            result = tracker.update(frame)
-            dt = time.perf_counter() - t0
-            boxes[i] = _box_of(result)
-            ok[i] = bool(result.ok)
-            seconds[i] = dt
-        except Exception as exc:  # a crash is a result to report, not a reason to lose the whole run
-            error = f"frame {i + 1}: {type(exc).__name__}: {exc}"
-            break
-    return TrackerRun(sequence.name, name, boxes, ok, seconds, init_seconds, error)
+            tracker.init(first, init_box)
+            init_seconds = time.perf_counter() - t0
+        except Exception as exc:
+            error = f"frame 1 (init): {type(exc).__name__}: {exc}"
+        else:
+            boxes[0] = gt[0]
+            ok[0] = True
+            seconds[0] = 0.0
+            for i, frame in enumerate(frames, start=1):
+                try:
+                    t0 = time.perf_counter()
+                    result = tracker.update(frame)
+                    dt = time.perf_counter() - t0
+                    boxes[i] = _box_of(result)
+                    ok[i] = bool(result.ok)
+                    seconds[i] = dt
+                except Exception as exc:  # a crash is a result to report, not a reason to lose the run
+                    error = f"frame {i + 1}: {type(exc).__name__}: {exc}"
+                    break
+    counts: dict[str, int] = {}
+    for wmsg in caught:
+        text = f"{wmsg.category.__name__}: {wmsg.message}"
+        counts[text] = counts.get(text, 0) + 1
+    messages = [m if c == 1 else f"{m} (x{c})" for m, c in counts.items()]
+    return TrackerRun(sequence.name, name, boxes, ok, seconds, init_seconds, error, messages)
 
 
 # --------------------------------------------------------------------------- the evaluation
@@ -357,6 +378,10 @@ class Evaluation:
         count = sum(r.n_updates for r in runs)
         return count / total if total > 0 else float("nan")
 
+    def warning_lines(self) -> list[str]:
+        """The trackers' own warnings, one line per (sequence, tracker, message)."""
+        return [f"{t} on {s}: {m}" for (s, t), r in sorted(self.runs.items()) for m in r.warnings]
+
     def ranked_trackers(self) -> list[str]:
         """Trackers by decreasing mean AUC."""
         return sorted(self.trackers, key=lambda t: -np.nan_to_num(self.mean_auc(t), nan=-1.0))
@@ -364,7 +389,7 @@ class Evaluation:
     def problems(self) -> list[str]:
         """Human-readable list of tracker errors and NaN boxes, one line each."""
         out = []
-        for (s, t), r in self.runs.items():
+        for (s, t), r in sorted(self.runs.items()):
             if r.error:
                 out.append(f"{t} on {s}: {r.error}")
             bad = r.nonfinite_frames
@@ -678,6 +703,7 @@ def write_results(ev: Evaluation, out: str | Path, *, plots: bool = True) -> lis
                               "error": ev.runs[s, t].error}
                           for t in ev.trackers} for s in ev.sequences},
         "problems": ev.problems(),
+        "tracker_warnings": ev.warning_lines(),
     }
     (out / "curves.json").write_text(json.dumps(curves, indent=1, allow_nan=False, default=_json_safe))
     written.append(out / "curves.json")

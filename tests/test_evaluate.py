@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import cv2
@@ -70,12 +71,13 @@ class Oracle:
 
 
 class Crasher:
-    """Fails on its third update."""
+    """Warns on every update, fails on its third."""
 
     def init(self, frame, box):
         self.n, self.box = 0, tuple(box)
 
     def update(self, frame):
+        warnings.warn("wobbly", UserWarning, stacklevel=1)
         self.n += 1
         if self.n == 3:
             raise RuntimeError("boom")
@@ -211,6 +213,19 @@ def test_run_tracker_records_first_frame_errors_and_nan(toy_dataset):
     assert np.isnan(run.boxes[3:]).all() and np.isnan(run.update_seconds[3:]).all()
     assert run.nonfinite_frames.tolist() == [3]
     assert run.n_updates == 2
+    assert run.warnings == ["UserWarning: wobbly (x3)"]
+
+
+def test_init_errors_are_reported_not_raised(toy_dataset):
+    class BadInit:
+        def init(self, frame, box):
+            raise ValueError("no target")
+
+    seq = load_sequence(toy_dataset / "red_b")
+    ev = evaluate([seq], {"bad": BadInit}, progress=False)
+    assert ev.runs["red_b", "bad"].error == "frame 1 (init): ValueError: no target"
+    assert ev.mean_auc("bad") == 0.0
+    assert ev.problems()[0].startswith("bad on red_b: frame 1 (init)")
 
 
 def test_evaluate_writes_tables_plots_and_boxes(toy_dataset, tmp_path):
