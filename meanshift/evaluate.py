@@ -632,6 +632,7 @@ def _meta(jobs: int, opencv_threads: int | None, max_frames: int | None, elapsed
         pass
     return {
         "protocol": "OTB one-pass evaluation (OPE)",
+        "source": _source_revision(),
         "jobs": jobs,
         "opencv_threads": opencv_threads if opencv_threads is not None else "opencv default",
         "max_frames": max_frames,
@@ -643,6 +644,23 @@ def _meta(jobs: int, opencv_threads: int | None, max_frames: int | None, elapsed
         "wall_seconds": round(elapsed, 1),
         "date": time.strftime("%Y-%m-%d"),
     }
+
+
+def _source_revision() -> str | None:
+    """``<commit>`` (plus ``+dirty`` when meanshift/ has local changes) of a source checkout, else None."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        return None
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "meanshift"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("+dirty" if dirty else "")
 
 
 # --------------------------------------------------------------------------- writing results
