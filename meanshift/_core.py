@@ -4,9 +4,10 @@ Private. Every function here takes arrays and scalars, writes into preallocated 
 produces arrays, and trusts its caller (the public modules validate). Each is compared against a
 slow NumPy reference in ``tests/naive.py``.
 
-Coordinates are pixel indices: the pixel in column ``i`` sits at ``x = i``. A *region* is a
-rectangle of the frame ``[rx0, rx0 + W) x [ry0, ry0 + H)`` whose bins are stored in an
-``(H, W)`` int32 array, ``-1`` for masked pixels. Window centres are given in frame coordinates.
+Coordinates are pixel indices: the pixel in column ``i`` sits at ``x = i``. A *region* is a grid
+of pixels of the frame, ``(rx0 + xx*step, ry0 + yy*step)``, whose bins are stored in an int32 array
+``bins[yy, xx]``, ``-1`` for masked pixels; ``step > 1`` samples large targets sparsely so that their
+cost stays bounded. Window centres and boxes are given in frame coordinates.
 """
 
 from __future__ import annotations
@@ -36,70 +37,71 @@ def hsv_division_tables() -> tuple[np.ndarray, np.ndarray]:
     """OpenCV's fixed-point reciprocal tables for 8-bit BGR->HSV (``cv2.COLOR_BGR2HSV``, hue 0..179)."""
     i = np.arange(256, dtype=np.float64)
     with np.errstate(divide="ignore"):
-        sdiv = np.where(i > 0, np.rint((255 << _HSV_SHIFT) / np.maximum(i, 1)), 0).astype(np.int64)
-        hdiv = np.where(i > 0, np.rint((180 << _HSV_SHIFT) / (6.0 * np.maximum(i, 1))), 0).astype(np.int64)
+        sdiv = np.where(i > 0, np.rint((255 << _HSV_SHIFT) / np.maximum(i, 1)), 0).astype(np.int32)
+        hdiv = np.where(i > 0, np.rint((180 << _HSV_SHIFT) / (6.0 * np.maximum(i, 1))), 0).astype(np.int32)
     return sdiv, hdiv
 
 
 @jit
-def _hsv_pixel(b: int, g: int, r: int, sdiv: np.ndarray, hdiv: np.ndarray) -> tuple[int, int, int]:
-    # Bit-exact with OpenCV's integer BGR->HSV so that our hue histograms equal cv2.calcHist's.
-    v = max(b, max(g, r))
-    vmin = min(b, min(g, r))
-    diff = v - vmin
-    s = (diff * sdiv[v] + (1 << (_HSV_SHIFT - 1))) >> _HSV_SHIFT
-    if v == r:
-        h = g - b
-    elif v == g:
-        h = b - r + 2 * diff
-    else:
-        h = r - g + 4 * diff
-    h = (h * hdiv[diff] + (1 << (_HSV_SHIFT - 1))) >> _HSV_SHIFT
-    if h < 0:
-        h += 180
-    return h, s, v
+def quantize_bgr(frame, rx0, ry0, step, code, lut_a, lut_b, mask, sdiv, hdiv, out):
+    """Bin index of the pixels ``(rx0 + xx*step, ry0 + yy*step)`` of a BGR uint8 ``frame`` into ``out[yy, xx]``.
 
-
-@jit
-def quantize_bgr(frame, rx0, ry0, code, params, sdiv, hdiv, out):
-    """Bin index of every pixel of ``frame[ry0:ry0+H, rx0:rx0+W]`` (BGR uint8) into ``out`` (H, W)."""
-    n1 = params[0]
-    n2 = params[1]
-    s_min = params[2]
-    v_min = params[3]
-    v_max = params[4]
+    ``lut_a`` maps a channel value (BGR, gray) or a hue (0..179) to its bin, ``lut_b`` a saturation to
+    its bin (hue x saturation); ``mask = (s_min, v_min, v_max)`` for the hue spaces.
+    """
     height, width = out.shape
+    n1 = lut_a[255] + 1
+    n2 = lut_b[255] + 1
+    s_min, v_min, v_max = mask[0], mask[1], mask[2]
+    # One loop per feature space, so that the space is not re-tested for every pixel.
     for yy in range(height):
-        y = ry0 + yy
-        for xx in range(width):
-            x = rx0 + xx
-            b = np.int64(frame[y, x, 0])
-            g = np.int64(frame[y, x, 1])
-            r = np.int64(frame[y, x, 2])
-            if code == FEATURE_BGR:
-                out[yy, xx] = ((b * n1) >> 8) * n1 * n1 + ((g * n1) >> 8) * n1 + ((r * n1) >> 8)
-            elif code == FEATURE_GRAY:
+        row = frame[ry0 + yy * step, rx0 : rx0 + width * step : step]
+        o = out[yy]
+        if code == FEATURE_BGR:
+            for xx in range(width):
+                o[xx] = (lut_a[row[xx, 0]] * n1 + lut_a[row[xx, 1]]) * n1 + lut_a[row[xx, 2]]
+        elif code == FEATURE_GRAY:
+            for xx in range(width):
                 # cv2.COLOR_BGR2GRAY's fixed-point weights (OpenCV 5; OpenCV 4's 14-bit ones differ by <= 1).
-                gray = (b * 3735 + g * 19235 + r * 9798 + 16384) >> 15
-                out[yy, xx] = (gray * n1) >> 8
-            else:
-                h, s, v = _hsv_pixel(b, g, r, sdiv, hdiv)
+                gray = (np.int32(row[xx, 0]) * 3735 + np.int32(row[xx, 1]) * 19235
+                        + np.int32(row[xx, 2]) * 9798 + 16384) >> 15
+                o[xx] = lut_a[gray]
+        else:
+            for xx in range(width):
+                # Bit-exact with OpenCV's integer BGR->HSV, so hue histograms equal cv2.calcHist's.
+                b = np.int32(row[xx, 0])
+                g = np.int32(row[xx, 1])
+                r = np.int32(row[xx, 2])
+                v = max(b, max(g, r))
+                diff = v - min(b, min(g, r))
+                s = (diff * sdiv[v] + (1 << (_HSV_SHIFT - 1))) >> _HSV_SHIFT
                 if s < s_min or v < v_min or v > v_max:
-                    out[yy, xx] = -1
-                elif code == FEATURE_HUE:
-                    out[yy, xx] = (h * n1) // 180
+                    o[xx] = -1
+                    continue
+                if v == r:
+                    h = g - b
+                elif v == g:
+                    h = b - r + 2 * diff
                 else:
-                    out[yy, xx] = ((h * n1) // 180) * n2 + ((s * n2) >> 8)
+                    h = r - g + 4 * diff
+                h = (h * hdiv[diff] + (1 << (_HSV_SHIFT - 1))) >> _HSV_SHIFT
+                if h < 0:
+                    h += 180
+                if code == FEATURE_HUE:
+                    o[xx] = lut_a[h]
+                else:
+                    o[xx] = lut_a[h] * n2 + lut_b[s]
 
 
 @jit
-def quantize_gray(frame, rx0, ry0, params, out):
-    """Bin index of every pixel of a single-channel uint8 ``frame`` region into ``out``."""
-    n1 = params[0]
+def quantize_gray(frame, rx0, ry0, step, lut_a, out):
+    """Bin index of the pixels ``(rx0 + xx*step, ry0 + yy*step)`` of a single-channel uint8 ``frame``."""
     height, width = out.shape
     for yy in range(height):
+        row = frame[ry0 + yy * step, rx0 : rx0 + width * step : step]
+        o = out[yy]
         for xx in range(width):
-            out[yy, xx] = (np.int64(frame[ry0 + yy, rx0 + xx]) * n1) >> 8
+            o[xx] = lut_a[row[xx]]
 
 
 @jit
@@ -119,31 +121,32 @@ def _kernel_value(code, u, v, derivative):
 
 
 @jit
-def _window_span(center, half, start, length):
-    # Region-relative index range [lo, hi) of pixels within `half` of `center`.
-    lo = int(math.ceil(center - half)) - start
-    hi = int(math.floor(center + half)) - start + 1
-    return max(lo, 0), min(hi, length)
+def grid_span(lo, hi, start, step, length):
+    """Indices ``[a, b)`` of the grid points ``start + i*step`` (``0 <= i < length``) with ``lo <= x <= hi``."""
+    a = int(math.ceil((lo - start) / step))
+    b = int(math.floor((hi - start) / step)) + 1
+    return max(a, 0), min(b, length)
 
 
 @jit
-def kernel_histogram(bins, rx0, ry0, cx, cy, hw, hh, kernel_code, hist):
+def kernel_histogram(bins, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist):
     """Kernel-weighted histogram of the window; writes normalised ``hist`` and returns its raw mass.
 
-    ``hist`` is left all zero (and 0.0 returned) when no unmasked pixel has kernel weight.
+    ``bins[yy, xx]`` is the bin of pixel ``(ry0 + yy*step, rx0 + xx*step)``. ``hist`` is left all zero
+    (and 0.0 returned) when no unmasked pixel has kernel weight.
     """
     hist[:] = 0.0
     height, width = bins.shape
-    x_lo, x_hi = _window_span(cx, hw, rx0, width)
-    y_lo, y_hi = _window_span(cy, hh, ry0, height)
+    x_lo, x_hi = grid_span(cx - hw, cx + hw, rx0, step, width)
+    y_lo, y_hi = grid_span(cy - hh, cy + hh, ry0, step, height)
     total = 0.0
     for yy in range(y_lo, y_hi):
-        v = (ry0 + yy - cy) / hh
+        v = (ry0 + yy * step - cy) / hh
         for xx in range(x_lo, x_hi):
             b = bins[yy, xx]
             if b < 0:
                 continue
-            k = _kernel_value(kernel_code, (rx0 + xx - cx) / hw, v, False)
+            k = _kernel_value(kernel_code, (rx0 + xx * step - cx) / hw, v, False)
             hist[b] += k
             total += k
     if total > 0.0:
@@ -153,22 +156,22 @@ def kernel_histogram(bins, rx0, ry0, cx, cy, hw, hh, kernel_code, hist):
 
 
 @jit
-def mean_shift_step(bins, rx0, ry0, cx, cy, hw, hh, kernel_code, weights):
+def mean_shift_step(bins, rx0, ry0, step, cx, cy, hw, hh, kernel_code, weights):
     """One mean-shift step: ``(sum w g, sum w g x, sum w g y)`` over the window, ``g`` the derivative profile."""
     height, width = bins.shape
-    x_lo, x_hi = _window_span(cx, hw, rx0, width)
-    y_lo, y_hi = _window_span(cy, hh, ry0, height)
+    x_lo, x_hi = grid_span(cx - hw, cx + hw, rx0, step, width)
+    y_lo, y_hi = grid_span(cy - hh, cy + hh, ry0, step, height)
     m0 = 0.0
     mx = 0.0
     my = 0.0
     for yy in range(y_lo, y_hi):
-        y = ry0 + yy
+        y = ry0 + yy * step
         v = (y - cy) / hh
         for xx in range(x_lo, x_hi):
             b = bins[yy, xx]
             if b < 0:
                 continue
-            x = rx0 + xx
+            x = rx0 + xx * step
             wg = weights[b] * _kernel_value(kernel_code, (x - cx) / hw, v, True)
             m0 += wg
             mx += wg * x
@@ -177,51 +180,49 @@ def mean_shift_step(bins, rx0, ry0, cx, cy, hw, hh, kernel_code, weights):
 
 
 @jit
-def box_moments(bins, rx0, ry0, x0, y0, x1, y1, weights, out):
-    """Flat raw moments of the weights over pixels with ``x0 <= x <= x1`` and ``y0 <= y <= y1``.
+def box_moments(bins, rx0, ry0, step, x0, y0, x1, y1, weights, out):
+    """Flat raw moments of the weights over grid pixels with ``x0 <= x <= x1`` and ``y0 <= y <= y1``.
 
     Writes ``out = [m00, m10, m01, m20, m11, m02]`` with coordinates relative to ``(x0, y0)`` (which
-    keeps the second moments well conditioned far from the origin).
+    keeps the second moments well conditioned far from the origin). Returns the number of grid
+    pixels in the box, masked ones included.
     """
     out[:] = 0.0
     height, width = bins.shape
-    xs = max(int(math.ceil(x0)) - rx0, 0)
-    xe = min(int(math.floor(x1)) - rx0 + 1, width)
-    ys = max(int(math.ceil(y0)) - ry0, 0)
-    ye = min(int(math.floor(y1)) - ry0 + 1, height)
+    xs, xe = grid_span(x0, x1, rx0, step, width)
+    ys, ye = grid_span(y0, y1, ry0, step, height)
     for yy in range(ys, ye):
-        y = ry0 + yy - y0
+        y = ry0 + yy * step - y0
         for xx in range(xs, xe):
             b = bins[yy, xx]
             if b < 0:
                 continue
             w = weights[b]
-            x = rx0 + xx - x0
+            x = rx0 + xx * step - x0
             out[0] += w
             out[1] += w * x
             out[2] += w * y
             out[3] += w * x * x
             out[4] += w * x * y
             out[5] += w * y * y
+    return max(xe - xs, 0) * max(ye - ys, 0)
 
 
 @jit
-def flat_histogram(bins, rx0, ry0, x0, y0, x1, y1, exclude_x0, exclude_y0, exclude_x1, exclude_y1, hist):
+def flat_histogram(bins, rx0, ry0, step, x0, y0, x1, y1, exclude_x0, exclude_y0, exclude_x1, exclude_y1, hist):
     """Unnormalised counts of the bins inside one box and outside another (a ring, for backgrounds)."""
     hist[:] = 0.0
     height, width = bins.shape
-    xs = max(int(math.ceil(x0)) - rx0, 0)
-    xe = min(int(math.floor(x1)) - rx0 + 1, width)
-    ys = max(int(math.ceil(y0)) - ry0, 0)
-    ye = min(int(math.floor(y1)) - ry0 + 1, height)
+    xs, xe = grid_span(x0, x1, rx0, step, width)
+    ys, ye = grid_span(y0, y1, ry0, step, height)
     for yy in range(ys, ye):
-        y = ry0 + yy
+        y = ry0 + yy * step
         inside_y = exclude_y0 <= y <= exclude_y1
         for xx in range(xs, xe):
             b = bins[yy, xx]
             if b < 0:
                 continue
-            x = rx0 + xx
+            x = rx0 + xx * step
             if inside_y and exclude_x0 <= x <= exclude_x1:
                 continue
             hist[b] += 1.0
@@ -237,6 +238,14 @@ def backprojection_weights(p, q, out):
         qmax = max(qmax, q[i])
     for i in range(q.shape[0]):
         out[i] = q[i] / qmax if qmax > 0.0 else 0.0
+
+
+@jit
+def bhattacharyya_coefficient(p, q):
+    total = 0.0
+    for i in range(q.shape[0]):
+        total += math.sqrt(p[i] * q[i])
+    return total
 
 
 @jit

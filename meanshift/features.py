@@ -49,7 +49,9 @@ class FeatureSpace:
     s_min: int = HSV_MASK_DEFAULT[0]
     v_min: int = HSV_MASK_DEFAULT[1]
     v_max: int = HSV_MASK_DEFAULT[2]
-    params: np.ndarray = field(init=False, repr=False, compare=False)
+    lut_a: np.ndarray = field(init=False, repr=False, compare=False)
+    lut_b: np.ndarray = field(init=False, repr=False, compare=False)
+    mask: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for b in self.bins:
@@ -59,9 +61,19 @@ class FeatureSpace:
             value = getattr(self, name)
             if not 0 <= int(value) <= 255:
                 raise ValueError(f"{self.name}: {name} must be in 0..255, got {value}")
-        n2 = self.bins[1] if len(self.bins) > 1 else 1
-        params = np.array([self.bins[0], n2, self.s_min, self.v_min, self.v_max], dtype=np.int64)
-        object.__setattr__(self, "params", params)
+        # Lookup tables value -> bin, for the Numba kernels: channel/gray/hue values, and saturation.
+        values = np.arange(256, dtype=np.int64)
+        first = int(self.bins[0])
+        if self.code in (_core.FEATURE_HUE, _core.FEATURE_HUE_SAT):
+            lut_a = np.minimum(values * first // 180, first - 1)  # hue runs 0..179 (entries past it unused)
+        else:
+            lut_a = values * first >> 8
+        second = int(self.bins[1]) if len(self.bins) > 1 else 1
+        lut_b = values * second >> 8
+        mask = np.array([self.s_min, self.v_min, self.v_max], dtype=np.int32)
+        object.__setattr__(self, "lut_a", lut_a.astype(np.int32))
+        object.__setattr__(self, "lut_b", lut_b.astype(np.int32))
+        object.__setattr__(self, "mask", mask)
 
     @property
     def n_bins(self) -> int:
@@ -139,12 +151,14 @@ def get_features(
     return replace(space, **changes) if changes else space
 
 
-def quantize_into(frame: np.ndarray, space: FeatureSpace, rx0: int, ry0: int, out: np.ndarray) -> None:
-    """Fill ``out`` (int32, H x W) with the bins of ``frame[ry0:ry0+H, rx0:rx0+W]``; no validation."""
+def quantize_into(
+    frame: np.ndarray, space: FeatureSpace, rx0: int, ry0: int, out: np.ndarray, *, step: int = 1
+) -> None:
+    """Fill ``out[j, i]`` (int32) with the bin of pixel ``(rx0 + i*step, ry0 + j*step)``; no validation."""
     if frame.ndim == 2:
-        _core.quantize_gray(frame, rx0, ry0, space.params, out)
+        _core.quantize_gray(frame, rx0, ry0, step, space.lut_a, out)
     else:
-        _core.quantize_bgr(frame, rx0, ry0, space.code, space.params, _SDIV, _HDIV, out)
+        _core.quantize_bgr(frame, rx0, ry0, step, space.code, space.lut_a, space.lut_b, space.mask, _SDIV, _HDIV, out)
 
 
 def quantize(

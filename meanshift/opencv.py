@@ -41,17 +41,18 @@ _TERM_EPS = 2
 _CAMSHIFT_TOLERANCE = 10  # OpenCV enlarges the window by this many pixels per side before sizing it
 
 
-@jit(fastmath=False)
-def _moments(prob, x, y, w, h, out):
-    # Raw moments of prob[y:y+h, x:x+w] with coordinates relative to (x, y), per row like OpenCV.
+@jit
+def _moments_integer(prob, x, y, w, h, out):
+    # Raw moments of prob[y:y+h, x:x+w], coordinates relative to (x, y): exact integer sums per row
+    # (as OpenCV's for 8-bit images), which also vectorise best.
     out[:] = 0.0
     for yy in range(h):
-        s0 = 0.0
-        s1 = 0.0
-        s2 = 0.0
-        row = y + yy
+        s0 = 0
+        s1 = 0
+        s2 = 0
+        row = prob[y + yy, x : x + w]
         for xx in range(w):
-            v = np.float64(prob[row, x + xx])
+            v = np.int64(row[xx])
             s0 += v
             s1 += v * xx
             s2 += v * xx * xx
@@ -61,6 +62,37 @@ def _moments(prob, x, y, w, h, out):
         out[3] += s2
         out[4] += s1 * yy
         out[5] += s0 * yy * yy
+
+
+@jit
+def _moments_float(prob, x, y, w, h, out):
+    # The same for float images, summed in float64 per row.
+    out[:] = 0.0
+    for yy in range(h):
+        s0 = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        row = prob[y + yy, x : x + w]
+        for xx in range(w):
+            v = np.float64(row[xx])
+            fx = np.float64(xx)
+            s0 += v
+            s1 += v * fx
+            s2 += v * fx * fx
+        out[0] += s0
+        out[1] += s1
+        out[2] += s0 * yy
+        out[3] += s2
+        out[4] += s1 * yy
+        out[5] += s0 * yy * yy
+
+
+@jit
+def _moments(prob, x, y, w, h, integer, out):
+    if integer:
+        _moments_integer(prob, x, y, w, h, out)
+    else:
+        _moments_float(prob, x, y, w, h, out)
 
 
 @jit(fastmath=False)
@@ -76,7 +108,7 @@ def _intersect(x, y, w, h, width, height):
 
 
 @jit(fastmath=False)
-def _mean_shift_kernel(prob, x, y, w, h, eps, niters, moments):
+def _mean_shift_kernel(prob, integer, x, y, w, h, eps, niters, moments):
     """cv::meanShift: returns (iterations, x, y, w, h, status); status 1 = NaN weight met."""
     height, width = prob.shape
     wx, wy, ww, wh = _intersect(x, y, w, h, width, height)
@@ -89,7 +121,7 @@ def _mean_shift_kernel(prob, x, y, w, h, eps, niters, moments):
             cy = height // 2
         cw = max(cw, 1)
         ch = max(ch, 1)
-        _moments(prob, cx, cy, cw, ch, moments)
+        _moments(prob, cx, cy, cw, ch, integer, moments)
         m00 = moments[0]
         if not math.isfinite(m00):
             return i, cx, cy, cw, ch, 1
@@ -110,13 +142,13 @@ def _mean_shift_kernel(prob, x, y, w, h, eps, niters, moments):
 
 
 @jit(fastmath=False)
-def _cam_shift_kernel(prob, x, y, w, h, eps, niters, moments, box):
+def _cam_shift_kernel(prob, integer, x, y, w, h, eps, niters, moments, box):
     """cv::CamShift. Fills box = [cx, cy, width, height, angle]; returns (x, y, w, h, status).
 
     status 0: ok; 1: NaN weight; 2: no weight in the window (box filled from the window).
     """
     height, width = prob.shape
-    _, x, y, w, h, status = _mean_shift_kernel(prob, x, y, w, h, eps, niters, moments)
+    _, x, y, w, h, status = _mean_shift_kernel(prob, integer, x, y, w, h, eps, niters, moments)
     if status != 0:
         return x, y, w, h, status
     mx, my, mw, mh = x, y, w, h  # meanShift's window, returned when there is no weight
@@ -129,7 +161,7 @@ def _cam_shift_kernel(prob, x, y, w, h, eps, niters, moments, box):
     h += 2 * t
     if y + h > height:
         h = height - y
-    _moments(prob, x, y, w, h, moments)
+    _moments(prob, x, y, w, h, integer, moments)
     m00, m10, m01, m20, m11, m02 = moments[0], moments[1], moments[2], moments[3], moments[4], moments[5]
     if not math.isfinite(m00):
         return x, y, w, h, 1
@@ -254,7 +286,7 @@ def mean_shift(
     x, y, w, h = _as_window(window, prob.shape)
     eps, niters = _parse_criteria(criteria)
     moments = np.empty(6, np.float64)
-    iters, x, y, w, h, status = _mean_shift_kernel(prob, x, y, w, h, eps, niters, moments)
+    iters, x, y, w, h, status = _mean_shift_kernel(prob, prob.dtype.kind != "f", x, y, w, h, eps, niters, moments)
     if status == 1:
         raise ValueError("probImage holds NaN or infinite weights inside the window")
     return int(iters), (int(x), int(y), int(w), int(h))
@@ -282,7 +314,7 @@ def cam_shift(
     eps, niters = _parse_criteria(criteria)
     moments = np.empty(6, np.float64)
     box = np.zeros(5, np.float64)
-    x, y, w, h, status = _cam_shift_kernel(prob, x, y, w, h, eps, niters, moments, box)
+    x, y, w, h, status = _cam_shift_kernel(prob, prob.dtype.kind != "f", x, y, w, h, eps, niters, moments, box)
     if status == 1:
         raise ValueError("probImage holds NaN or infinite weights inside the window")
     rotated = ((float(box[0]), float(box[1])), (float(box[2]), float(box[3])), float(box[4]))

@@ -93,7 +93,7 @@ class _Bhattacharyya(Similarity):
     name = "bhattacharyya"
 
     def value(self, p, q, *, background=None):
-        return float(np.sum(np.sqrt(p * q)))
+        return float(_core.bhattacharyya_coefficient(p, q))
 
     def weights(self, p, q, *, background=None, out=None):
         out = _out(q, out)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -86,18 +86,41 @@ class TrackResult:
         return self.rotated[0]
 
 
-@dataclass
 class _Region:
-    """Quantised bins of a rectangle of the current frame (frame coordinates ``[x0, x1) x [y0, y1)``)."""
+    """Quantised bins of a grid of the current frame: pixels ``(x0 + i*step, y0 + j*step)`` in ``[x0, x1) x [y0, y1)``.
 
-    x0: int = 0
-    y0: int = 0
-    x1: int = 0
-    y1: int = 0
-    bins: np.ndarray = field(default_factory=lambda: np.empty((0, 0), np.int32))
+    The region's methods are the tracker's only way to the Numba kernels.
+    """
+
+    def __init__(self, x0: int = 0, y0: int = 0, x1: int = 0, y1: int = 0, step: int = 1,
+                 bins: np.ndarray | None = None) -> None:
+        self.x0, self.y0, self.x1, self.y1, self.step = x0, y0, x1, y1, step
+        self.bins = np.empty((0, 0), np.int32) if bins is None else bins
 
     def covers(self, x0: float, y0: float, x1: float, y1: float) -> bool:
         return self.x0 <= x0 and self.y0 <= y0 and x1 < self.x1 and y1 < self.y1
+
+    def histogram(self, cx: float, cy: float, hw: float, hh: float, kernel: int, out: np.ndarray) -> float:
+        return _core.kernel_histogram(self.bins, self.x0, self.y0, self.step, cx, cy, hw, hh, kernel, out)
+
+    def shift(self, cx: float, cy: float, hw: float, hh: float, kernel: int,
+              weights: np.ndarray) -> tuple[float, float, float]:
+        return _core.mean_shift_step(self.bins, self.x0, self.y0, self.step, cx, cy, hw, hh, kernel, weights)
+
+    def moments(self, x0: float, y0: float, x1: float, y1: float, weights: np.ndarray, out: np.ndarray) -> int:
+        return _core.box_moments(self.bins, self.x0, self.y0, self.step, x0, y0, x1, y1, weights, out)
+
+    def ring_histogram(self, cx: float, cy: float, hw: float, hh: float, grow: float, out: np.ndarray) -> float:
+        """Counts of the ring between the box of half-sizes (hw, hh) and the box ``grow`` times as large."""
+        _core.flat_histogram(self.bins, self.x0, self.y0, self.step, cx - grow * hw, cy - grow * hh, cx + grow * hw,
+                             cy + grow * hh, cx - hw, cy - hh, cx + hw, cy + hh, out)
+        return float(out.sum())
+
+    def masked_fraction(self, cx: float, cy: float, hw: float, hh: float) -> float:
+        xs = _core.grid_span(cx - hw, cx + hw, self.x0, self.step, self.bins.shape[1])
+        ys = _core.grid_span(cy - hh, cy + hh, self.y0, self.step, self.bins.shape[0])
+        inside = self.bins[ys[0] : ys[1], xs[0] : xs[1]]
+        return float(np.mean(inside < 0)) if inside.size else 1.0
 
 
 class Tracker:
@@ -143,6 +166,10 @@ class Tracker:
     adapt_aspect : bool
         ``scale="moments"`` without rotation: take the aspect ratio from the second moments
         (otherwise the initial box's aspect ratio is kept and only the scale changes).
+    max_samples : int or None
+        Windows larger than this many pixels are sampled on a grid of every ``step``-th pixel so that
+        about this many remain: the cost per frame stays bounded however large the target. None
+        reads every pixel.
     area_estimate : {"model", "core"}
         ``scale="moments"``: the area is ``M00`` divided by the weight of one target pixel, taken
         from the model (``sum_u q_u w_u``, DESIGN.md) or measured over the window's central half on
@@ -178,6 +205,7 @@ class Tracker:
         box_fill: float = 1.0,
         area_estimate: str = "model",
         adapt_aspect: bool = True,
+        max_samples: int | None = 4096,
     ) -> None:
         self.features = get_features(features, bins=bins)
         self.similarity = get_similarity(similarity)
@@ -209,6 +237,9 @@ class Tracker:
             raise ValueError(f"area_estimate must be one of {', '.join(AREA_ESTIMATES)}, got {area_estimate!r}")
         self.area_estimate = area_estimate
         self.adapt_aspect = bool(adapt_aspect)
+        if max_samples is not None and int(max_samples) < 64:
+            raise ValueError(f"max_samples must be None or >= 64, got {max_samples!r}")
+        self.max_samples = int(max_samples) if max_samples is not None else None
         self._initialized = False
 
     # ------------------------------------------------------------------ public API
@@ -257,27 +288,30 @@ class Tracker:
         self._hist = np.empty(self._m, np.float64)
         self._weights = np.empty(self._m, np.float64)
         self._moments = np.empty(6, np.float64)
+        self._ring = np.empty(self._m, np.float64)
         self._region = _Region()
-        margin = 1.0  # a ring as wide as half the box on every side, for the background histogram
-        self._quantize(frame, cx, cy, w / 2 * (1 + margin), h / 2 * (1 + margin), force=True)
-        if self._space.masked and self._masked_fraction(cx, cy, w, h) > _MAX_MASKED_FRACTION:
+        grow = 2.0  # a ring as wide as half the box on every side, for the background histogram
+        self._quantize(frame, cx, cy, w / 2 * grow, h / 2 * grow, force=True)
+        masked = self._region.masked_fraction(cx, cy, w / 2, h / 2)
+        if self._space.masked and masked > _MAX_MASKED_FRACTION:
             # A white, grey or dark target: the HSV mask would leave nothing to track.
             warnings.warn(
-                f"{self._masked_fraction(cx, cy, w, h):.0%} of the box fails the HSV mask "
-                f"(S >= {self._space.s_min}, {self._space.v_min} <= V <= {self._space.v_max}); tracking without it",
+                f"{masked:.0%} of the box fails the HSV mask (S >= {self._space.s_min}, "
+                f"{self._space.v_min} <= V <= {self._space.v_max}); tracking without it",
                 stacklevel=2,
             )
             self._space = get_features(self._space, s_min=0, v_min=0, v_max=255)
-            self._quantize(frame, cx, cy, w / 2 * (1 + margin), h / 2 * (1 + margin), force=True)
+            self._quantize(frame, cx, cy, w / 2 * grow, h / 2 * grow, force=True)
         q = np.empty(self._m, np.float64)
-        mass = _core.kernel_histogram(self._region.bins, self._region.x0, self._region.y0, cx, cy, w / 2, h / 2,
-                                      self.kernel.code, q)
+        mass = self._region.histogram(cx, cy, w / 2, h / 2, self.kernel.code, q)
         if mass <= 0:
             raise ValueError(
                 f"box {tuple(box)} holds no usable pixel for the {self._space.name!r} feature space "
                 "(too small, or every pixel masked by the saturation/value thresholds)"
             )
-        self._background = self._ring_histogram(cx, cy, w, h, margin)
+        background = np.empty(self._m, np.float64)
+        total = self._region.ring_histogram(cx, cy, w / 2, h / 2, grow, background)
+        self._background = background / total if total > 0 else background
         if self.background_weighting:
             q = self._background_weighted(q, self._background)
         self._q = q
@@ -298,13 +332,17 @@ class Tracker:
             raise ValueError(f"frame shape changed from {self._frame_shape} at init to {frame.shape}")
         self._quantize(frame, self._cx, self._cy, self._w / 2 * (1 + self.scale_margin),
                        self._h / 2 * (1 + self.scale_margin), force=True)
+        size_before = (self._w, self._h, self._length, self._breadth)
         if self.scale in ("bandwidth", "contrast"):
             iterations, mass = self._update_bandwidth(frame)
         else:
             iterations, mass = self._converge(frame, self._w, self._h)
         p = self._hist
-        confidence = float(np.sum(np.sqrt(p * self._q)))
+        confidence = float(_core.bhattacharyya_coefficient(p, self._q))
         ok = mass > 0 and confidence >= self.min_confidence
+        if not ok:
+            # A lost target tells nothing about its size: neither grow nor shrink the window.
+            self._w, self._h, self._length, self._breadth = size_before
         self.similarity.weights(p, self._q, background=self._background, out=self._weights)
         if ok and self.scale == "moments":
             self._update_size_from_moments(frame)
@@ -316,38 +354,45 @@ class Tracker:
     # ------------------------------------------------------------------ one frame's steps
 
     def _quantize(self, frame: np.ndarray, cx: float, cy: float, hw: float, hh: float, *, force: bool = False) -> None:
-        # Bins of the search region around the window: the only pixels this frame reads.
+        """Bins of the search region around the window: the only pixels this frame reads.
+
+        ``force`` starts a new frame (and picks the sampling step for the window's size); otherwise
+        the region is only redone when the box ``cx -/+ hw, cy -/+ hh`` has left it.
+        """
         x0, x1 = math.ceil(cx - hw), math.floor(cx + hw)
         y0, y1 = math.ceil(cy - hh), math.floor(cy + hh)
-        if not force and self._region.covers(x0, y0, x1, y1):
+        region = self._region
+        if not force and region.covers(x0, y0, x1, y1):
             return
-        height, width = frame.shape[:2]
-        # Room to move: half a window more on every side, so most frames quantise once.
-        rx0, ry0 = max(int(x0 - hw), 0), max(int(y0 - hh), 0)
-        rx1, ry1 = min(int(x1 + hw) + 1, width), min(int(y1 + hh) + 1, height)
-        if force and self._region.bins.size and self._region.covers(x0, y0, x1, y1):
-            rx0, ry0, rx1, ry1 = self._region.x0, self._region.y0, self._region.x1, self._region.y1
-        bins = np.empty((max(ry1 - ry0, 0), max(rx1 - rx0, 0)), np.int32)
+        if force:
+            step = max(1, int(math.sqrt(self._w * self._h / self.max_samples))) if self.max_samples else 1
+        else:
+            step = region.step
+        if force and region.bins.size and region.covers(x0, y0, x1, y1) and step == region.step:
+            rx0, ry0, rx1, ry1 = region.x0, region.y0, region.x1, region.y1
+        else:
+            # Room to move: half a window more on every side, so most frames quantise once.
+            height, width = frame.shape[:2]
+            rx0, ry0 = max(int(x0 - hw), 0), max(int(y0 - hh), 0)
+            rx1, ry1 = min(int(x1 + hw) + 1, width), min(int(y1 + hh) + 1, height)
+        bins = np.empty((max(-(-(ry1 - ry0) // step), 0), max(-(-(rx1 - rx0) // step), 0)), np.int32)
         if bins.size:
-            quantize_into(frame, self._space, rx0, ry0, bins)
-        self._region = _Region(rx0, ry0, rx1, ry1, bins)
+            quantize_into(frame, self._space, rx0, ry0, bins, step=step)
+        self._region = _Region(rx0, ry0, rx1, ry1, step, bins)
 
     def _converge(self, frame: np.ndarray, w: float, h: float) -> tuple[int, float]:
         """Mean-shift iterations from the current centre with window ``w x h``; updates the centre."""
-        region, kernel, q = self._region, self.kernel.code, self._q
+        kernel, q = self.kernel.code, self._q
         hw, hh = w / 2, h / 2
         cx, cy = self._cx, self._cy
         height, width = frame.shape[:2]
         eps2 = self.convergence.epsilon ** 2
         self._quantize(frame, cx, cy, hw, hh)
-        mass = _core.kernel_histogram(self._region.bins, self._region.x0, self._region.y0, cx, cy, hw, hh, kernel,
-                                      self._hist)
+        mass = self._region.histogram(cx, cy, hw, hh, kernel, self._hist)
         iterations = 0
         while mass > 0 and iterations < self.convergence.max_iterations:
-            region = self._region
             self.similarity.weights(self._hist, q, background=self._background, out=self._weights)
-            m0, mx, my = _core.mean_shift_step(region.bins, region.x0, region.y0, cx, cy, hw, hh, kernel,
-                                               self._weights)
+            m0, mx, my = self._region.shift(cx, cy, hw, hh, kernel, self._weights)
             iterations += 1
             if m0 <= 0:
                 mass = 0.0
@@ -357,8 +402,7 @@ class Tracker:
             shift2 = (nx - cx) ** 2 + (ny - cy) ** 2
             cx, cy = nx, ny
             self._quantize(frame, cx, cy, hw, hh)
-            mass = _core.kernel_histogram(self._region.bins, self._region.x0, self._region.y0, cx, cy, hw, hh,
-                                          kernel, self._hist)
+            mass = self._region.histogram(cx, cy, hw, hh, kernel, self._hist)
             if shift2 < eps2:
                 break
         self._cx, self._cy = cx, cy
@@ -376,10 +420,16 @@ class Tracker:
         best = None
         total_iterations = 0
         for factor in (1.0, 1.0 - self.bandwidth_step, 1.0 + self.bandwidth_step):
-            self._cx, self._cy = start
             w, h = self._clamp_size(self._w * factor, self._h * factor)
-            iterations, mass = self._converge(frame, w, h)
-            total_iterations += iterations
+            if self.scale == "contrast" and best is not None:
+                # Judge the other sizes where the first one converged: a third of the work, and
+                # the contrast with the ring, not a fresh search, is what decides the size.
+                self._cx, self._cy = best[1], best[2]
+                mass = self._histogram(frame, w, h)
+            else:
+                self._cx, self._cy = start
+                iterations, mass = self._converge(frame, w, h)
+                total_iterations += iterations
             rho = self.similarity.value(self._hist, self._q, background=self._background) if mass > 0 else -np.inf
             if self.scale == "contrast" and mass > 0:
                 rho -= self._ring_similarity(frame, w, h)
@@ -391,18 +441,20 @@ class Tracker:
         self._length, self._breadth = self._w, self._h
         return total_iterations, mass
 
+    def _histogram(self, frame: np.ndarray, w: float, h: float) -> float:
+        """Candidate histogram of the ``w x h`` window at the current centre into ``self._hist``; its mass."""
+        self._quantize(frame, self._cx, self._cy, w / 2, h / 2)
+        return self._region.histogram(self._cx, self._cy, w / 2, h / 2, self.kernel.code, self._hist)
+
     def _ring_similarity(self, frame: np.ndarray, w: float, h: float) -> float:
         """Similarity to the target of the ring around the window (between 1 and 1.5 times its size)."""
-        hw, hh = w / 2, h / 2
-        self._quantize(frame, self._cx, self._cy, hw * 1.5, hh * 1.5)
-        r = self._region
-        ring = np.empty(self._m, np.float64)
-        _core.flat_histogram(r.bins, r.x0, r.y0, self._cx - 1.5 * hw, self._cy - 1.5 * hh, self._cx + 1.5 * hw,
-                             self._cy + 1.5 * hh, self._cx - hw, self._cy - hh, self._cx + hw, self._cy + hh, ring)
-        total = ring.sum()
+        self._quantize(frame, self._cx, self._cy, w / 2 * 1.5, h / 2 * 1.5)
+        ring = self._ring
+        total = self._region.ring_histogram(self._cx, self._cy, w / 2, h / 2, 1.5, ring)
         if total <= 0:
             return 0.0
-        return self.similarity.value(ring / total, self._q, background=self._background)
+        ring /= total
+        return self.similarity.value(ring, self._q, background=self._background)
 
     def _target_pixel_weight(self) -> float:
         """The weight a pixel of the target is expected to carry (the denominator of the area).
@@ -418,12 +470,9 @@ class Tracker:
 
     def _mean_weight(self, hw: float, hh: float) -> float:
         """Mean weight per pixel (masked ones count as 0) of the box of half-sizes ``(hw, hh)`` at the centre."""
-        region = self._region
-        x0, y0, x1, y1 = self._cx - hw, self._cy - hh, self._cx + hw, self._cy + hh
-        _core.box_moments(region.bins, region.x0, region.y0, x0, y0, x1, y1, self._weights, self._moments)
-        n_x = min(math.floor(x1), region.x1 - 1) - max(math.ceil(x0), region.x0) + 1
-        n_y = min(math.floor(y1), region.y1 - 1) - max(math.ceil(y0), region.y0) + 1
-        return float(self._moments[0]) / (n_x * n_y) if n_x > 0 and n_y > 0 else 0.0
+        count = self._region.moments(self._cx - hw, self._cy - hh, self._cx + hw, self._cy + hh, self._weights,
+                                     self._moments)
+        return float(self._moments[0]) / count if count > 0 else 0.0
 
     def _update_size_from_moments(self, frame: np.ndarray) -> None:
         """Zeroth moment -> area (A = M00 / target pixel weight), second moments -> shape; then guard rails."""
@@ -433,14 +482,12 @@ class Tracker:
         expected_weight = self._target_pixel_weight()
         if expected_weight <= 0:
             return
-        region = self._region
-        x0, y0 = self._cx - hw, self._cy - hh
-        _core.box_moments(region.bins, region.x0, region.y0, x0, y0, self._cx + hw, self._cy + hh, self._weights,
-                          self._moments)
+        self._region.moments(self._cx - hw, self._cy - hh, self._cx + hw, self._cy + hh, self._weights, self._moments)
         m00, m10, m01, m20, m11, m02 = self._moments
         if m00 <= 0:
             return
-        area = m00 / expected_weight / self.box_fill
+        # Each grid sample stands for step^2 pixels.
+        area = m00 * self._region.step**2 / expected_weight / self.box_fill
         if not area > 0:
             return
         mx, my = m10 / m00, m01 / m00
@@ -482,23 +529,6 @@ class Tracker:
         lo = self.guard.min_size
         return (min(max(w, lo), max(self.guard.max_fraction * width, lo)),
                 min(max(h, lo), max(self.guard.max_fraction * height, lo)))
-
-    def _masked_fraction(self, cx: float, cy: float, w: float, h: float) -> float:
-        r = self._region
-        x0, x1 = max(math.ceil(cx - w / 2) - r.x0, 0), max(math.floor(cx + w / 2) - r.x0 + 1, 0)
-        y0, y1 = max(math.ceil(cy - h / 2) - r.y0, 0), max(math.floor(cy + h / 2) - r.y0 + 1, 0)
-        inside = r.bins[y0:y1, x0:x1]
-        return float(np.mean(inside < 0)) if inside.size else 1.0
-
-    def _ring_histogram(self, cx: float, cy: float, w: float, h: float, margin: float) -> np.ndarray:
-        """Normalised flat histogram of a ring around the box (the target's local background)."""
-        hw, hh = w / 2, h / 2
-        ring = np.empty(self._m, np.float64)
-        r = self._region
-        _core.flat_histogram(r.bins, r.x0, r.y0, cx - hw * (1 + margin), cy - hh * (1 + margin),
-                             cx + hw * (1 + margin), cy + hh * (1 + margin), cx - hw, cy - hh, cx + hw, cy + hh, ring)
-        total = ring.sum()
-        return ring / total if total > 0 else ring
 
     @staticmethod
     def _background_weighted(q: np.ndarray, background: np.ndarray) -> np.ndarray:

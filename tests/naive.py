@@ -30,10 +30,14 @@ def bins_reference(frame: np.ndarray, name: str, bins: tuple[int, ...], s_min=60
     return np.where(masked, -1, out)
 
 
-def _normalised_offsets(shape, rx0, ry0, cx, cy, hw, hh):
+def grid(shape, rx0, ry0, step=1):
+    """Frame coordinates of the region's samples: ``bins[j, i]`` is pixel ``(rx0 + i*step, ry0 + j*step)``."""
     ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]]
-    x = xs + rx0
-    y = ys + ry0
+    return xs * step + rx0, ys * step + ry0
+
+
+def _normalised_offsets(shape, rx0, ry0, cx, cy, hw, hh, step=1):
+    x, y = grid(shape, rx0, ry0, step)
     return x, y, (x - cx) / hw, (y - cy) / hh
 
 
@@ -42,36 +46,34 @@ def kernel_weights(kernel, u, v, derivative=False):
     return kernel.derivative(r2) if derivative else kernel.profile(r2)
 
 
-def kernel_histogram(bins, rx0, ry0, cx, cy, hw, hh, kernel, m):
+def kernel_histogram(bins, rx0, ry0, cx, cy, hw, hh, kernel, m, step=1):
     """Normalised kernel-weighted histogram of the unmasked pixels of the window, and its mass."""
-    _, _, u, v = _normalised_offsets(bins.shape, rx0, ry0, cx, cy, hw, hh)
+    _, _, u, v = _normalised_offsets(bins.shape, rx0, ry0, cx, cy, hw, hh, step)
     k = kernel_weights(kernel, u, v) * (bins >= 0)
     hist = np.bincount(np.where(bins >= 0, bins, 0).ravel(), weights=k.ravel(), minlength=m)
     total = k.sum()
     return (hist / total if total > 0 else hist), total
 
 
-def mean_shift_step(bins, rx0, ry0, cx, cy, hw, hh, kernel, weights):
-    x, y, u, v = _normalised_offsets(bins.shape, rx0, ry0, cx, cy, hw, hh)
+def mean_shift_step(bins, rx0, ry0, cx, cy, hw, hh, kernel, weights, step=1):
+    x, y, u, v = _normalised_offsets(bins.shape, rx0, ry0, cx, cy, hw, hh, step)
     wg = np.where(bins >= 0, weights[np.maximum(bins, 0)], 0.0) * kernel_weights(kernel, u, v, derivative=True)
     return wg.sum(), (wg * x).sum(), (wg * y).sum()
 
 
-def box_moments(bins, rx0, ry0, x0, y0, x1, y1, weights):
-    ys, xs = np.mgrid[0 : bins.shape[0], 0 : bins.shape[1]]
-    x = xs + rx0
-    y = ys + ry0
-    inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1) & (bins >= 0)
-    w = np.where(inside, weights[np.maximum(bins, 0)], 0.0)
+def box_moments(bins, rx0, ry0, x0, y0, x1, y1, weights, step=1):
+    """Raw moments relative to (x0, y0), and the number of samples in the box (masked included)."""
+    x, y = grid(bins.shape, rx0, ry0, step)
+    in_box = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+    w = np.where(in_box & (bins >= 0), weights[np.maximum(bins, 0)], 0.0)
     dx, dy = x - x0, y - y0
-    return np.array([w.sum(), (w * dx).sum(), (w * dy).sum(), (w * dx * dx).sum(), (w * dx * dy).sum(),
-                     (w * dy * dy).sum()])
+    moments = np.array([w.sum(), (w * dx).sum(), (w * dy).sum(), (w * dx * dx).sum(), (w * dx * dy).sum(),
+                        (w * dy * dy).sum()])
+    return moments, int(in_box.sum())
 
 
-def ring_histogram(bins, rx0, ry0, outer, inner, m):
-    ys, xs = np.mgrid[0 : bins.shape[0], 0 : bins.shape[1]]
-    x = xs + rx0
-    y = ys + ry0
+def ring_histogram(bins, rx0, ry0, outer, inner, m, step=1):
+    x, y = grid(bins.shape, rx0, ry0, step)
     in_outer = (x >= outer[0]) & (x <= outer[2]) & (y >= outer[1]) & (y <= outer[3])
     in_inner = (x >= inner[0]) & (x <= inner[2]) & (y >= inner[1]) & (y <= inner[3])
     keep = in_outer & ~in_inner & (bins >= 0)

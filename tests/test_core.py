@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from meanshift import _core
-from meanshift.features import get_features, quantize
+from meanshift.features import get_features, quantize, quantize_into
 from meanshift.kernels import get_kernel, kernels
 from meanshift.similarity import get_similarity
 
@@ -41,6 +41,15 @@ def test_hue_values_are_bit_exact_with_cv2(rng):
     np.testing.assert_array_equal(got, cv2.cvtColor(frame, cv2.COLOR_BGR2HSV)[..., 0])
 
 
+def test_quantize_on_a_sampling_grid(rng):
+    frame = rng.integers(0, 256, size=(50, 70, 3), dtype=np.uint8)
+    space = get_features("hue-sat")
+    out = np.empty((9, 12), np.int32)
+    quantize_into(frame, space, 5, 3, out, step=3)
+    want = naive.bins_reference(frame, "hue-sat", space.bins)[3 : 3 + 27 : 3, 5 : 5 + 36 : 3]
+    np.testing.assert_array_equal(out, want)
+
+
 def test_quantize_region_of_strided_and_gray_frames(rng):
     big = rng.integers(0, 256, size=(80, 100, 3), dtype=np.uint8)
     strided = big[::2, ::3]  # non-contiguous view
@@ -65,9 +74,10 @@ def test_kernel_histogram_matches_reference(rng, kernel_name):
         cx = rx0 + rng.uniform(-5, 58)
         cy = ry0 + rng.uniform(-5, 42)
         hw, hh = rng.uniform(0.5, 30), rng.uniform(0.5, 25)
+        step = int(rng.integers(1, 4))
         got = np.empty(M)
-        mass = _core.kernel_histogram(bins, rx0, ry0, cx, cy, hw, hh, kernel.code, got)
-        want, want_mass = naive.kernel_histogram(bins, rx0, ry0, cx, cy, hw, hh, kernel, M)
+        mass = _core.kernel_histogram(bins, rx0, ry0, step, cx, cy, hw, hh, kernel.code, got)
+        want, want_mass = naive.kernel_histogram(bins, rx0, ry0, cx, cy, hw, hh, kernel, M, step)
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
         assert mass == pytest.approx(want_mass, rel=1e-9, abs=1e-12)
 
@@ -75,10 +85,12 @@ def test_kernel_histogram_matches_reference(rng, kernel_name):
 def test_kernel_histogram_of_empty_or_masked_window_is_zero():
     bins = np.full((10, 10), -1, np.int32)
     hist = np.ones(M)
-    assert _core.kernel_histogram(bins, 0, 0, 5.0, 5.0, 3.0, 3.0, 1, hist) == 0.0
+    assert _core.kernel_histogram(bins, 0, 0, 1, 5.0, 5.0, 3.0, 3.0, 1, hist) == 0.0
     assert not hist.any()
     bins[:] = 3  # window entirely outside the region
-    assert _core.kernel_histogram(bins, 0, 0, 50.0, 50.0, 3.0, 3.0, 1, hist) == 0.0
+    assert _core.kernel_histogram(bins, 0, 0, 1, 50.0, 50.0, 3.0, 3.0, 1, hist) == 0.0
+    # a window narrower than the sampling step can fall between samples
+    assert _core.kernel_histogram(bins, 0, 0, 4, 5.0, 5.0, 0.5, 0.5, 1, hist) == 0.0
 
 
 @pytest.mark.parametrize("kernel_name", kernels())
@@ -89,14 +101,15 @@ def test_mean_shift_step_matches_reference(rng, kernel_name):
         weights = rng.random(M)
         cx, cy = 10 + rng.uniform(-8, 60), 20 + rng.uniform(-8, 45)
         hw, hh = rng.uniform(1, 30), rng.uniform(1, 25)
-        got = _core.mean_shift_step(bins, 10, 20, cx, cy, hw, hh, kernel.code, weights)
-        want = naive.mean_shift_step(bins, 10, 20, cx, cy, hw, hh, kernel, weights)
+        step = int(rng.integers(1, 4))
+        got = _core.mean_shift_step(bins, 10, 20, step, cx, cy, hw, hh, kernel.code, weights)
+        want = naive.mean_shift_step(bins, 10, 20, cx, cy, hw, hh, kernel, weights, step)
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
 
 
 def test_mean_shift_step_all_zero_weights():
     bins = np.zeros((9, 9), np.int32)
-    assert _core.mean_shift_step(bins, 0, 0, 4.0, 4.0, 3.0, 3.0, 1, np.zeros(M)) == (0.0, 0.0, 0.0)
+    assert _core.mean_shift_step(bins, 0, 0, 1, 4.0, 4.0, 3.0, 3.0, 1, np.zeros(M)) == (0.0, 0.0, 0.0)
 
 
 def test_box_moments_match_reference(rng):
@@ -105,9 +118,12 @@ def test_box_moments_match_reference(rng):
         weights = rng.random(M)
         x0, y0 = rng.uniform(-10, 40), rng.uniform(-10, 30)
         x1, y1 = x0 + rng.uniform(0, 50), y0 + rng.uniform(0, 40)
+        step = int(rng.integers(1, 4))
         got = np.empty(6)
-        _core.box_moments(bins, 3, 2, x0, y0, x1, y1, weights, got)
-        np.testing.assert_allclose(got, naive.box_moments(bins, 3, 2, x0, y0, x1, y1, weights), rtol=1e-9, atol=1e-6)
+        count = _core.box_moments(bins, 3, 2, step, x0, y0, x1, y1, weights, got)
+        want, want_count = naive.box_moments(bins, 3, 2, x0, y0, x1, y1, weights, step)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-6)
+        assert count == want_count
 
 
 def test_flat_ring_histogram_matches_reference(rng):
@@ -115,9 +131,10 @@ def test_flat_ring_histogram_matches_reference(rng):
         bins = random_bins(rng)
         outer = (rng.uniform(-5, 10), rng.uniform(-5, 10), rng.uniform(30, 60), rng.uniform(25, 45))
         inner = (rng.uniform(10, 20), rng.uniform(10, 15), rng.uniform(20, 30), rng.uniform(15, 25))
+        step = int(rng.integers(1, 4))
         got = np.empty(M)
-        _core.flat_histogram(bins, 0, 0, *outer, *inner, got)
-        np.testing.assert_array_equal(got, naive.ring_histogram(bins, 0, 0, outer, inner, M))
+        _core.flat_histogram(bins, 0, 0, step, *outer, *inner, got)
+        np.testing.assert_array_equal(got, naive.ring_histogram(bins, 0, 0, outer, inner, M, step))
 
 
 @pytest.mark.parametrize("name", ["backprojection", "bhattacharyya", "kl", "intersection", "chi-square", "l2",

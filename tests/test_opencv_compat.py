@@ -33,7 +33,8 @@ def random_blobs(rng, shape=(240, 320), dtype=np.uint8):
 def random_window(rng, shape):
     h, w = shape
     while True:
-        win = (int(rng.integers(-30, w)), int(rng.integers(-30, h)), int(rng.integers(1, 120)), int(rng.integers(1, 120)))
+        win = (int(rng.integers(-30, w)), int(rng.integers(-30, h)),
+               int(rng.integers(1, 120)), int(rng.integers(1, 120)))
         if win[0] + win[2] > 0 and win[1] + win[3] > 0:  # not entirely outside (we raise there; see below)
             return win
 

@@ -174,7 +174,7 @@ def test_grayscale_frames_are_tracked_with_gray_features():
     tracker = meanshift.generalized()
     with pytest.warns(UserWarning, match="gray"):
         tracker.init(frames[0], sequence[0][1])
-    for frame, (_, box) in zip(frames[1:], sequence[1:]):
+    for frame, (_, box) in zip(frames[1:], sequence[1:], strict=True):
         result = tracker.update(frame)
         assert np.hypot(*np.subtract(result.center, center_of(box))) < 2
 
@@ -306,7 +306,7 @@ def test_bad_frames_raise_value_error(frame, match):
 def test_update_before_init_and_changed_frame_shape():
     with pytest.raises(ValueError, match="before init"):
         meanshift.camshift().update(FRAME_OK)
-    tracker = meanshift.camshift()
+    tracker = meanshift.generalized()
     tracker.init(FRAME_OK, (10, 10, 20, 20))
     with pytest.raises(ValueError, match="shape changed"):
         tracker.update(np.zeros((40, 60, 3), np.uint8))
