@@ -9,9 +9,9 @@ Examples
 >>> import numpy as np
 >>> from meanshift.features import get_features, quantize
 >>> frame = np.zeros((4, 6, 3), np.uint8); frame[..., 2] = 255     # pure red, BGR
->>> quantize(frame, get_features("hue"))[0, 0]                       # hue 0 -> bin 0
+>>> int(quantize(frame, get_features("hue"))[0, 0])                  # hue 0 -> bin 0
 0
->>> quantize(frame, get_features("bgr", bins=4))[0, 0]              # r in the top bin of 4
+>>> int(quantize(frame, get_features("bgr", bins=4))[0, 0])         # r in the top bin of 4
 3
 """
 

@@ -18,11 +18,10 @@ Examples
 >>> from meanshift import mean_shift, cam_shift
 >>> prob = np.zeros((100, 100), np.uint8); prob[40:60, 50:70] = 255
 >>> criteria = (3, 10, 1.0)   # cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10 iterations, 1 px
->>> mean_shift(prob, (40, 35, 20, 20), criteria)
-(2, (50, 40, 20, 20))
->>> (center, size, angle), window = cam_shift(prob, (40, 35, 20, 20), criteria)
->>> window
-(48, 38, 24, 24)
+>>> mean_shift(prob, (40, 35, 20, 20), criteria)         # cv2.meanShift gives the same
+(3, (48, 38, 20, 20))
+>>> cam_shift(prob, (40, 35, 20, 20), criteria)          # and cv2.CamShift
+(((60.5, 50.5), (23.06512451171875, 23.06512451171875), 90.0), (48, 38, 25, 25))
 """
 
 from __future__ import annotations

@@ -1,0 +1,41 @@
+"""Package-level promises: docstring examples run, the Numba cache switch works, the API names exist."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import os
+import subprocess
+import sys
+
+import pytest
+
+import meanshift
+
+DOCUMENTED = ["meanshift", "meanshift.features", "meanshift.kernels", "meanshift.similarity", "meanshift.opencv",
+              "meanshift.presets", "meanshift.tracker", "meanshift.synthetic"]
+
+
+@pytest.mark.parametrize("module_name", DOCUMENTED)
+def test_docstring_examples_run(module_name):
+    module = importlib.import_module(module_name)
+    failures, tried = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert tried > 0, f"{module_name} has no examples"
+    assert failures == 0
+
+
+@pytest.mark.parametrize("value,expected", [("0", "False"), ("off", "False"), ("1", "True")])
+def test_numba_cache_switch(value, expected):
+    env = dict(os.environ, MEANSHIFT_NUMBA_CACHE=value)
+    code = "import meanshift._jit as j; print(j.CACHE_ENABLED)"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == expected
+
+
+def test_public_api_names():
+    for name in ("Tracker", "TrackResult", "camshift", "comaniciu_meer", "generalized", "mean_shift", "cam_shift",
+                 "similarities", "register_similarity", "kernels", "feature_spaces", "create_tracker"):
+        assert hasattr(meanshift, name), name
+    assert set(meanshift.PRESETS) == {"camshift", "comaniciu-meer", "generalized"}
+    assert {"flat", "epanechnikov", "gaussian"} <= set(meanshift.kernels())
+    assert {"hue", "hue-sat", "bgr", "gray"} <= set(meanshift.feature_spaces())
