@@ -792,7 +792,7 @@ def plot_curves(ev: Evaluation, out: str | Path) -> list[Path]:
             ax.axvline(20, color="0.7", lw=1, zorder=0)
             ax.set(xlabel="Location error threshold (px)", ylabel="Precision", xlim=(0, 50), ylim=(0, 1),
                    title=f"Precision plots of OPE ({n_seq} sequences, {n_frames} frames)")
-            ax.legend(loc="lower right", fontsize=8, title="tracker [P@20]", title_fontsize=8)
+            ax.legend(loc="upper left", fontsize=8, title="tracker [P@20]", title_fontsize=8)
         ax.grid(True, color="0.9")
         fig.tight_layout()
         path = out / f"{kind}.png"
