@@ -168,3 +168,12 @@ def test_score_sequence_rejects_length_mismatch():
 def test_module_lists_its_public_names():
     for name in metrics.__all__:
         assert hasattr(metrics, name)
+
+
+@pytest.mark.parametrize("module_name", ["meanshift.metrics", "meanshift.datasets", "meanshift.baselines"])
+def test_docstring_examples_run(module_name):
+    import doctest
+    import importlib
+
+    failures, tried = doctest.testmod(importlib.import_module(module_name))
+    assert tried > 0 and failures == 0
