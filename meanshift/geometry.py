@@ -15,6 +15,7 @@ __all__ = [
     "validate_box",
     "box_to_center",
     "center_to_box",
+    "clip_box",
     "orientation_from_moments",
     "rotated_bounding_size",
 ]
@@ -79,6 +80,21 @@ def box_to_center(box: tuple[float, float, float, float]) -> tuple[float, float,
 def center_to_box(cx: float, cy: float, w: float, h: float) -> tuple[float, float, float, float]:
     """Inverse of :func:`box_to_center`."""
     return cx - (w - 1.0) / 2.0, cy - (h - 1.0) / 2.0, w, h
+
+
+def clip_box(box: tuple[float, float, float, float], frame_shape: tuple[int, ...]) -> tuple[float, float, float, float]:
+    """The part of ``(x, y, w, h)`` inside a frame of ``frame_shape`` (H, W, ...); the box itself if inside.
+
+    Examples
+    --------
+    >>> clip_box((-5.0, 10.0, 20.0, 30.0), (100, 50))
+    (0.0, 10.0, 15.0, 30.0)
+    """
+    x, y, w, h = box
+    height, width = frame_shape[:2]
+    x0, y0 = max(x, 0.0), max(y, 0.0)
+    x1, y1 = min(x + w, float(width)), min(y + h, float(height))
+    return x0, y0, max(x1 - x0, 0.0), max(y1 - y0, 0.0)
 
 
 def orientation_from_moments(mu20: float, mu11: float, mu02: float) -> tuple[float, float, float]:

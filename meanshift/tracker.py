@@ -28,6 +28,7 @@ from meanshift.features import FeatureSpace, get_features, quantize_into
 from meanshift.geometry import (
     box_to_center,
     center_to_box,
+    clip_box,
     orientation_from_moments,
     rotated_bounding_size,
     validate_box,
@@ -49,7 +50,7 @@ AREA_ESTIMATES = ("model", "core")
 # Largest aspect ratio the moments may give the window; beyond it the estimate is background noise.
 _MAX_ASPECT = 8.0
 # When more of the initial box than this fails the HSV mask, the mask is dropped (with a warning).
-_MAX_MASKED_FRACTION = 0.8
+_MAX_MASKED_FRACTION = 0.95
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ class TrackResult:
         False when the target is believed lost (no target-like pixels in the window, or the
         candidate histogram's Bhattacharyya coefficient with the target fell below ``min_confidence``).
     box : (x, y, w, h)
-        Axis-aligned window in pixels (floats); centre at ``x + (w - 1) / 2``.
+        Axis-aligned box in pixels (floats), clipped to the frame; centre at ``x + (w - 1) / 2``
+        (unless clipped: the unclipped centre is ``rotated[0]``).
     rotated : ((cx, cy), (w, h), angle_deg)
         The oriented box, as ``cv2.RotatedRect`` (works with ``cv2.boxPoints``).
     score : float
@@ -542,7 +544,7 @@ class Tracker:
         return weighted / total if total > 0 else q
 
     def _result(self, ok: bool, score: float, iterations: int, confidence: float) -> TrackResult:
-        box = center_to_box(self._cx, self._cy, self._w, self._h)
+        box = clip_box(center_to_box(self._cx, self._cy, self._w, self._h), self._frame_shape)
         if self.rotation and self.scale == "moments":
             size = (self._length, self._breadth)
         else:

@@ -13,7 +13,7 @@ import pytest
 import meanshift
 
 DOCUMENTED = ["meanshift", "meanshift.features", "meanshift.kernels", "meanshift.similarity", "meanshift.opencv",
-              "meanshift.presets", "meanshift.tracker", "meanshift.synthetic"]
+              "meanshift.presets", "meanshift.tracker", "meanshift.synthetic", "meanshift.geometry"]
 
 
 @pytest.mark.parametrize("module_name", DOCUMENTED)

@@ -321,3 +321,5 @@ def test_box_partly_outside_frame_is_accepted_and_stays_finite():
         tracker.init(frame, (-20.0, -10.0, 60.0, 50.0))
     result = tracker.update(frame)
     assert np.all(np.isfinite(result.box))
+    x, y, w, h = result.box
+    assert x >= 0 and y >= 0 and x + w <= frame.shape[1] and y + h <= frame.shape[0]
