@@ -28,20 +28,24 @@ import meanshift
 from meanshift.synthetic import moving_target_sequence
 
 ROOT = Path(__file__).resolve().parents[1]
-SEQUENCE = ROOT.parent / "shared" / "data" / "sequences" / "vot2017_book"
+SEQUENCES = ROOT.parent / "shared" / "data" / "sequences"
 CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10, 1.0)
 
 
-def load_frames(n_frames: int) -> tuple[list[np.ndarray], tuple[float, float, float, float], str]:
-    """640x480 frames: the real ``vot2017_book`` sequence when present, else a synthetic one."""
-    if SEQUENCE.is_dir():
-        paths = sorted((SEQUENCE / "img").glob("*.jpg"))[:n_frames]
-        frames = [cv2.imread(str(p), cv2.IMREAD_COLOR) for p in paths]
-        first = open(SEQUENCE / "groundtruth_rect.txt").readline()
-        box = tuple(float(v) for v in first.replace("\t", ",").split(",")[:4])
-        return frames, box, f"vot2017_book, first {len(frames)} frames (640x480)"
-    sequence = list(moving_target_sequence(n_frames=n_frames, frame_size=(480, 640), base_size=(120, 90)))
-    return [f for f, _ in sequence], sequence[0][1], f"synthetic, {n_frames} frames (640x480)"
+def load_sequences(n_frames: int) -> list[tuple[str, list[np.ndarray], tuple[float, float, float, float]]]:
+    """The first frames of every shared colour sequence; a synthetic 640x480 one when they are absent."""
+    found = []
+    if SEQUENCES.is_dir():
+        for folder in sorted(p for p in SEQUENCES.iterdir() if (p / "img").is_dir()):
+            paths = sorted((folder / "img").glob("*.jpg"))[:n_frames]
+            frames = [cv2.imread(str(p), cv2.IMREAD_COLOR) for p in paths]
+            first = (folder / "groundtruth_rect.txt").read_text().splitlines()[0]
+            box = tuple(float(v) for v in first.replace("\t", ",").replace(" ", ",").split(",")[:4])
+            found.append((folder.name, frames, box))
+    if not found:
+        sequence = list(moving_target_sequence(n_frames=n_frames, frame_size=(480, 640), base_size=(120, 90)))
+        found.append(("synthetic", [f for f, _ in sequence], sequence[0][1]))
+    return found
 
 
 class OpenCVCamShift:
@@ -104,38 +108,49 @@ def time_drop_ins(size: int, repeats: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=100)
+    parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "speed.md")
     args = parser.parse_args()
 
-    frames, box, source = load_frames(args.frames)
+    sequences = load_sequences(args.frames)
     trackers = {"OpenCV CAMSHIFT pipeline": OpenCVCamShift}
     trackers.update({f"meanshift {name}": (lambda name=name: meanshift.create_tracker(name))
                      for name in meanshift.PRESETS})
+    names = list(trackers)
     # Compile the Numba kernels (or load them from the cache) before timing.
-    time_trackers(trackers, frames[:3], box, 1)
-    per_frame = time_trackers(trackers, frames, box, args.repeats)
-    reference = per_frame["OpenCV CAMSHIFT pipeline"]
+    time_trackers(trackers, sequences[0][1][:3], sequences[0][2], 1)
 
     lines = [
         "# Speed, side by side with OpenCV",
         "",
-        f"Made by `python benchmarks/bench_speed.py` (meanshift {meanshift.__version__}, OpenCV {cv2.__version__}, "
-        f"Python {platform.python_version()}, {platform.machine()}). Medians of interleaved runs; the machine is "
-        "shared and noisy, so read the ratios.",
+        f"Made by `python benchmarks/bench_speed.py --frames {args.frames}` (meanshift {meanshift.__version__}, "
+        f"OpenCV {cv2.__version__}, Python {platform.python_version()}, {platform.machine()}). Medians of "
+        "interleaved runs; the machine is shared and noisy, so read the ratios.",
         "",
-        f"## Per frame: `update` on {source}",
+        f"## Per frame: milliseconds per `update`, first {args.frames} frames of each sequence",
         "",
-        "| tracker | ms per frame | speed-up over OpenCV's CAMSHIFT pipeline |",
-        "|---|---:|---:|",
+        "| sequence | frame | target | " + " | ".join(names) + " |",
+        "|---|---|---|" + "---:|" * len(names),
     ]
-    for name, ms in per_frame.items():
-        lines.append(f"| {name} | {ms:.3f} | {reference / ms:.2f}x |")
+    ratios: dict[str, list[float]] = {name: [] for name in names[1:]}
+    for label, frames, box in sequences:
+        per_frame = time_trackers(trackers, frames, box, args.repeats)
+        reference = per_frame[names[0]]
+        cells = [f"{per_frame[names[0]]:.3f}"]
+        for name in names[1:]:
+            ratios[name].append(reference / per_frame[name])
+            cells.append(f"{per_frame[name]:.3f} ({reference / per_frame[name]:.1f}x)")
+        height, width = frames[0].shape[:2]
+        lines.append(f"| {label} | {width}x{height} | {box[2]:.0f}x{box[3]:.0f} | " + " | ".join(cells) + " |")
+        print(lines[-1], flush=True)
+    summary = " | ".join(f"{statistics.geometric_mean(r):.1f}x" for r in ratios.values())
     lines += [
+        f"| **speed-up over OpenCV, geometric mean** | | | 1x | {summary} |",
         "",
-        "The OpenCV pipeline converts and back-projects the whole frame every frame; meanshift quantises",
-        "only the search region around the window, so its cost follows the target's size, not the frame's.",
+        "(x) = how many times faster than OpenCV's canonical CAMSHIFT pipeline on the same frames. That pipeline",
+        "converts and back-projects the whole frame every frame; meanshift quantises only the search region",
+        "around the window, so its cost follows the target's size, not the frame's.",
         "",
         "## Drop-ins on one 640x480 weight image",
         "",

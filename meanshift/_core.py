@@ -230,6 +230,14 @@ def flat_histogram(bins, rx0, ry0, step, x0, y0, x1, y1, exclude_x0, exclude_y0,
 
 # Weight tables of the built-in similarity measures (meanshift.similarity) ------------------------
 
+WEIGHTS_BACKPROJECTION = 0
+WEIGHTS_BHATTACHARYYA = 1
+WEIGHTS_RATIO = 2
+WEIGHTS_INTERSECTION = 3
+WEIGHTS_CHI_SQUARE = 4
+WEIGHTS_L2 = 5
+WEIGHTS_LOG_LIKELIHOOD = 6
+
 
 @jit
 def backprojection_weights(p, q, out):
@@ -287,3 +295,57 @@ def l2_weights(p, q, out):
 def log_likelihood_weights(q, b, delta, out):
     for i in range(q.shape[0]):
         out[i] = max(math.log(max(q[i], delta) / max(b[i], delta)), 0.0)
+
+
+@jit
+def similarity_weights(code, p, q, background, delta, out):
+    """The weight table of built-in measure ``code`` (``WEIGHTS_*``)."""
+    if code == WEIGHTS_BACKPROJECTION:
+        backprojection_weights(p, q, out)
+    elif code == WEIGHTS_BHATTACHARYYA:
+        bhattacharyya_weights(p, q, out)
+    elif code == WEIGHTS_RATIO:
+        ratio_weights(p, q, out)
+    elif code == WEIGHTS_INTERSECTION:
+        intersection_weights(p, q, out)
+    elif code == WEIGHTS_CHI_SQUARE:
+        chi_square_weights(p, q, out)
+    elif code == WEIGHTS_L2:
+        l2_weights(p, q, out)
+    else:
+        log_likelihood_weights(q, background, delta, out)
+
+
+@jit
+def converge(bins, rx0, ry0, rx1, ry1, step, cx, cy, hw, hh, kernel_code, weights_code, q, background, delta,
+             eps2, max_iterations, width, height, hist, weights):
+    """The whole mean-shift iteration for a built-in measure, in one call.
+
+    From ``(cx, cy)``: candidate histogram -> weight table -> step, until the shift is below
+    ``sqrt(eps2)`` or ``max_iterations``. Stops early when the window leaves the region's pixels
+    ``[rx0, rx1) x [ry0, ry1)``, for the caller to quantise a new region and call again.
+
+    Returns ``(cx, cy, iterations, mass, shift2, left_region)``; ``hist`` holds the candidate
+    histogram at the returned centre unless ``left_region``.
+    """
+    mass = kernel_histogram(bins, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist)
+    iterations = 0
+    shift2 = 0.0
+    while mass > 0.0 and iterations < max_iterations:
+        similarity_weights(weights_code, hist, q, background, delta, weights)
+        m0, mx, my = mean_shift_step(bins, rx0, ry0, step, cx, cy, hw, hh, kernel_code, weights)
+        iterations += 1
+        if m0 <= 0.0:
+            return cx, cy, iterations, 0.0, 0.0, False
+        nx = min(max(mx / m0, 0.0), width - 1.0)
+        ny = min(max(my / m0, 0.0), height - 1.0)
+        shift2 = (nx - cx) * (nx - cx) + (ny - cy) * (ny - cy)
+        cx = nx
+        cy = ny
+        if (math.ceil(cx - hw) < rx0 or math.ceil(cy - hh) < ry0 or math.floor(cx + hw) >= rx1
+                or math.floor(cy + hh) >= ry1):
+            return cx, cy, iterations, mass, shift2, True
+        mass = kernel_histogram(bins, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist)
+        if shift2 < eps2:
+            break
+    return cx, cy, iterations, mass, shift2, False

@@ -53,6 +53,9 @@ class Similarity:
 
     name: str = "similarity"
     needs_background: bool = False
+    #: Built-in measures carry the code of their Numba weight table (``meanshift._core``), which lets
+    #: the whole mean-shift iteration run in one Numba call; user-defined measures leave it None.
+    numba_code: int | None = None
 
     def value(self, p: np.ndarray, q: np.ndarray, *, background: np.ndarray | None = None) -> float:
         """The similarity ``rho(p, q)``; larger is more similar."""
@@ -76,6 +79,7 @@ class _Backprojection(Similarity):
     """CAMSHIFT: ``f = p * q / max(q)``; weight ``q_u / max(q)``, the back-projection scaled to 0..1."""
 
     name = "backprojection"
+    numba_code = _core.WEIGHTS_BACKPROJECTION
 
     def value(self, p, q, *, background=None):
         qmax = float(q.max()) if q.size else 0.0
@@ -91,6 +95,7 @@ class _Bhattacharyya(Similarity):
     """Comaniciu/Meer: ``rho = sum sqrt(p q)``; weight ``sqrt(q_u / p_u)``."""
 
     name = "bhattacharyya"
+    numba_code = _core.WEIGHTS_BHATTACHARYYA
 
     def value(self, p, q, *, background=None):
         return float(_core.bhattacharyya_coefficient(p, q))
@@ -105,6 +110,7 @@ class _KullbackLeibler(Similarity):
     """``f = q log p``; reported value ``-KL(q || p)`` (0 at a perfect match); weight ``q_u / p_u``."""
 
     name = "kl"
+    numba_code = _core.WEIGHTS_RATIO
 
     def value(self, p, q, *, background=None):
         nz = q > 0
@@ -120,6 +126,7 @@ class _Intersection(Similarity):
     """Histogram intersection ``sum min(p, q)``; weight 1 where ``p_u <= q_u`` (and ``q_u > 0``), else 0."""
 
     name = "intersection"
+    numba_code = _core.WEIGHTS_INTERSECTION
 
     def value(self, p, q, *, background=None):
         return float(np.sum(np.minimum(p, q)))
@@ -134,6 +141,7 @@ class _ChiSquare(Similarity):
     """``f = -(p - q)^2 / (p + q)``; weight ``(q - p)(p + 3q) / (p + q)^2`` clipped at 0."""
 
     name = "chi-square"
+    numba_code = _core.WEIGHTS_CHI_SQUARE
 
     def value(self, p, q, *, background=None):
         s = p + q
@@ -150,6 +158,7 @@ class _L2(Similarity):
     """``f = -(p - q)^2``; weight ``2 (q - p)`` clipped at 0."""
 
     name = "l2"
+    numba_code = _core.WEIGHTS_L2
 
     def value(self, p, q, *, background=None):
         return float(-np.sum((p - q) ** 2))
@@ -167,6 +176,7 @@ class _LogLikelihood(Similarity):
     """
 
     name = "log-likelihood"
+    numba_code = _core.WEIGHTS_LOG_LIKELIHOOD
     needs_background = True
 
     def __init__(self, delta: float = LOG_LIKELIHOOD_DELTA) -> None:

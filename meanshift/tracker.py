@@ -383,16 +383,38 @@ class Tracker:
         self._region = _Region(rx0, ry0, rx1, ry1, step, bins)
 
     def _converge(self, frame: np.ndarray, w: float, h: float) -> tuple[int, float]:
-        """Mean-shift iterations from the current centre with window ``w x h``; updates the centre."""
+        """Mean-shift iterations from the current centre with window ``w x h``; updates the centre.
+
+        Built-in measures iterate inside one Numba call (``_core.converge``); user-defined ones
+        iterate here, calling their NumPy weight function once per iteration.
+        """
         kernel, q = self.kernel.code, self._q
         hw, hh = w / 2, h / 2
         cx, cy = self._cx, self._cy
         height, width = frame.shape[:2]
         eps2 = self.convergence.epsilon ** 2
+        max_iterations = self.convergence.max_iterations
+        code = self.similarity.numba_code
         self._quantize(frame, cx, cy, hw, hh)
-        mass = self._region.histogram(cx, cy, hw, hh, kernel, self._hist)
         iterations = 0
-        while mass > 0 and iterations < self.convergence.max_iterations:
+        if code is not None:
+            delta = float(getattr(self.similarity, "delta", 0.0))
+            while True:
+                r = self._region
+                cx, cy, steps, mass, shift2, left = _core.converge(
+                    r.bins, r.x0, r.y0, r.x1, r.y1, r.step, cx, cy, hw, hh, kernel, code, q, self._background, delta,
+                    eps2, max_iterations - iterations, width, height, self._hist, self._weights)
+                iterations += steps
+                if not left:
+                    break
+                self._quantize(frame, cx, cy, hw, hh)  # the window moved out of the quantised region
+                mass = self._region.histogram(cx, cy, hw, hh, kernel, self._hist)
+                if shift2 < eps2 or iterations >= max_iterations:
+                    break
+            self._cx, self._cy = cx, cy
+            return iterations, mass
+        mass = self._region.histogram(cx, cy, hw, hh, kernel, self._hist)
+        while mass > 0 and iterations < max_iterations:
             self.similarity.weights(self._hist, q, background=self._background, out=self._weights)
             m0, mx, my = self._region.shift(cx, cy, hw, hh, kernel, self._weights)
             iterations += 1

@@ -151,3 +151,50 @@ def test_weight_tables_match_formulas(rng, name):
         got = measure.weights(p, q, background=b)
         np.testing.assert_allclose(got, naive.similarity_weights(name, p, q, b), rtol=1e-12, atol=1e-15)
         assert np.all(np.isfinite(got)) and np.all(got >= 0)
+
+
+@pytest.mark.parametrize("name", ["backprojection", "bhattacharyya", "kl", "log-likelihood"])
+@pytest.mark.parametrize("kernel_name", ["epanechnikov", "gaussian", "flat"])
+def test_fused_converge_matches_reference_iteration(rng, name, kernel_name):
+    kernel = get_kernel(kernel_name)
+    measure = get_similarity(name)
+    height, width = 60, 80
+    for _ in range(5):
+        bins = random_bins(rng, shape=(height, width), masked=0.05)
+        # a target: a patch of a few bins that the model q favours
+        y0, x0 = int(rng.integers(10, 30)), int(rng.integers(10, 50))
+        bins[y0 : y0 + 15, x0 : x0 + 20] = rng.integers(0, 6, size=(15, 20))
+        q = np.bincount(bins[y0 : y0 + 15, x0 : x0 + 20].ravel(), minlength=M).astype(float)
+        q /= q.sum()
+        background = rng.random(M)
+        background /= background.sum()
+        cx, cy = x0 + 10 + rng.uniform(-6, 6), y0 + 7 + rng.uniform(-5, 5)
+        hist, weights = np.empty(M), np.empty(M)
+        got = _core.converge(bins, 0, 0, width, height, 1, cx, cy, 10.0, 7.5, kernel.code, measure.numba_code, q,
+                             background, 1e-3, 0.01**2, 25, width, height, hist, weights)
+
+        def weights_of(p, q=q, background=background):
+            return naive.similarity_weights(name, p, q, background)
+
+        weights_of.m = M
+        want_x, want_y, want_iterations = naive.mean_shift_iterate(bins, 0, 0, cx, cy, 20.0, 15.0, kernel, weights_of,
+                                                                   0.01, 25, (width, height))
+        assert got[2] == want_iterations
+        assert (got[0], got[1]) == pytest.approx((want_x, want_y), abs=1e-6)
+        assert not got[5]
+        want_hist, _ = naive.kernel_histogram(bins, 0, 0, got[0], got[1], 10.0, 7.5, kernel, M)
+        np.testing.assert_allclose(hist, want_hist, atol=1e-12)
+
+
+def test_fused_converge_stops_when_the_window_leaves_the_region():
+    bins = np.zeros((40, 60), np.int32)
+    bins[:, 40:] = 1  # everything the model wants lies to the right
+    q = np.zeros(M)
+    q[1] = 1.0
+    hist, weights = np.empty(M), np.empty(M)
+    # the region claims to end at x = 45: the window (half-width 8) must stop as soon as it crosses it
+    cx, cy, iterations, mass, shift2, left = _core.converge(
+        bins, 0, 0, 45, 40, 1, 36.0, 20.0, 8.0, 8.0, 1, _core.WEIGHTS_BHATTACHARYYA, q, q, 0.0, 1e-4, 50, 60, 40,
+        hist, weights)
+    assert left and iterations >= 1
+    assert np.floor(cx + 8.0) >= 45 and cx > 36.0
