@@ -71,11 +71,21 @@ class Similarity:
         return f"<similarity {self.name!r}>"
 
 
-def _out(q: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    return np.empty_like(q, dtype=np.float64) if out is None else out
+class _BuiltinSimilarity(Similarity):
+    """A built-in measure: its weight table is the Numba kernel ``numba_code`` of ``meanshift._core``."""
+
+    numba_code: int
+    delta: float = 0.0
+
+    def weights(self, p, q, *, background=None, out=None):
+        if self.needs_background and background is None:
+            raise ValueError(f"the {self.name} similarity needs a background histogram")
+        out = np.empty_like(q, dtype=np.float64) if out is None else out
+        _core.similarity_weights(self.numba_code, p, q, q if background is None else background, self.delta, out)
+        return out
 
 
-class _Backprojection(Similarity):
+class _Backprojection(_BuiltinSimilarity):
     """CAMSHIFT: ``f = p * q / max(q)``; weight ``q_u / max(q)``, the back-projection scaled to 0..1."""
 
     name = "backprojection"
@@ -85,13 +95,8 @@ class _Backprojection(Similarity):
         qmax = float(q.max()) if q.size else 0.0
         return float(np.dot(p, q) / qmax) if qmax > 0 else 0.0
 
-    def weights(self, p, q, *, background=None, out=None):
-        out = _out(q, out)
-        _core.backprojection_weights(p, q, out)
-        return out
 
-
-class _Bhattacharyya(Similarity):
+class _Bhattacharyya(_BuiltinSimilarity):
     """Comaniciu/Meer: ``rho = sum sqrt(p q)``; weight ``sqrt(q_u / p_u)``."""
 
     name = "bhattacharyya"
@@ -100,13 +105,8 @@ class _Bhattacharyya(Similarity):
     def value(self, p, q, *, background=None):
         return float(_core.bhattacharyya_coefficient(p, q))
 
-    def weights(self, p, q, *, background=None, out=None):
-        out = _out(q, out)
-        _core.bhattacharyya_weights(p, q, out)
-        return out
 
-
-class _KullbackLeibler(Similarity):
+class _KullbackLeibler(_BuiltinSimilarity):
     """``f = q log p``; reported value ``-KL(q || p)`` (0 at a perfect match); weight ``q_u / p_u``."""
 
     name = "kl"
@@ -116,13 +116,8 @@ class _KullbackLeibler(Similarity):
         nz = q > 0
         return float(-np.sum(q[nz] * np.log(q[nz] / np.maximum(p[nz], 1e-12))))
 
-    def weights(self, p, q, *, background=None, out=None):
-        out = _out(q, out)
-        _core.ratio_weights(p, q, out)
-        return out
 
-
-class _Intersection(Similarity):
+class _Intersection(_BuiltinSimilarity):
     """Histogram intersection ``sum min(p, q)``; weight 1 where ``p_u <= q_u`` (and ``q_u > 0``), else 0."""
 
     name = "intersection"
@@ -131,13 +126,8 @@ class _Intersection(Similarity):
     def value(self, p, q, *, background=None):
         return float(np.sum(np.minimum(p, q)))
 
-    def weights(self, p, q, *, background=None, out=None):
-        out = _out(q, out)
-        _core.intersection_weights(p, q, out)
-        return out
 
-
-class _ChiSquare(Similarity):
+class _ChiSquare(_BuiltinSimilarity):
     """``f = -(p - q)^2 / (p + q)``; weight ``(q - p)(p + 3q) / (p + q)^2`` clipped at 0."""
 
     name = "chi-square"
@@ -148,13 +138,8 @@ class _ChiSquare(Similarity):
         d = np.divide((p - q) ** 2, s, out=np.zeros_like(s), where=s > 0)
         return float(-np.sum(d))
 
-    def weights(self, p, q, *, background=None, out=None):
-        out = _out(q, out)
-        _core.chi_square_weights(p, q, out)
-        return out
 
-
-class _L2(Similarity):
+class _L2(_BuiltinSimilarity):
     """``f = -(p - q)^2``; weight ``2 (q - p)`` clipped at 0."""
 
     name = "l2"
@@ -163,13 +148,8 @@ class _L2(Similarity):
     def value(self, p, q, *, background=None):
         return float(-np.sum((p - q) ** 2))
 
-    def weights(self, p, q, *, background=None, out=None):
-        out = _out(q, out)
-        _core.l2_weights(p, q, out)
-        return out
 
-
-class _LogLikelihood(Similarity):
+class _LogLikelihood(_BuiltinSimilarity):
     """Collins et al. 2005: weight ``max(log(max(q, d) / max(b, d)), 0)`` against background ``b``.
 
     The value is the weight's expectation under the candidate, ``sum p_u w_u``.
@@ -182,19 +162,8 @@ class _LogLikelihood(Similarity):
     def __init__(self, delta: float = LOG_LIKELIHOOD_DELTA) -> None:
         self.delta = float(delta)
 
-    def _background(self, q, background):
-        if background is None:
-            raise ValueError("the log-likelihood similarity needs a background histogram")
-        return background
-
     def value(self, p, q, *, background=None):
-        w = self.weights(p, q, background=background)
-        return float(np.dot(p, w))
-
-    def weights(self, p, q, *, background=None, out=None):
-        out = _out(q, out)
-        _core.log_likelihood_weights(q, self._background(q, background), self.delta, out)
-        return out
+        return float(np.dot(p, self.weights(p, q, background=background)))
 
 
 class FunctionSimilarity(Similarity):

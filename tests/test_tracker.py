@@ -252,6 +252,8 @@ def test_registry_names_and_errors():
         meanshift.create_tracker("kcf")
     with pytest.raises(ValueError, match="scale must be one of"):
         meanshift.Tracker(scale="huge")
+    with pytest.raises(ValueError, match="needs a background histogram"):
+        meanshift.get_similarity("log-likelihood").weights(np.full(4, 0.25), np.full(4, 0.25))
 
 
 def test_custom_similarity_returning_nan_is_refused():
