@@ -88,6 +88,12 @@ class TrackResult:
         return self.rotated[0]
 
 
+def _is_gray_bgr(frame: np.ndarray) -> bool:
+    """Whether a BGR frame holds a grayscale picture (three equal channels), judged on a sparse grid."""
+    sample = frame[::7, ::7]
+    return bool(np.array_equal(sample[..., 0], sample[..., 1]) and np.array_equal(sample[..., 1], sample[..., 2]))
+
+
 class _Region:
     """Quantised bins of a grid of the current frame: pixels ``(x0 + i*step, y0 + j*step)`` in ``[x0, x1) x [y0, y1)``.
 
@@ -131,8 +137,9 @@ class Tracker:
     Parameters
     ----------
     features : str or FeatureSpace
-        ``"hue"`` (with the HSV mask), ``"hue-sat"``, ``"bgr"`` or ``"gray"``. Grayscale frames are
-        tracked with ``"gray"`` whatever is asked (a warning says so).
+        ``"hue"`` (with the HSV mask), ``"hue-sat"``, ``"bgr"`` or ``"gray"``. Grayscale frames,
+        single-channel or BGR with three equal channels, are tracked with ``"gray"`` whatever is
+        asked (a warning says so).
     similarity : str or Similarity
         A name from :func:`meanshift.similarities` or your own :class:`~meanshift.similarity.Similarity`.
     kernel : str or Kernel
@@ -274,7 +281,9 @@ class Tracker:
         frame = validate_frame(frame)
         x, y, w, h = validate_box(box, frame.shape)
         self._space = self.features
-        if frame.ndim == 2 and self.features.needs_color:
+        if self.features.needs_color and (frame.ndim == 2 or _is_gray_bgr(frame)):
+            # Colour features on gray pixels would waste every bin but the diagonal (or, for hue,
+            # mask everything): gray videos often decode as three equal channels.
             warnings.warn(
                 f"grayscale frames: tracking with 'gray' features instead of {self.features.name!r}",
                 stacklevel=2,

@@ -177,11 +177,19 @@ def test_grayscale_frames_are_tracked_with_gray_features():
     for frame, (_, box) in zip(frames[1:], sequence[1:], strict=True):
         result = tracker.update(frame)
         assert np.hypot(*np.subtract(result.center, center_of(box))) < 2
+    # the same pictures decoded as three equal channels, as gray videos often are
+    as_bgr = [cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR) for frame in frames]
+    tracker = meanshift.generalized()
+    with pytest.warns(UserWarning, match="gray"):
+        tracker.init(as_bgr[0], sequence[0][1])
+    for frame, (_, box) in zip(as_bgr[1:], sequence[1:], strict=True):
+        assert np.hypot(*np.subtract(tracker.update(frame).center, center_of(box))) < 2
 
 
 def test_white_target_drops_the_hsv_mask_with_a_warning():
-    frame = np.full((100, 100, 3), 40, np.uint8)
-    frame[30:60, 30:60] = 250  # white: saturation 0, masked by the CAMSHIFT thresholds
+    frame = np.zeros((100, 100, 3), np.uint8)
+    frame[:] = (160, 90, 20)  # a blue scene (so not a grayscale picture) ...
+    frame[30:60, 30:60] = 250  # ... with a white target: saturation 0, masked by the CAMSHIFT thresholds
     tracker = meanshift.camshift()
     with pytest.warns(UserWarning, match="HSV mask"):
         tracker.init(frame, (30, 30, 30, 30))
@@ -265,7 +273,7 @@ def test_custom_similarity_returning_nan_is_refused():
         tracker.update(frame)
 
 
-FRAME_OK = np.zeros((50, 60, 3), np.uint8)
+FRAME_OK = np.random.default_rng(0).integers(0, 256, (50, 60, 3), dtype=np.uint8)
 
 
 @pytest.mark.parametrize(
