@@ -29,7 +29,9 @@ def sqrt_ratio_weights(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 # Register once by name (or pass an object to Tracker(similarity=...) directly).
-meanshift.register_similarity("bhattacharyya-squared", value=squared_coefficient, weights=sqrt_ratio_weights, replace=True)
+meanshift.register_similarity(
+    "bhattacharyya-squared", value=squared_coefficient, weights=sqrt_ratio_weights, replace=True
+)
 
 
 def frames_and_box():
@@ -54,7 +56,7 @@ def frames_and_box():
 
 def main() -> None:
     frames, box = frames_and_box()
-    tracker = meanshift.Tracker(features="bgr", similarity="bhattacharyya-squared", kernel="epanechnikov", scale="contrast")
+    tracker = meanshift.Tracker(features="bgr", similarity="bhattacharyya-squared", scale="contrast")
     tracker.init(next(frames), box)
     for index, frame in enumerate(frames, start=1):
         result = tracker.update(frame)
