@@ -354,8 +354,9 @@ class Tracker:
         if not ok:
             # A lost target tells nothing about its size: neither grow nor shrink the window.
             self._w, self._h, self._length, self._breadth = size_before
-        self.similarity.weights(p, self._q, background=self._background, out=self._weights)
         if ok and self.scale == "moments":
+            # the weights where the iteration converged size the window
+            self.similarity.weights(p, self._q, background=self._background, out=self._weights)
             self._update_size_from_moments(frame)
         score = self.similarity.value(p, self._q, background=self._background)
         if ok and self.model_update > 0:
