@@ -61,13 +61,13 @@ def validate_box(box: object, frame_shape: tuple[int, ...], *, name: str = "box"
     if len(values) != 4:
         raise ValueError(f"{name} must be four numbers (x, y, w, h), got {len(values)}: {box!r}")
     if not all(math.isfinite(v) for v in values):
-        raise ValueError(f"{name} has a NaN or infinite coordinate: {box!r}")
+        raise ValueError(f"{name} has a NaN or infinite coordinate: ({', '.join(f'{v:g}' for v in values)})")
     x, y, w, h = values
     if w <= 0 or h <= 0:
         raise ValueError(f"{name} must have a positive width and height, got w={w:g}, h={h:g}")
     height, width = frame_shape[:2]
     if x + w <= 0 or y + h <= 0 or x >= width or y >= height:
-        raise ValueError(f"{name} {tuple(values)} lies entirely outside the {width}x{height} frame")
+        raise ValueError(f"{name} ({x:g}, {y:g}, {w:g}, {h:g}) lies entirely outside the {width}x{height} frame")
     return x, y, w, h
 
 

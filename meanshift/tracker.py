@@ -317,7 +317,7 @@ class Tracker:
         mass = self._region.histogram(cx, cy, w / 2, h / 2, self.kernel.code, q)
         if mass <= 0:
             raise ValueError(
-                f"box {tuple(box)} holds no usable pixel for the {self._space.name!r} feature space "
+                f"box ({x:g}, {y:g}, {w:g}, {h:g}) holds no usable pixel for the {self._space.name!r} feature space "
                 "(too small, or every pixel masked by the saturation/value thresholds)"
             )
         background = np.empty(self._m, np.float64)
