@@ -15,7 +15,16 @@ import argparse
 import cv2
 
 import meanshift
-from meanshift.video import FpsMeter, VideoError, draw_result, draw_status, open_source, parse_box, select_box
+from meanshift.video import (
+    FpsMeter,
+    VideoError,
+    draw_result,
+    draw_status,
+    has_display,
+    open_source,
+    parse_box,
+    select_box,
+)
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("source", nargs="?", default="0", help="camera index, video file or folder of frames")
@@ -27,6 +36,8 @@ try:
     source = open_source(args.source, width=640, height=480)
 except VideoError as exc:
     raise SystemExit(f"error: {exc}") from None
+if not has_display():
+    raise SystemExit("error: no display to show the video on (DISPLAY is not set)")
 
 WINDOW = "meanshift webcam"
 cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)
