@@ -45,6 +45,7 @@ from meanshift.video import (
     check_box,
     draw_box,
     draw_result,
+    image_folder_frames,
     initial_box_for,
     open_source,
     parse_box,
@@ -613,6 +614,17 @@ def _run_in_processes(
         raise
 
 
+def _size_on_disk(source: str) -> int:
+    """Bytes of a video file or frame folder: a cheap stand-in for the time it takes to track."""
+    path = Path(source)
+    try:
+        if path.is_dir():
+            return sum(p.stat().st_size for p in image_folder_frames(path))
+        return path.stat().st_size
+    except (OSError, VideoError):
+        return 0
+
+
 def _is_done(job: BatchJob, out_dir: Path, write_video: bool) -> bool:
     return all(p.is_file() for p in outputs_for(job, out_dir, write_video=write_video).values())
 
@@ -684,6 +696,9 @@ def run_batch(
         for path in outputs_for(job, out_dir, write_video=True).values():
             _unlink(partial_path(path))  # left over from a killed run
     n_jobs = max(1, min(n_jobs or os.cpu_count() or 1, len(pending) or 1))
+    if n_jobs > 1:
+        # Longest first, so that no long video starts last while the other workers sit idle.
+        pending.sort(key=lambda i: -_size_on_disk(jobs[i].source))
     tasks = {i: (jobs[i], str(out_dir), options, write_video) for i in pending}
     bar = tqdm(total=len(pending), unit="video", desc="batch", disable=not progress or not pending)
     try:

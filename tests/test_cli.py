@@ -202,6 +202,56 @@ def test_track_an_otb_folder(tmp_path):
     assert frames == n_images and size == cv2.imread(str(seq / "img" / "0001.jpg")).shape[:2]
 
 
+def test_track_a_stream_url(tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    video = tmp_path / "clip.avi"  # AVI reads front to back: no seeking needed over plain HTTP
+    truth = write_clip(video, n_frames=15)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/clip.avi"
+        out = tmp_path / "url.csv"
+        result = run("track", url, "--box", format_box(truth[0]), "-o", str(out))
+    finally:
+        server.shutdown()
+        thread.join()
+    assert result.exit_code == 0, result.output
+    assert len(read_rows(out)) == 15
+
+
+def test_ctrl_c_stops_track_cleanly_and_keeps_the_rows(tmp_path):
+    import signal
+    import time
+
+    video = tmp_path / "long.avi"
+    truth = write_clip(video, n_frames=300)
+    out = tmp_path / "boxes.csv"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    # Writing the annotated video too makes the run last long enough to be interrupted midway.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "meanshift", "track", str(video), "--box", format_box(truth[0]), "-o", str(out),
+         "--output-video", str(tmp_path / "slow.avi")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 20):
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    rows = read_rows(out)
+    if len(rows) == 300:
+        pytest.skip("tracking finished before the interrupt arrived")
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted after" in stderr
+    assert [int(r["frame"]) for r in rows] == list(range(len(rows)))  # whole rows, streamed in order
+
+
 # ------------------------------------------------------------------------------- bad input
 
 
