@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import multiprocessing
 import os
@@ -50,7 +51,9 @@ from meanshift.video import (
     open_source,
     parse_box,
     partial_path,
+    quiet_opencv,
     read_box_file,
+    silence_opencv,
     target_color,
 )
 
@@ -437,6 +440,8 @@ def outputs_for(job: BatchJob, out_dir: str | os.PathLike[str], *, write_video: 
 def _check_unique_names(jobs: Sequence[BatchJob]) -> None:
     seen: dict[str, str] = {}
     for job in jobs:
+        if job.name == "summary":
+            raise ValueError(f"{job.source} would write summary.csv, which the batch's own summary uses; rename it")
         if job.name in seen:
             raise ValueError(
                 f"{seen[job.name]} and {job.source} would both write {job.name}.csv; rename one of them"
@@ -483,18 +488,6 @@ def _run_job(task: tuple[BatchJob, str, TrackerOptions, bool], on_frame=None) ->
     return VideoReport(job.source, "failed", seconds=time.perf_counter() - start, error=message)
 
 
-def _quiet_opencv() -> None:
-    """Silence OpenCV's and FFmpeg's own console messages; our errors say what went wrong."""
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # read when FFmpeg is first used
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
-    import cv2
-
-    try:
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    except AttributeError:  # older builds without the logging module
-        pass
-
-
 class _ParentGone(SystemExit):
     """Raised in a worker whose parent died (killed), to stop and remove its partial files."""
 
@@ -513,7 +506,7 @@ def _worker_main(conn: Any, quiet: bool) -> None:
 
     cv2.setNumThreads(1)  # one OpenCV thread per process: the processes already use the cores
     if quiet:
-        _quiet_opencv()
+        silence_opencv()  # for the life of this worker process
     parent = os.getppid()
 
     def check_parent(_: int) -> None:
@@ -703,15 +696,14 @@ def run_batch(
     bar = tqdm(total=len(pending), unit="video", desc="batch", disable=not progress or not pending)
     try:
         if n_jobs == 1:
-            if quiet:
-                _quiet_opencv()
             results: Iterable[tuple[int, VideoReport]] = ((i, _run_job(tasks[i])) for i in pending)
         else:
             results = _run_in_processes(tasks, n_jobs, quiet)
-        for i, report in results:
-            reports[i] = report
-            bar.set_postfix_str(f"{Path(report.video).name}: {report.status}", refresh=False)
-            bar.update(1)
+        with quiet_opencv() if quiet else contextlib.nullcontext():
+            for i, report in results:
+                reports[i] = report
+                bar.set_postfix_str(f"{Path(report.video).name}: {report.status}", refresh=False)
+                bar.update(1)
     except BaseException:
         for i in pending:
             if i not in reports:

@@ -102,10 +102,11 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 def _quiet_opencv() -> None:
     # OpenCV, FFmpeg and Qt write their own warnings to the console (a corrupt file gives a dozen
     # lines from the decoder); our one-line errors say what went wrong. --verbose keeps them.
+    # This is a command-line process: silence them for its whole life.
     os.environ.setdefault("QT_LOGGING_RULES", "default.warning=false")
-    from meanshift.batch import _quiet_opencv as quiet
+    from meanshift.video import silence_opencv
 
-    quiet()
+    silence_opencv()
 
 
 @click.group(

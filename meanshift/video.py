@@ -38,6 +38,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -53,6 +54,8 @@ __all__ = [
     "CaptureSource",
     "ImageFolderSource",
     "open_source",
+    "quiet_opencv",
+    "silence_opencv",
     "is_camera_index",
     "image_folder_frames",
     "VideoWriter",
@@ -349,6 +352,45 @@ def open_source(
     if not path.is_file():
         raise VideoError(f"not a regular file: {text}")
     return CaptureSource(text, "file")
+
+
+def silence_opencv() -> Callable[[], None]:
+    """Silence OpenCV's and FFmpeg's own console messages; return a function that undoes it.
+
+    Opening a corrupt file makes FFmpeg print a dozen lines, and a missing camera makes OpenCV print
+    warnings; programs that report their own one-line errors call this (the command line does, for
+    its whole run). FFmpeg reads its level once, when it is first used: if that happens while
+    silenced, FFmpeg stays quiet for the rest of the process.
+    """
+    names = ("OPENCV_FFMPEG_LOGLEVEL", "OPENCV_LOG_LEVEL")
+    saved_env = {name: os.environ.get(name) for name in names}
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+    logging = getattr(getattr(cv2, "utils", None), "logging", None)
+    saved_level = logging.getLogLevel() if logging is not None else None
+    if logging is not None:
+        logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+
+    def undo() -> None:
+        if logging is not None:
+            logging.setLogLevel(saved_level)
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    return undo
+
+
+@contextmanager
+def quiet_opencv() -> Iterator[None]:
+    """:func:`silence_opencv` inside a ``with`` block, restored afterwards."""
+    undo = silence_opencv()
+    try:
+        yield
+    finally:
+        undo()
 
 
 # --------------------------------------------------------------------------------------------

@@ -189,6 +189,8 @@ def test_folder_jobs_sidecars_otb_subfolders_and_missing_boxes(tmp_path, short_c
     assert sorted(jobs) == ["Seq", "clip", "nobox"]
     assert jobs["clip"].box == short_clip[1] and jobs["Seq"].box == (5, 6, 7, 8)
     assert "create" in jobs["nobox"].problem and "nobox.box" in jobs["nobox"].problem
+    with pytest.raises(ValueError, match="would write summary.csv"):
+        run_batch([BatchJob("summary.mp4", (1, 1, 5, 5), "summary")], tmp_path / "o")
     with pytest.raises(ValueError, match="would both write"):
         twins = [BatchJob("a/x.mp4", (1, 1, 5, 5), "x"), BatchJob("b/x.mp4", (1, 1, 5, 5), "x")]
         run_batch(twins, tmp_path / "o")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import cv2
@@ -27,6 +28,7 @@ from meanshift.video import (
     open_source,
     parse_box,
     partial_path,
+    quiet_opencv,
     read_box_file,
     target_color,
 )
@@ -279,3 +281,15 @@ def test_frame_checks_convert_what_opencv_may_return(tmp_path):
         frame = source.read()
     assert frame.dtype == np.uint8 and frame.shape == (10, 12, 3)
     assert isinstance(source, FrameSource)
+
+
+def test_quiet_opencv_restores_the_log_level(monkeypatch):
+    logging = cv2.utils.logging
+    monkeypatch.delenv("OPENCV_LOG_LEVEL", raising=False)
+    before = logging.getLogLevel()
+    with quiet_opencv():
+        assert logging.getLogLevel() == logging.LOG_LEVEL_SILENT
+        with pytest.raises(VideoError, match="cannot open camera 96"):
+            open_source(96)
+    assert logging.getLogLevel() == before
+    assert "OPENCV_LOG_LEVEL" not in os.environ
