@@ -16,9 +16,9 @@ Inputs
 
 Examples
 --------
->>> from meanshift.batch import load_jobs, run_batch, TrackerOptions     # doctest: +SKIP
->>> reports = run_batch(load_jobs("clips/"), "tracked/", options=TrackerOptions("camshift"))
->>> [r.status for r in reports]                                           # doctest: +SKIP
+>>> from meanshift.batch import load_jobs, run_batch, TrackerOptions
+>>> reports = run_batch(load_jobs("clips/"), "tracked/", options=TrackerOptions("camshift"))  # doctest: +SKIP
+>>> [r.status for r in reports]  # doctest: +SKIP
 ['ok', 'ok', 'failed']
 """
 

@@ -266,7 +266,7 @@ def track(
       meanshift track 0 --show
     """
     _prepare(ctx)
-    from meanshift.video import VideoError, check_box, has_display, initial_box_for, read_box_file
+    from meanshift.video import check_box, has_display
 
     options = _tracker_options(preset, similarity, kernel, features, bins)
     if show and not has_display():
@@ -276,6 +276,30 @@ def track(
         )
     for path in (output, output_video):
         _check_writable(path)
+    src = _open_source(source)  # first: a missing file is the problem to report, whatever else is
+    with src:
+        boxes = _initial_boxes(source, boxes, box_file, quiet)
+        first = src.peek()
+        if first is None:
+            raise _fail(f"{source}: no frames to track")
+        try:
+            boxes = [check_box(b, first.shape) for b in boxes]
+        except ValueError as exc:
+            raise _BadValue(str(exc)) from None
+        if show:
+            stats = _track_live(src, boxes, options, output, output_video, pace, max_frames)
+        else:
+            if not boxes:
+                boxes = _select_on_first_frame(src, first)
+            stats = _track_headless(src, boxes, options, output, output_video, max_frames, quiet)
+    if not quiet:
+        click.echo(_summary_line(stats["frames"], stats["seconds"], stats["lost"], len(boxes) or 1), err=True)
+
+
+def _initial_boxes(source: str, boxes: list, box_file: str | None, quiet: bool) -> list:
+    """--box, else --box-file, else the source's own box file; empty when the user is to draw one."""
+    from meanshift.video import VideoError, has_display, initial_box_for, read_box_file
+
     boxes = list(boxes)
     if not boxes and box_file:
         try:
@@ -296,23 +320,7 @@ def track(
         raise _fail(
             "no target box: pass --box X,Y,W,H (or --box-file PATH); there is no display to draw it on"
         )
-    src = _open_source(source)
-    with src:
-        first = src.peek()
-        if first is None:
-            raise _fail(f"{source}: no frames to track")
-        try:
-            boxes = [check_box(b, first.shape) for b in boxes]
-        except ValueError as exc:
-            raise _BadValue(str(exc)) from None
-        if show:
-            stats = _track_live(src, boxes, options, output, output_video, pace, max_frames)
-        else:
-            if not boxes:
-                boxes = _select_on_first_frame(src, first)
-            stats = _track_headless(src, boxes, options, output, output_video, max_frames, quiet)
-    if not quiet:
-        click.echo(_summary_line(stats["frames"], stats["seconds"], stats["lost"], len(boxes) or 1), err=True)
+    return boxes
 
 
 def _check_writable(path: str | None) -> None:

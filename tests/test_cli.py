@@ -276,6 +276,7 @@ def small_clip(tmp_path_factory) -> Path:
     ("args", "fragments"),
     [
         (["track", "{tmp}/missing.mp4", "--box", "1,2,3,4"], ["no such file or folder", "missing.mp4"]),
+        (["track", "{tmp}/missing.mp4"], ["no such file or folder"]),
         (["track", "93", "--box", "1,2,3,4"], ["cannot open camera 93"]),
         (["track", "{clip}", "--box", "10,20,30"], ["malformed box '10,20,30'", "x,y,w,h"]),
         (["track", "{clip}", "--box", "10,20,-3,4"], ["--box", "width or height"]),
@@ -288,8 +289,9 @@ def small_clip(tmp_path_factory) -> Path:
         (["webcam", "--camera", "93"], ["cannot open camera 93"]),
         (["batch", "{tmp}/empty", "--out", "{tmp}/out"], ["no videos in"]),
     ],
-    ids=["missing-file", "camera", "box-3-numbers", "box-negative", "box-outside", "similarity", "output-dir",
-         "corrupt", "no-box-no-display", "show-no-display", "webcam-no-camera", "batch-empty"],
+    ids=["missing-file", "missing-file-no-box", "camera", "box-3-numbers", "box-negative", "box-outside",
+         "similarity", "output-dir", "corrupt", "no-box-no-display", "show-no-display", "webcam-no-camera",
+         "batch-empty"],
 )
 def test_bad_input_gives_one_line_and_non_zero_exit(tmp_path, small_clip, args, fragments):
     (tmp_path / "corrupt.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(3000))
