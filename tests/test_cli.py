@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from support import count_frames
 
 import meanshift
 from meanshift.cli import LAZY_SUBCOMMANDS, PRESET_NAMES, main
@@ -62,18 +63,6 @@ def run_process(*args: str, env: dict | None = None) -> subprocess.CompletedProc
     return subprocess.run(
         [sys.executable, "-m", "meanshift", *args], capture_output=True, text=True, env=full_env, timeout=120
     )
-
-
-def count_frames(path: Path) -> tuple[int, tuple[int, int]]:
-    cap = cv2.VideoCapture(str(path))
-    n, size = 0, None
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        n, size = n + 1, frame.shape[:2]
-    cap.release()
-    return n, size
 
 
 # ------------------------------------------------------------------------------- help and shape

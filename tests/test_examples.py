@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import csv
 import os
-import select
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import cv2
 import pytest
 from click.testing import CliRunner
+from support import count_frames, xvfb
 
 from meanshift.cli import main
 from meanshift.video import check_box, read_box_file
@@ -30,18 +28,6 @@ def run_example(name: str, *args: str, env: dict | None = None, timeout: float =
                           env=full_env, timeout=timeout)
 
 
-def frames_of(path: Path) -> tuple[int, tuple[int, int] | None]:
-    cap = cv2.VideoCapture(str(path))
-    n, size = 0, None
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        n, size = n + 1, frame.shape[:2]
-    cap.release()
-    return n, size
-
-
 def rows_of(path: Path) -> list[dict]:
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -49,7 +35,7 @@ def rows_of(path: Path) -> list[dict]:
 
 def test_the_shipped_demo_clip_and_the_make_demo_command(tmp_path):
     assert DEMO.stat().st_size < 1.5e6
-    assert frames_of(DEMO) == (120, (240, 320))
+    assert count_frames(DEMO) == (120, (240, 320))
     box = read_box_file(DEMO_BOX)
     assert check_box(box, (240, 320)) == box
     # What `make demo` runs, into a temporary folder.
@@ -57,13 +43,13 @@ def test_the_shipped_demo_clip_and_the_make_demo_command(tmp_path):
     result = CliRunner().invoke(main, ["track", str(DEMO), "--box-file", str(DEMO_BOX), "--output", str(boxes),
                                        "--output-video", str(video)])
     assert result.exit_code == 0, result.output
-    assert len(rows_of(boxes)) == 120 and frames_of(video) == (120, (240, 320))
+    assert len(rows_of(boxes)) == 120 and count_frames(video) == (120, (240, 320))
 
 
 def test_make_demo_clip_regenerates_the_clip(tmp_path):
     process = run_example("make_demo_clip.py", str(tmp_path))
     assert process.returncode == 0, process.stderr
-    assert frames_of(tmp_path / "demo.mp4") == (120, (240, 320))
+    assert count_frames(tmp_path / "demo.mp4") == (120, (240, 320))
     assert read_box_file(tmp_path / "demo.box") == read_box_file(DEMO_BOX)
     assert (tmp_path / "demo.mp4").stat().st_size < 1.5e6
 
@@ -74,7 +60,7 @@ def test_track_file(tmp_path):
     assert "tracked 120 frames" in process.stdout
     rows = rows_of(tmp_path / "boxes.csv")
     assert len(rows) == 120 and all(r["ok"] == "1" for r in rows)
-    assert frames_of(tmp_path / "tracked.mp4") == (120, (240, 320))
+    assert count_frames(tmp_path / "tracked.mp4") == (120, (240, 320))
 
 
 def test_batch_folder(tmp_path):
@@ -105,30 +91,9 @@ def test_webcam_without_camera_or_display_says_so():
 
 @pytest.fixture
 def display(tmp_path):
-    """A private Xvfb (see test_live_window.py for the details of starting one reliably)."""
-    if not shutil.which("Xvfb"):
-        pytest.skip("Xvfb is not installed (`make system-deps` installs it)")
-    read_fd, write_fd = os.pipe()
-    with open(tmp_path / "xvfb.log", "wb") as log:
-        server = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "800x600x24", "-nolisten", "tcp", "-noreset"],
-            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
-        )
-    os.close(write_fd)
-    number, deadline = b"", time.monotonic() + 15
-    while not number.endswith(b"\n") and select.select([read_fd], [], [], max(deadline - time.monotonic(), 0))[0]:
-        chunk = os.read(read_fd, 32)
-        if not chunk:
-            break
-        number += chunk
-    os.close(read_fd)
-    if not number.endswith(b"\n"):
-        server.kill()
-        server.wait()
-        pytest.skip(f"Xvfb could not start here: {(tmp_path / 'xvfb.log').read_text(errors='replace')[-300:]}")
-    yield f":{number.strip().decode()}"
-    server.terminate()
-    server.wait(timeout=10)
+    """A private Xvfb (see tests/support.py)."""
+    with xvfb(tmp_path / "xvfb.log") as name:
+        yield name
 
 
 def test_webcam_example_tracks_a_video_in_its_window(display):

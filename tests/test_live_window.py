@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import csv
 import os
-import select
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from support import xvfb
 
 from meanshift.synthetic import moving_target_sequence
 from meanshift.video import VideoWriter, format_box, target_color
@@ -30,46 +31,13 @@ N_FRAMES = 300  # 10 s at the clip's 30 fps: the tests quit long before the end
 
 
 @pytest.fixture(scope="module")
-def display(tmp_path_factory) -> str:
-    """A private X server (Xvfb picks a free display number and tells us through a pipe)."""
-    xvfb, xdotool = shutil.which("Xvfb"), shutil.which("xdotool")
-    if not xvfb or not xdotool:
-        pytest.skip("Xvfb and xdotool are not installed (`make system-deps` installs them: apt xvfb xdotool)")
+def display(tmp_path_factory) -> Iterator[str]:
+    """A private X server for this module's tests (see tests/support.py)."""
+    if not shutil.which("xdotool"):
+        pytest.skip("xdotool is not installed (`make system-deps` installs it: apt xvfb xdotool)")
     pytest.importorskip("PIL.ImageGrab", reason="Pillow is needed for screenshots (pip install '.[test]')")
-    read_fd, write_fd = os.pipe()
-    # Xvfb's messages go to a file: a pipe nobody reads fills up (xkbcomp warns at every key
-    # mapping xdotool makes) and then blocks the server. -noreset: by default the server resets
-    # whenever its last client leaves, and a client connecting meanwhile is refused.
-    log_path = tmp_path_factory.mktemp("xvfb") / "xvfb.log"
-    log = open(log_path, "wb")  # noqa: SIM115 - closed at teardown
-    server = subprocess.Popen(
-        [xvfb, "-displayfd", str(write_fd), "-screen", "0", "800x600x24", "-nolisten", "tcp", "-noreset"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
-    )
-    os.close(write_fd)
-    # Xvfb writes the number, then a newline, once it accepts connections; read up to the newline
-    # (closing the pipe earlier makes the second write fail and Xvfb exit).
-    number, deadline = b"", time.monotonic() + 15
-    while not number.endswith(b"\n") and select.select([read_fd], [], [], max(deadline - time.monotonic(), 0))[0]:
-        chunk = os.read(read_fd, 32)
-        if not chunk:
-            break
-        number += chunk
-    os.close(read_fd)
-    number = number.strip() if number.endswith(b"\n") else b""
-    if not number:
-        server.kill()
-        server.wait()
-        log.close()
-        pytest.skip(f"Xvfb could not start here: {log_path.read_text(errors='replace').strip()[-300:]}")
-    yield f":{number.decode()}"
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-    log.close()
+    with xvfb(tmp_path_factory.mktemp("xvfb") / "xvfb.log") as name:
+        yield name
 
 
 def xdotool(display: str, *args: str) -> str:
