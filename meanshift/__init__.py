@@ -18,13 +18,49 @@ Examples
 True
 """
 
-from meanshift.config import Convergence, ScaleGuard
-from meanshift.features import FeatureSpace, feature_spaces, get_features
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Bound now: importing the submodule `meanshift.kernels` later would otherwise replace the function
+# `meanshift.kernels` by the module of the same name (kernels.py needs only NumPy).
 from meanshift.kernels import Kernel, get_kernel, kernels
-from meanshift.opencv import cam_shift, mean_shift
-from meanshift.presets import PRESETS, camshift, comaniciu_meer, create_tracker, generalized
-from meanshift.similarity import Similarity, get_similarity, register_similarity, similarities
-from meanshift.tracker import SCALE_MODES, Tracker, TrackResult
+
+if TYPE_CHECKING:  # the real imports, for type checkers and IDEs
+    from meanshift.config import Convergence, ScaleGuard
+    from meanshift.features import FeatureSpace, feature_spaces, get_features
+    from meanshift.opencv import cam_shift, mean_shift
+    from meanshift.presets import PRESETS, camshift, comaniciu_meer, create_tracker, generalized
+    from meanshift.similarity import Similarity, get_similarity, register_similarity, similarities
+    from meanshift.tracker import SCALE_MODES, Tracker, TrackResult
+
+# Public names and the modules that define them. They are imported on first use (PEP 562), so that
+# `import meanshift` and `meanshift --help` do not pay for Numba until something needs it.
+_EXPORTS = {
+    "Convergence": "meanshift.config", "ScaleGuard": "meanshift.config",
+    "FeatureSpace": "meanshift.features", "feature_spaces": "meanshift.features", "get_features": "meanshift.features",
+    "cam_shift": "meanshift.opencv", "mean_shift": "meanshift.opencv",
+    "PRESETS": "meanshift.presets", "camshift": "meanshift.presets", "comaniciu_meer": "meanshift.presets",
+    "create_tracker": "meanshift.presets", "generalized": "meanshift.presets",
+    "Similarity": "meanshift.similarity", "get_similarity": "meanshift.similarity",
+    "register_similarity": "meanshift.similarity", "similarities": "meanshift.similarity",
+    "SCALE_MODES": "meanshift.tracker", "Tracker": "meanshift.tracker", "TrackResult": "meanshift.tracker",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'meanshift' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __version__ = "0.1.0"
 

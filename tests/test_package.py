@@ -39,3 +39,19 @@ def test_public_api_names():
     assert set(meanshift.PRESETS) == {"camshift", "comaniciu-meer", "generalized"}
     assert {"flat", "epanechnikov", "gaussian"} <= set(meanshift.kernels())
     assert {"hue", "hue-sat", "bgr", "gray"} <= set(meanshift.feature_spaces())
+
+
+def test_importing_the_package_and_its_cli_does_not_load_numba():
+    # `meanshift --help` stays instant: Numba, OpenCV and the engine load only when something uses them.
+    code = "import sys, meanshift, meanshift.cli; print('numba' in sys.modules, 'meanshift.tracker' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
+
+
+def test_lazy_names_resolve_to_the_engine():
+    from meanshift.tracker import Tracker
+
+    assert meanshift.Tracker is Tracker
+    assert callable(meanshift.kernels) and "flat" in meanshift.kernels()
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        meanshift.nope  # noqa: B018
