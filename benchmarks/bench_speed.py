@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 import meanshift
+from meanshift.baselines import OpenCVCamShift  # the canonical pipeline, as `meanshift eval` runs it
 from meanshift.synthetic import moving_target_sequence
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,28 +47,6 @@ def load_sequences(n_frames: int) -> list[tuple[str, list[np.ndarray], tuple[flo
         sequence = list(moving_target_sequence(n_frames=n_frames, frame_size=(480, 640), base_size=(120, 90)))
         found.append(("synthetic", [f for f, _ in sequence], sequence[0][1]))
     return found
-
-
-class OpenCVCamShift:
-    """The canonical pipeline of OpenCV's camshift sample, as one tracker."""
-
-    def init(self, frame, box):
-        x, y, w, h = (int(round(v)) for v in box)
-        hsv = cv2.cvtColor(frame, cv2.COLOR_BGR2HSV)
-        mask = cv2.inRange(hsv, (0, 60, 32), (180, 255, 255))
-        self.hist = cv2.calcHist([hsv[y : y + h, x : x + w]], [0], mask[y : y + h, x : x + w], [16], [0, 180])
-        cv2.normalize(self.hist, self.hist, 0, 255, cv2.NORM_MINMAX)
-        self.window = (x, y, w, h)
-
-    def update(self, frame):
-        hsv = cv2.cvtColor(frame, cv2.COLOR_BGR2HSV)
-        mask = cv2.inRange(hsv, (0, 60, 32), (180, 255, 255))
-        prob = cv2.calcBackProject([hsv], [0], self.hist, [0, 180], 1)
-        prob &= mask
-        rect, window = cv2.CamShift(prob, self.window, CRITERIA)
-        if window[2] > 0 and window[3] > 0:
-            self.window = window
-        return rect
 
 
 def time_trackers(trackers: dict, frames, box, repeats: int) -> dict[str, float]:

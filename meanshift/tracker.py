@@ -236,12 +236,7 @@ class Tracker:
         ):
             if not lo <= float(value) <= hi:
                 raise ValueError(f"{name} must be in [{lo}, {hi}], got {value!r}")
-        self.scale_margin = float(scale_margin)
-        self.min_confidence = float(min_confidence)
-        self.bandwidth_step = float(bandwidth_step)
-        self.bandwidth_smoothing = float(bandwidth_smoothing)
-        self.model_update = float(model_update)
-        self.box_fill = float(box_fill)
+            setattr(self, name, float(value))
         if area_estimate not in AREA_ESTIMATES:
             raise ValueError(f"area_estimate must be one of {', '.join(AREA_ESTIMATES)}, got {area_estimate!r}")
         self.area_estimate = area_estimate
