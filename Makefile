@@ -38,7 +38,7 @@ test: $(VENV)/.installed-test system-deps lint
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.installed-test
-	$(PY) benchmarks/bench_speed.py
+	$(PY) benchmarks/speed.py
 
 eval: $(VENV)/.installed-test
 	$(BIN)/meanshift eval ../shared/data/sequences --out benchmarks/results

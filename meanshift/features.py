@@ -151,14 +151,21 @@ def get_features(
     return replace(space, **changes) if changes else space
 
 
+def pixel_source(frame: np.ndarray, space: FeatureSpace) -> tuple:
+    """What the Numba kernels need to quantise pixels of ``frame`` on demand; no validation.
+
+    ``(frame as (H, W, C) uint8, code, lut_a, lut_b, mask, sdiv, hdiv)``: a single-channel frame is
+    passed as a ``(H, W, 1)`` view (no copy).
+    """
+    pixels = frame if frame.ndim == 3 else frame[:, :, None]
+    return (pixels, space.code, space.lut_a, space.lut_b, space.mask, _SDIV, _HDIV)
+
+
 def quantize_into(
     frame: np.ndarray, space: FeatureSpace, rx0: int, ry0: int, out: np.ndarray, *, step: int = 1
 ) -> None:
     """Fill ``out[j, i]`` (int32) with the bin of pixel ``(rx0 + i*step, ry0 + j*step)``; no validation."""
-    if frame.ndim == 2:
-        _core.quantize_gray(frame, rx0, ry0, step, space.lut_a, out)
-    else:
-        _core.quantize_bgr(frame, rx0, ry0, step, space.code, space.lut_a, space.lut_b, space.mask, _SDIV, _HDIV, out)
+    _core.quantize_region(pixel_source(frame, space), rx0, ry0, step, out)
 
 
 def quantize(

@@ -24,7 +24,7 @@ import numpy as np
 
 from meanshift import _core
 from meanshift.config import Convergence, ScaleGuard
-from meanshift.features import FeatureSpace, get_features, quantize_into
+from meanshift.features import FeatureSpace, get_features, pixel_source
 from meanshift.geometry import (
     box_to_center,
     center_to_box,
@@ -95,40 +95,46 @@ def _is_gray_bgr(frame: np.ndarray) -> bool:
 
 
 class _Region:
-    """Quantised bins of a grid of the current frame: pixels ``(x0 + i*step, y0 + j*step)`` in ``[x0, x1) x [y0, y1)``.
+    """Bins of a grid of the current frame: pixels ``(x0 + i*step, y0 + j*step)`` in ``[x0, x1) x [y0, y1)``.
 
-    The region's methods are the tracker's only way to the Numba kernels.
+    The bins are filled lazily: ``spans[j] = (lo, hi)`` is the part of grid row ``j`` quantised so
+    far, and the kernels quantise what a window needs the first time they read it, so a generous
+    region costs only its allocation. The region's methods are the tracker's only way to the Numba
+    kernels.
     """
 
     def __init__(self, x0: int = 0, y0: int = 0, x1: int = 0, y1: int = 0, step: int = 1,
-                 bins: np.ndarray | None = None) -> None:
+                 source: tuple | None = None) -> None:
         self.x0, self.y0, self.x1, self.y1, self.step = x0, y0, x1, y1, step
-        self.bins = np.empty((0, 0), np.int32) if bins is None else bins
+        rows, cols = max(-(-(y1 - y0) // step), 0), max(-(-(x1 - x0) // step), 0)
+        self.bins = np.empty((rows, cols), np.int32)
+        self.spans = np.zeros((rows, 2), np.int64)
+        self.source = source
+        # The leading arguments of every kernel call.
+        self.grid = (self.bins, self.spans, source, x0, y0, step)
 
     def covers(self, x0: float, y0: float, x1: float, y1: float) -> bool:
         return self.x0 <= x0 and self.y0 <= y0 and x1 < self.x1 and y1 < self.y1
 
     def histogram(self, cx: float, cy: float, hw: float, hh: float, kernel: int, out: np.ndarray) -> float:
-        return _core.kernel_histogram(self.bins, self.x0, self.y0, self.step, cx, cy, hw, hh, kernel, out)
+        return _core.kernel_histogram(*self.grid, cx, cy, hw, hh, kernel, out)
 
     def shift(self, cx: float, cy: float, hw: float, hh: float, kernel: int,
               weights: np.ndarray) -> tuple[float, float, float]:
-        return _core.mean_shift_step(self.bins, self.x0, self.y0, self.step, cx, cy, hw, hh, kernel, weights)
+        return _core.mean_shift_step(*self.grid, cx, cy, hw, hh, kernel, weights)
 
     def moments(self, x0: float, y0: float, x1: float, y1: float, weights: np.ndarray, out: np.ndarray) -> int:
-        return _core.box_moments(self.bins, self.x0, self.y0, self.step, x0, y0, x1, y1, weights, out)
+        return _core.box_moments(*self.grid, x0, y0, x1, y1, weights, out)
 
     def ring_histogram(self, cx: float, cy: float, hw: float, hh: float, grow: float, out: np.ndarray) -> float:
         """Counts of the ring between the box of half-sizes (hw, hh) and the box ``grow`` times as large."""
-        _core.flat_histogram(self.bins, self.x0, self.y0, self.step, cx - grow * hw, cy - grow * hh, cx + grow * hw,
-                             cy + grow * hh, cx - hw, cy - hh, cx + hw, cy + hh, out)
+        _core.flat_histogram(*self.grid, cx - grow * hw, cy - grow * hh, cx + grow * hw, cy + grow * hh,
+                             cx - hw, cy - hh, cx + hw, cy + hh, out)
         return float(out.sum())
 
     def masked_fraction(self, cx: float, cy: float, hw: float, hh: float) -> float:
-        xs = _core.grid_span(cx - hw, cx + hw, self.x0, self.step, self.bins.shape[1])
-        ys = _core.grid_span(cy - hh, cy + hh, self.y0, self.step, self.bins.shape[0])
-        inside = self.bins[ys[0] : ys[1], xs[0] : xs[1]]
-        return float(np.mean(inside < 0)) if inside.size else 1.0
+        masked, total = _core.count_masked(*self.grid, cx - hw, cy - hh, cx + hw, cy + hh)
+        return masked / total if total else 1.0
 
 
 class Tracker:
@@ -294,7 +300,8 @@ class Tracker:
         self._hist = np.empty(self._m, np.float64)
         self._weights = np.empty(self._m, np.float64)
         self._moments = np.empty(6, np.float64)
-        self._ring = np.empty(self._m, np.float64)
+        self._half_sizes = np.empty((3, 2), np.float64)
+        self._contrast = (np.empty((3, self._m)), np.empty((3, self._m)), np.empty(3), np.empty(3))
         self._region = _Region()
         grow = 2.0  # a ring as wide as half the box on every side, for the background histogram
         self._quantize(frame, cx, cy, w / 2 * grow, h / 2 * grow, force=True)
@@ -339,7 +346,9 @@ class Tracker:
         self._quantize(frame, self._cx, self._cy, self._w / 2 * (1 + self.scale_margin),
                        self._h / 2 * (1 + self.scale_margin), force=True)
         size_before = (self._w, self._h, self._length, self._breadth)
-        if self.scale in ("bandwidth", "contrast"):
+        if self.scale == "contrast":
+            iterations, mass = self._update_contrast(frame)
+        elif self.scale == "bandwidth":
             iterations, mass = self._update_bandwidth(frame)
         else:
             iterations, mass = self._converge(frame, self._w, self._h)
@@ -382,10 +391,7 @@ class Tracker:
             height, width = frame.shape[:2]
             rx0, ry0 = max(int(x0 - hw), 0), max(int(y0 - hh), 0)
             rx1, ry1 = min(int(x1 + hw) + 1, width), min(int(y1 + hh) + 1, height)
-        bins = np.empty((max(-(-(ry1 - ry0) // step), 0), max(-(-(rx1 - rx0) // step), 0)), np.int32)
-        if bins.size:
-            quantize_into(frame, self._space, rx0, ry0, bins, step=step)
-        self._region = _Region(rx0, ry0, rx1, ry1, step, bins)
+        self._region = _Region(rx0, ry0, rx1, ry1, step, pixel_source(frame, self._space))
 
     def _converge(self, frame: np.ndarray, w: float, h: float) -> tuple[int, float]:
         """Mean-shift iterations from the current centre with window ``w x h``; updates the centre.
@@ -407,8 +413,8 @@ class Tracker:
             while True:
                 r = self._region
                 cx, cy, steps, mass, shift2, left = _core.converge(
-                    r.bins, r.x0, r.y0, r.x1, r.y1, r.step, cx, cy, hw, hh, kernel, code, q, self._background, delta,
-                    eps2, max_iterations - iterations, width, height, self._hist, self._weights)
+                    *r.grid[:5], r.x1, r.y1, r.step, cx, cy, hw, hh, kernel, code, q, self._background,
+                    delta, eps2, max_iterations - iterations, width, height, self._hist, self._weights)
                 iterations += steps
                 if not left:
                     break
@@ -438,52 +444,63 @@ class Tracker:
         return iterations, mass
 
     def _update_bandwidth(self, frame: np.ndarray) -> tuple[int, float]:
-        """Converge with h and h(1 -/+ step), keep the best, smooth h (Comaniciu/Meer 2003).
+        """Converge with h and h(1 -/+ step), keep the most similar, smooth h (Comaniciu/Meer 2003).
 
-        ``scale="bandwidth"`` keeps the most similar window, as the paper does; smaller windows hold
-        less background, so this tends to shrink. ``scale="contrast"`` keeps the window whose
-        similarity most exceeds that of the ring around it: too large a window takes in background,
-        too small a one leaves target in the ring.
+        Keeping the most similar window, as the paper does, tends to shrink it: smaller windows hold
+        less background. ``scale="contrast"`` (:meth:`_update_contrast`) corrects for that.
         """
         start = (self._cx, self._cy)
         best = None
         total_iterations = 0
         for factor in (1.0, 1.0 - self.bandwidth_step, 1.0 + self.bandwidth_step):
             w, h = self._clamp_size(self._w * factor, self._h * factor)
-            if self.scale == "contrast" and best is not None:
-                # Judge the other sizes where the first one converged: a third of the work, and
-                # the contrast with the ring, not a fresh search, is what decides the size.
-                self._cx, self._cy = best[1], best[2]
-                mass = self._histogram(frame, w, h)
-            else:
-                self._cx, self._cy = start
-                iterations, mass = self._converge(frame, w, h)
-                total_iterations += iterations
+            self._cx, self._cy = start
+            iterations, mass = self._converge(frame, w, h)
+            total_iterations += iterations
             rho = self.similarity.value(self._hist, self._q, background=self._background) if mass > 0 else -np.inf
-            if self.scale == "contrast" and mass > 0:
-                rho -= self._ring_similarity(frame, w, h)
             if best is None or rho > best[0]:
                 best = (rho, self._cx, self._cy, w, h, mass, self._hist.copy())
         _, self._cx, self._cy, w, h, mass, self._hist[:] = best
+        self._smooth_size(w, h)
+        return total_iterations, mass
+
+    def _update_contrast(self, frame: np.ndarray) -> tuple[int, float]:
+        """Converge with h, then keep of h and h(1 -/+ step) the window whose similarity most exceeds its ring's.
+
+        Too large a window takes in background, too small a one leaves target in the ring (between 1
+        and 1.5 times the window). The other sizes are judged where h converged, not searched afresh:
+        a third of the work, and the contrast with the ring, not a new position, decides the size.
+        All three windows and rings come from one pass over the pixels.
+        """
+        sizes = [self._clamp_size(self._w * f, self._h * f)
+                 for f in (1.0, 1.0 - self.bandwidth_step, 1.0 + self.bandwidth_step)]
+        iterations, _ = self._converge(frame, *sizes[0])
+        half = self._half_sizes
+        for i, (w, h) in enumerate(sizes):
+            half[i, 0], half[i, 1] = w / 2, h / 2
+        grow = 1.5
+        self._quantize(frame, self._cx, self._cy, float(half[:, 0].max()) * grow, float(half[:, 1].max()) * grow)
+        hists, rings, masses, totals = self._contrast
+        _core.window_and_ring_histograms(*self._region.grid, self._cx, self._cy, half, grow, self.kernel.code,
+                                         hists, rings, masses, totals)
+        best, best_rho = 0, -np.inf
+        for i in range(len(sizes)):
+            if masses[i] <= 0:
+                continue
+            rho = self.similarity.value(hists[i], self._q, background=self._background)
+            if totals[i] > 0:
+                rho -= self.similarity.value(rings[i] / totals[i], self._q, background=self._background)
+            if rho > best_rho:
+                best, best_rho = i, rho
+        self._hist[:] = hists[best]
+        self._smooth_size(*sizes[best])
+        return iterations, float(masses[best])
+
+    def _smooth_size(self, w: float, h: float) -> None:
+        """``h_new = smoothing * h_best + (1 - smoothing) * h``, within the size bounds."""
         g = self.bandwidth_smoothing
         self._w, self._h = self._clamp_size(g * w + (1 - g) * self._w, g * h + (1 - g) * self._h)
         self._length, self._breadth = self._w, self._h
-        return total_iterations, mass
-
-    def _histogram(self, frame: np.ndarray, w: float, h: float) -> float:
-        """Candidate histogram of the ``w x h`` window at the current centre into ``self._hist``; its mass."""
-        self._quantize(frame, self._cx, self._cy, w / 2, h / 2)
-        return self._region.histogram(self._cx, self._cy, w / 2, h / 2, self.kernel.code, self._hist)
-
-    def _ring_similarity(self, frame: np.ndarray, w: float, h: float) -> float:
-        """Similarity to the target of the ring around the window (between 1 and 1.5 times its size)."""
-        self._quantize(frame, self._cx, self._cy, w / 2 * 1.5, h / 2 * 1.5)
-        ring = self._ring
-        total = self._region.ring_histogram(self._cx, self._cy, w / 2, h / 2, 1.5, ring)
-        if total <= 0:
-            return 0.0
-        ring /= total
-        return self.similarity.value(ring, self._q, background=self._background)
 
     def _target_pixel_weight(self) -> float:
         """The weight a pixel of the target is expected to carry (the denominator of the area).

@@ -8,11 +8,22 @@ import numpy as np
 import pytest
 
 from meanshift import _core
-from meanshift.features import get_features, quantize, quantize_into
+from meanshift.features import get_features, pixel_source, quantize, quantize_into
 from meanshift.kernels import get_kernel, kernels
 from meanshift.similarity import get_similarity
 
 M = 64
+
+
+# A pixel source the kernels never need when every bin is already quantised.
+UNUSED_SOURCE = pixel_source(np.zeros((1, 1, 3), np.uint8), get_features("bgr"))
+
+
+def quantised(bins):
+    """The kernels' leading ``bins, spans, src`` for bins quantised beforehand (every row complete)."""
+    spans = np.zeros((bins.shape[0], 2), np.int64)
+    spans[:, 1] = bins.shape[1]
+    return bins, spans, UNUSED_SOURCE
 
 
 def random_bins(rng, shape=(37, 53), m=M, masked=0.1):
@@ -76,7 +87,7 @@ def test_kernel_histogram_matches_reference(rng, kernel_name):
         hw, hh = rng.uniform(0.5, 30), rng.uniform(0.5, 25)
         step = int(rng.integers(1, 4))
         got = np.empty(M)
-        mass = _core.kernel_histogram(bins, rx0, ry0, step, cx, cy, hw, hh, kernel.code, got)
+        mass = _core.kernel_histogram(*quantised(bins), rx0, ry0, step, cx, cy, hw, hh, kernel.code, got)
         want, want_mass = naive.kernel_histogram(bins, rx0, ry0, cx, cy, hw, hh, kernel, M, step)
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
         assert mass == pytest.approx(want_mass, rel=1e-9, abs=1e-12)
@@ -85,12 +96,12 @@ def test_kernel_histogram_matches_reference(rng, kernel_name):
 def test_kernel_histogram_of_empty_or_masked_window_is_zero():
     bins = np.full((10, 10), -1, np.int32)
     hist = np.ones(M)
-    assert _core.kernel_histogram(bins, 0, 0, 1, 5.0, 5.0, 3.0, 3.0, 1, hist) == 0.0
+    assert _core.kernel_histogram(*quantised(bins), 0, 0, 1, 5.0, 5.0, 3.0, 3.0, 1, hist) == 0.0
     assert not hist.any()
     bins[:] = 3  # window entirely outside the region
-    assert _core.kernel_histogram(bins, 0, 0, 1, 50.0, 50.0, 3.0, 3.0, 1, hist) == 0.0
+    assert _core.kernel_histogram(*quantised(bins), 0, 0, 1, 50.0, 50.0, 3.0, 3.0, 1, hist) == 0.0
     # a window narrower than the sampling step can fall between samples
-    assert _core.kernel_histogram(bins, 0, 0, 4, 5.0, 5.0, 0.5, 0.5, 1, hist) == 0.0
+    assert _core.kernel_histogram(*quantised(bins), 0, 0, 4, 5.0, 5.0, 0.5, 0.5, 1, hist) == 0.0
 
 
 @pytest.mark.parametrize("kernel_name", kernels())
@@ -102,14 +113,14 @@ def test_mean_shift_step_matches_reference(rng, kernel_name):
         cx, cy = 10 + rng.uniform(-8, 60), 20 + rng.uniform(-8, 45)
         hw, hh = rng.uniform(1, 30), rng.uniform(1, 25)
         step = int(rng.integers(1, 4))
-        got = _core.mean_shift_step(bins, 10, 20, step, cx, cy, hw, hh, kernel.code, weights)
+        got = _core.mean_shift_step(*quantised(bins), 10, 20, step, cx, cy, hw, hh, kernel.code, weights)
         want = naive.mean_shift_step(bins, 10, 20, cx, cy, hw, hh, kernel, weights, step)
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
 
 
 def test_mean_shift_step_all_zero_weights():
     bins = np.zeros((9, 9), np.int32)
-    assert _core.mean_shift_step(bins, 0, 0, 1, 4.0, 4.0, 3.0, 3.0, 1, np.zeros(M)) == (0.0, 0.0, 0.0)
+    assert _core.mean_shift_step(*quantised(bins), 0, 0, 1, 4.0, 4.0, 3.0, 3.0, 1, np.zeros(M)) == (0.0, 0.0, 0.0)
 
 
 def test_box_moments_match_reference(rng):
@@ -120,7 +131,7 @@ def test_box_moments_match_reference(rng):
         x1, y1 = x0 + rng.uniform(0, 50), y0 + rng.uniform(0, 40)
         step = int(rng.integers(1, 4))
         got = np.empty(6)
-        count = _core.box_moments(bins, 3, 2, step, x0, y0, x1, y1, weights, got)
+        count = _core.box_moments(*quantised(bins), 3, 2, step, x0, y0, x1, y1, weights, got)
         want, want_count = naive.box_moments(bins, 3, 2, x0, y0, x1, y1, weights, step)
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-6)
         assert count == want_count
@@ -133,7 +144,7 @@ def test_flat_ring_histogram_matches_reference(rng):
         inner = (rng.uniform(10, 20), rng.uniform(10, 15), rng.uniform(20, 30), rng.uniform(15, 25))
         step = int(rng.integers(1, 4))
         got = np.empty(M)
-        _core.flat_histogram(bins, 0, 0, step, *outer, *inner, got)
+        _core.flat_histogram(*quantised(bins), 0, 0, step, *outer, *inner, got)
         np.testing.assert_array_equal(got, naive.ring_histogram(bins, 0, 0, outer, inner, M, step))
 
 
@@ -170,8 +181,8 @@ def test_fused_converge_matches_reference_iteration(rng, name, kernel_name):
         background /= background.sum()
         cx, cy = x0 + 10 + rng.uniform(-6, 6), y0 + 7 + rng.uniform(-5, 5)
         hist, weights = np.empty(M), np.empty(M)
-        got = _core.converge(bins, 0, 0, width, height, 1, cx, cy, 10.0, 7.5, kernel.code, measure.numba_code, q,
-                             background, 1e-3, 0.01**2, 25, width, height, hist, weights)
+        got = _core.converge(*quantised(bins), 0, 0, width, height, 1, cx, cy, 10.0, 7.5, kernel.code,
+                             measure.numba_code, q, background, 1e-3, 0.01**2, 25, width, height, hist, weights)
 
         def weights_of(p, q=q, background=background):
             return naive.similarity_weights(name, p, q, background)
@@ -194,7 +205,103 @@ def test_fused_converge_stops_when_the_window_leaves_the_region():
     hist, weights = np.empty(M), np.empty(M)
     # the region claims to end at x = 45: the window (half-width 8) must stop as soon as it crosses it
     cx, cy, iterations, mass, shift2, left = _core.converge(
-        bins, 0, 0, 45, 40, 1, 36.0, 20.0, 8.0, 8.0, 1, _core.WEIGHTS_BHATTACHARYYA, q, q, 0.0, 1e-4, 50, 60, 40,
-        hist, weights)
+        *quantised(bins), 0, 0, 45, 40, 1, 36.0, 20.0, 8.0, 8.0, 1, _core.WEIGHTS_BHATTACHARYYA, q, q, 0.0, 1e-4, 50,
+        60, 40, hist, weights)
     assert left and iterations >= 1
     assert np.floor(cx + 8.0) >= 45 and cx > 36.0
+
+
+@pytest.mark.parametrize("name", ["hue", "hue-sat", "bgr", "gray", "gray-frame"])
+def test_lazy_quantisation_gives_the_eager_results(rng, name):
+    """Kernels quantising on demand (empty spans) must agree, call by call, with bins quantised up front."""
+    space = get_features("gray" if name == "gray-frame" else name)
+    frame = rng.integers(0, 256, size=(70, 90) if name == "gray-frame" else (70, 90, 3), dtype=np.uint8)
+    m = space.n_bins
+    for trial in range(6):
+        step = 1 + trial % 3
+        rx0, ry0 = int(rng.integers(0, 10)), int(rng.integers(0, 10))
+        rows, cols = (70 - ry0) // step, (90 - rx0) // step
+        eager = np.empty((rows, cols), np.int32)
+        quantize_into(frame, space, rx0, ry0, eager, step=step)
+        lazy = (np.full((rows, cols), 12345, np.int32), np.zeros((rows, 2), np.int64), pixel_source(frame, space))
+        weights = rng.random(m)
+        for _ in range(8):
+            cx, cy = rng.uniform(-5, 95), rng.uniform(-5, 75)
+            hw, hh = rng.uniform(1, 20), rng.uniform(1, 20)
+            got, want = np.empty(m), np.empty(m)
+            window = (rx0, ry0, step, cx, cy, hw, hh, 1)
+            assert _core.kernel_histogram(*lazy, *window, got) == _core.kernel_histogram(*quantised(eager), *window,
+                                                                                         want)
+            np.testing.assert_array_equal(got, want)
+            assert _core.mean_shift_step(*lazy, *window, weights) == _core.mean_shift_step(*quantised(eager), *window,
+                                                                                           weights)
+            box = (rx0, ry0, step, cx - 2 * hw, cy - 2 * hh, cx + 2 * hw, cy + 2 * hh)
+            got6, want6 = np.empty(6), np.empty(6)
+            assert _core.box_moments(*lazy, *box, weights, got6) == _core.box_moments(*quantised(eager), *box,
+                                                                                      weights, want6)
+            np.testing.assert_array_equal(got6, want6)
+            ring = (*box, cx - hw, cy - hh, cx + hw, cy + hh)
+            _core.flat_histogram(*lazy, *ring, got)
+            _core.flat_histogram(*quantised(eager), *ring, want)
+            np.testing.assert_array_equal(got, want)
+            assert _core.count_masked(*lazy, *box) == _core.count_masked(*quantised(eager), *box)
+        bins, spans, _ = lazy
+        for yy in range(rows):
+            lo, hi = spans[yy]
+            # what a span covers is quantised exactly as the eager pass does
+            np.testing.assert_array_equal(bins[yy, lo:hi], eager[yy, lo:hi])
+    # One small window reads only its own rows' spans: the rest of the region is never converted.
+    bins = np.full((70, 90), 12345, np.int32)
+    spans = np.zeros((70, 2), np.int64)
+    _core.kernel_histogram(bins, spans, pixel_source(frame, space), 0, 0, 1, 45.0, 35.0, 5.0, 4.0, 1, np.empty(m))
+    touched = bins != 12345
+    assert touched.sum() == 11 * 9 and touched[31:40, 40:51].all()
+
+
+def test_kernels_compile_once_per_frame_layout(rng):
+    """Numba signatures must not multiply with use: one per array layout, not one per call or per preset."""
+    import meanshift
+
+    frames = [rng.integers(0, 256, size=(60, 80, 3), dtype=np.uint8) for _ in range(3)]
+    for make in (meanshift.camshift, meanshift.comaniciu_meer, meanshift.generalized):
+        for features in ("hue", "bgr", "gray"):
+            tracker = make(features=features)
+            tracker.init(frames[0], (20, 15, 30, 25))
+            for frame in frames[1:]:
+                tracker.update(frame)
+    before = {name: len(getattr(_core, name).signatures) for name in ("converge", "box_moments", "kernel_histogram",
+                                                                      "flat_histogram", "quantize_span")}
+    gray = rng.integers(0, 256, size=(60, 80), dtype=np.uint8)
+    for make in (meanshift.camshift, meanshift.generalized):
+        tracker = make()
+        tracker.init(frames[0], (10.5, 12.25, 33, 21.5))
+        tracker.update(frames[1])
+        tracker = make()
+        tracker.init(gray, (10, 12, 30, 20))
+        tracker.update(gray)
+    after = {name: len(getattr(_core, name).signatures) for name in before}
+    # Gray frames are a (H, W, 1) view: at most one more layout; floats in boxes add none.
+    assert all(after[name] <= max(before[name], 1) + 1 for name in before), (before, after)
+    assert all(count <= 3 for count in after.values()), after
+
+
+@pytest.mark.parametrize("kernel_name", kernels())
+def test_window_and_ring_histograms_match_the_separate_kernels(rng, kernel_name):
+    kernel = get_kernel(kernel_name)
+    for _ in range(20):
+        bins = random_bins(rng, shape=(60, 70))
+        step = int(rng.integers(1, 3))
+        cx, cy = rng.uniform(-5, 75), rng.uniform(-5, 65)
+        half = np.array([[rng.uniform(1, 15), rng.uniform(1, 15)] for _ in range(3)])
+        hists, rings, masses, totals = np.empty((3, M)), np.empty((3, M)), np.empty(3), np.empty(3)
+        _core.window_and_ring_histograms(*quantised(bins), 2, 1, step, cx, cy, half, 1.5, kernel.code, hists, rings,
+                                         masses, totals)
+        for i, (hw, hh) in enumerate(half):
+            want = np.empty(M)
+            mass = _core.kernel_histogram(*quantised(bins), 2, 1, step, cx, cy, hw, hh, kernel.code, want)
+            np.testing.assert_allclose(hists[i], want, rtol=1e-9, atol=1e-12)
+            assert masses[i] == pytest.approx(mass, rel=1e-9, abs=1e-12)
+            ring = naive.ring_histogram(bins, 2, 1, (cx - 1.5 * hw, cy - 1.5 * hh, cx + 1.5 * hw, cy + 1.5 * hh),
+                                        (cx - hw, cy - hh, cx + hw, cy + hh), M, step)
+            np.testing.assert_array_equal(rings[i], ring)
+            assert totals[i] == ring.sum()

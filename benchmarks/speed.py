@@ -1,0 +1,313 @@
+"""Speed, side by side with OpenCV in the same run; writes benchmarks/results/speed.md and speed_vs_frame_size.png.
+
+What it measures, single-threaded on both sides (``cv2.setNumThreads(1)``; the Numba kernels are serial):
+
+1. Cost against frame size: each preset's ``update`` and OpenCV's canonical CAMSHIFT pipeline
+   (``cvtColor`` to HSV, ``inRange`` mask, ``calcBackProject``, ``CamShift``) on the same synthetic
+   frames at 320x240 ... 3840x2160, the target 1/8 of the frame's width.
+2. Ten targets in one 1080p frame (ten trackers on the same frames) against the pipeline's one.
+3. Real footage: the first frames of every shared sequence (when ``../shared`` is there).
+4. The drop-ins: ``meanshift.mean_shift`` / ``cam_shift`` against ``cv2.meanShift`` / ``cv2.CamShift``.
+5. Start-up: wall time of ``meanshift track`` on a two-frame clip, from process start to exit, with a
+   cold Numba cache (a fresh ``NUMBA_CACHE_DIR``) and a warm one.
+
+Timings are interleaved (A, B, A, B, ...) and summarised by their median, so that the machine's
+noise hits both sides alike; the ratio is what to read, not the absolute times.
+
+Usage: ``python benchmarks/speed.py [--frames N] [--repeats N] [--quick]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+import meanshift
+from meanshift.baselines import OpenCVCamShift  # the canonical pipeline, as `meanshift eval` runs it
+from meanshift.synthetic import COOL_BACKGROUND_PALETTE, TargetPose, block_texture, moving_target_sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+SEQUENCES = ROOT.parent / "shared" / "data" / "sequences"
+CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10, 1.0)
+FRAME_SIZES = ((320, 240), (640, 480), (1280, 720), (1920, 1080), (3840, 2160))
+OPENCV = "OpenCV CAMSHIFT pipeline"
+# Ten target colours (BGR) far from the cool background palette and from one another in hue.
+TARGET_COLOURS = np.array([[0, 0, 230], [0, 140, 255], [0, 230, 230], [40, 200, 40], [200, 40, 200],
+                           [120, 0, 200], [0, 90, 160], [160, 160, 0], [90, 255, 170], [230, 60, 120]], np.uint8)
+
+
+def trackers_to_time() -> dict:
+    """Factories of the trackers compared: the OpenCV pipeline first, then every preset."""
+    trackers = {OPENCV: OpenCVCamShift}
+    trackers.update({name: (lambda name=name: meanshift.create_tracker(name)) for name in meanshift.PRESETS})
+    return trackers
+
+
+def time_trackers(trackers: dict, frames, box, repeats: int) -> dict[str, float]:
+    """Median milliseconds per ``update``, trackers interleaved frame by frame."""
+    samples: dict[str, list[float]] = {name: [] for name in trackers}
+    for _ in range(repeats):
+        instances = {name: factory() for name, factory in trackers.items()}
+        for tracker in instances.values():
+            tracker.init(frames[0], box)
+        for frame in frames[1:]:
+            for name, tracker in instances.items():
+                start = time.perf_counter()
+                tracker.update(frame)
+                samples[name].append(time.perf_counter() - start)
+    return {name: 1000 * statistics.median(values) for name, values in samples.items()}
+
+
+def synthetic_frames(width: int, height: int, n_frames: int):
+    """A target 1/8 of the frame's width (aspect 4:3) moving and scaling a little over a textured background."""
+    size = (width / 8, width / 8 * 0.75)
+    sequence = list(moving_target_sequence(n_frames=n_frames, frame_size=(height, width), base_size=size,
+                                           scale_amplitude=0.1, travel=0.05, seed=1))
+    return [frame for frame, _ in sequence], sequence[0][1]
+
+
+def frame_size_sweep(n_frames: int, repeats: int, sizes=FRAME_SIZES) -> list[tuple[int, int, dict[str, float]]]:
+    rows = []
+    for width, height in sizes:
+        frames, box = synthetic_frames(width, height, n_frames)
+        rows.append((width, height, time_trackers(trackers_to_time(), frames, box, repeats)))
+        print(f"{width}x{height}: " + ", ".join(f"{k} {v:.3f} ms" for k, v in rows[-1][2].items()), flush=True)
+    return rows
+
+
+def multi_target_frames(n_targets: int, n_frames: int, width: int = 1920, height: int = 1080):
+    """Frames with ``n_targets`` ellipses of distinct colours drifting over one background; their first boxes."""
+    rng = np.random.default_rng(7)
+    background = block_texture((height, width), COOL_BACKGROUND_PALETTE, rng=rng, block=16)
+    centres = [(width * (0.1 + 0.8 * (i % 5) / 4), height * (0.3 + 0.4 * (i // 5))) for i in range(n_targets)]
+    size = (width / 16, width / 16 * 0.75)
+    frames, boxes = [], []
+    for t in range(n_frames):
+        frame = background.copy()
+        for i, (cx, cy) in enumerate(centres):
+            pose = TargetPose(cx + 2.0 * t, cy + 1.0 * t * (-1) ** i, *size)
+            x, y, w, h = (int(v) for v in pose.box((height, width)))
+            local = TargetPose(pose.cx - x, pose.cy - y, *size).mask((h, w))
+            patch = frame[y:y + h, x:x + w]
+            patch[local] = TARGET_COLOURS[i % len(TARGET_COLOURS)]
+            if t == 0:
+                boxes.append((x, y, w, h))
+        noise = rng.normal(0, 3, size=frame.shape)
+        frames.append(np.clip(frame + noise, 0, 255).astype(np.uint8))
+    return frames, boxes
+
+
+def time_multi_target(n_targets: int, n_frames: int, repeats: int) -> dict[str, float]:
+    """Median milliseconds per frame: ``n_targets`` trackers of each preset vs the OpenCV pipeline with one."""
+    frames, boxes = multi_target_frames(n_targets, n_frames)
+    samples: dict[str, list[float]] = {}
+    for _ in range(repeats):
+        groups = {"OpenCV pipeline, 1 target": [OpenCVCamShift()]}
+        groups.update({f"{name}, {n_targets} targets": [meanshift.create_tracker(name) for _ in boxes]
+                       for name in meanshift.PRESETS})
+        for group in groups.values():
+            for tracker, box in zip(group, boxes, strict=False):
+                tracker.init(frames[0], box)
+        for frame in frames[1:]:
+            for name, group in groups.items():
+                start = time.perf_counter()
+                for tracker in group:
+                    tracker.update(frame)
+                samples.setdefault(name, []).append(time.perf_counter() - start)
+    return {name: 1000 * statistics.median(values) for name, values in samples.items()}
+
+
+def load_sequences(n_frames: int) -> list[tuple[str, list[np.ndarray], tuple[float, float, float, float]]]:
+    """The first frames of every shared colour sequence (empty when ../shared is absent)."""
+    found = []
+    if SEQUENCES.is_dir():
+        for folder in sorted(p for p in SEQUENCES.iterdir() if (p / "img").is_dir()):
+            paths = sorted((folder / "img").glob("*.jpg"))[:n_frames]
+            frames = [cv2.imread(str(p), cv2.IMREAD_COLOR) for p in paths]
+            first = (folder / "groundtruth_rect.txt").read_text().splitlines()[0]
+            box = tuple(float(v) for v in first.replace("\t", ",").replace(" ", ",").split(",")[:4])
+            found.append((folder.name, frames, box))
+    return found
+
+
+def time_drop_ins(size: int, repeats: int) -> dict[str, float]:
+    """Median microseconds per call of each drop-in and its OpenCV twin on one 640x480 weight image."""
+    prob = np.zeros((480, 640), np.uint8)
+    cv2.ellipse(prob, (330, 250), (size // 2, size // 3), 20, 0, 360, 255, -1)
+    prob = cv2.GaussianBlur(prob, (0, 0), 3)
+    window = (330 - size // 2 - 7, 250 - size // 3 + 5, size, size * 2 // 3)
+    calls = {
+        "cv2.meanShift": lambda: cv2.meanShift(prob, window, CRITERIA),
+        "meanshift.mean_shift": lambda: meanshift.mean_shift(prob, window, CRITERIA),
+        "cv2.CamShift": lambda: cv2.CamShift(prob, window, CRITERIA),
+        "meanshift.cam_shift": lambda: meanshift.cam_shift(prob, window, CRITERIA),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(repeats):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            samples[name].append(time.perf_counter() - start)
+    return {name: 1e6 * statistics.median(values) for name, values in samples.items()}
+
+
+def time_startup(runs: int) -> dict[str, float]:
+    """Seconds from process start to the end of ``meanshift track`` on a two-frame clip, cold and warm cache.
+
+    The command reads the clip, tracks its second frame, writes the CSV and exits, so the figure is an
+    upper bound on the time to the first tracked frame.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = Path(tmp) / "clip.avi"
+        frames, box = synthetic_frames(640, 480, 2)
+        writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 30, (640, 480))
+        for frame in frames:
+            writer.write(frame)
+        writer.release()
+        command = [sys.executable, "-m", "meanshift", "track", str(clip), "--box",
+                   ",".join(f"{v:g}" for v in box), "--output", str(Path(tmp) / "boxes.csv")]
+        result: dict[str, list[float]] = {"cold": [], "warm": []}
+        for run in range(runs):
+            env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(tmp) / f"cache{run}"))
+            for kind in ("cold", "warm"):
+                start = time.perf_counter()
+                subprocess.run(command, env=env, check=True, capture_output=True)
+                result[kind].append(time.perf_counter() - start)
+    return {kind: statistics.median(values) for kind, values in result.items()}
+
+
+def plot_sweep(rows, path: Path) -> bool:
+    """Log-log plot of milliseconds per frame against pixels per frame; False when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    pixels = [w * h / 1e6 for w, h, _ in rows]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
+    for name in rows[0][2]:
+        ax.plot(pixels, [times[name] for _, _, times in rows], marker="o",
+                label=name if name == OPENCV else f"meanshift {name}", linewidth=2 if name == OPENCV else 1.5)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(pixels, [f"{w}x{h}" for w, h, _ in rows], rotation=20)
+    ax.minorticks_off()
+    ax.set_xlabel("frame size (target 1/8 of the width)")
+    ax.set_ylabel("ms per frame (median, one core)")
+    ax.set_title("Per-frame cost against frame size")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=60, help="frames per sequence and frame size")
+    parser.add_argument("--repeats", type=int, default=3, help="passes over the frames (medians over all)")
+    parser.add_argument("--quick", action="store_true", help="fewer frames and repeats; no start-up or drop-ins")
+    parser.add_argument("--out", type=Path, default=RESULTS / "speed.md")
+    args = parser.parse_args()
+    if args.quick:
+        args.frames, args.repeats = 20, 1
+    cv2.setNumThreads(1)  # one core on both sides: Numba's kernels are serial
+
+    presets = list(meanshift.PRESETS)
+    # Compile the Numba kernels (or load them from the cache) before timing.
+    warm_frames, warm_box = synthetic_frames(320, 240, 3)
+    time_trackers(trackers_to_time(), warm_frames, warm_box, 1)
+
+    command = "python benchmarks/speed.py" + (" --quick" if args.quick else "")
+    lines = [
+        "# Speed, side by side with OpenCV",
+        "",
+        f"Made by `{command}` (meanshift {meanshift.__version__}, OpenCV {cv2.__version__}, "
+        f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores; both sides on one "
+        "thread). Medians of interleaved runs; the machine is shared and noisy, so read the ratios.",
+        "",
+        "## Cost against frame size",
+        "",
+        f"Synthetic frames, the target 1/8 of the frame's width; milliseconds per `update`, median of "
+        f"{args.frames - 1} frames x {args.repeats}. (x) = how many times faster than OpenCV's pipeline on the "
+        "same frames.",
+        "",
+        "| frame | " + OPENCV + " | " + " | ".join(presets) + " |",
+        "|---|---:|" + "---:|" * len(presets),
+    ]
+    sweep = frame_size_sweep(args.frames, args.repeats)
+    for width, height, times in sweep:
+        reference = times[OPENCV]
+        cells = [f"{times[p]:.3f} ({reference / times[p]:.1f}x)" for p in presets]
+        lines.append(f"| {width}x{height} | {reference:.3f} | " + " | ".join(cells) + " |")
+    if plot_sweep(sweep, RESULTS / "speed_vs_frame_size.png"):
+        lines += ["", "![cost against frame size](speed_vs_frame_size.png)"]
+
+    multi = time_multi_target(10, args.frames, args.repeats)
+    reference = multi["OpenCV pipeline, 1 target"]
+    lines += ["", "## Ten targets in one 1920x1080 frame", "",
+              "Ten trackers of a preset on the same frames (each target 1/16 of the width) against OpenCV's "
+              "pipeline tracking one of them; milliseconds per frame.", "",
+              "| trackers | ms per frame | ratio OpenCV (1 target) / ours |", "|---|---:|---:|"]
+    for name, value in multi.items():
+        lines.append(f"| {name} | {value:.3f} | {reference / value:.2f}x |")
+
+    sequences = load_sequences(args.frames)
+    if sequences:
+        lines += ["", f"## Real footage: the first {args.frames} frames of each shared sequence", "",
+                  "| sequence | frame | target | " + OPENCV + " | " + " | ".join(presets) + " |",
+                  "|---|---|---|---:|" + "---:|" * len(presets)]
+        ratios: dict[str, list[float]] = {p: [] for p in presets}
+        for label, frames, box in sequences:
+            times = time_trackers(trackers_to_time(), frames, box, args.repeats)
+            reference = times[OPENCV]
+            for p in presets:
+                ratios[p].append(reference / times[p])
+            height, width = frames[0].shape[:2]
+            cells = [f"{times[p]:.3f} ({reference / times[p]:.1f}x)" for p in presets]
+            lines.append(f"| {label} | {width}x{height} | {box[2]:.0f}x{box[3]:.0f} | {reference:.3f} | "
+                         + " | ".join(cells) + " |")
+            print(lines[-1], flush=True)
+        lines.append("| **geometric mean of the ratios** | | | 1x | "
+                     + " | ".join(f"{statistics.geometric_mean(r):.1f}x" for r in ratios.values()) + " |")
+
+    if not args.quick:
+        lines += ["", "## Drop-ins on one 640x480 weight image", "",
+                  "| window | cv2.meanShift µs | mean_shift µs | ratio | cv2.CamShift µs | cam_shift µs | ratio |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        for size in (40, 120, 300):
+            t = time_drop_ins(size, repeats=300)
+            lines.append(
+                f"| {size}x{size * 2 // 3} | {t['cv2.meanShift']:.1f} | {t['meanshift.mean_shift']:.1f} | "
+                f"{t['cv2.meanShift'] / t['meanshift.mean_shift']:.2f}x | {t['cv2.CamShift']:.1f} | "
+                f"{t['meanshift.cam_shift']:.1f} | {t['cv2.CamShift'] / t['meanshift.cam_shift']:.2f}x |")
+        lines += ["", "A ratio above 1 means meanshift is faster."]
+        startup = time_startup(runs=3)
+        lines += ["", "## Start-up", "",
+                  "`meanshift track` on a two-frame 640x480 clip, wall time from process start to exit "
+                  "(median of 3; an upper bound on the time to the first tracked frame):", "",
+                  "| Numba cache | seconds |", "|---|---:|",
+                  f"| cold (fresh `NUMBA_CACHE_DIR`: every kernel compiles) | {startup['cold']:.2f} |",
+                  f"| warm (second run, kernels loaded from the cache) | {startup['warm']:.2f} |"]
+    lines.append("")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
