@@ -162,6 +162,24 @@ def grid_span(lo, hi, start, step, length):
 
 
 @jit
+def _kernel_row_span(kernel_code, v, cx, hw, x_lo, x_hi, rx0, step):
+    """The part ``[a, b)`` of ``[x_lo, x_hi)`` where a row at normalised offset ``v`` can have kernel weight.
+
+    The round kernels are zero outside the ellipse ``u^2 + v^2 <= 1``, a fifth of the box; the span is
+    widened by one sample against rounding, and the kernel itself still decides at the edge.
+    """
+    if kernel_code == KERNEL_FLAT:
+        return x_lo, x_hi
+    r = 1.0 - v * v
+    if r < 0.0:
+        return x_lo, x_lo
+    half = math.sqrt(r) * hw
+    a = int(math.ceil((cx - half - rx0) / step)) - 1
+    b = int(math.floor((cx + half - rx0) / step)) + 2
+    return max(a, x_lo), min(b, x_hi)
+
+
+@jit
 def kernel_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist):
     """Kernel-weighted histogram of the window; writes normalised ``hist`` and returns its raw mass.
 
@@ -175,9 +193,10 @@ def kernel_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_co
     y_lo, y_hi = grid_span(cy - hh, cy + hh, ry0, step, height)
     total = 0.0
     for yy in range(y_lo, y_hi):
-        ensure_span(bins, spans, src, yy, x_lo, x_hi, rx0, ry0, step)
         v = (ry0 + yy * step - cy) / hh
-        for xx in range(x_lo, x_hi):
+        xa, xb = _kernel_row_span(kernel_code, v, cx, hw, x_lo, x_hi, rx0, step)
+        ensure_span(bins, spans, src, yy, xa, xb, rx0, ry0, step)
+        for xx in range(xa, xb):
             b = bins[yy, xx]
             if b < 0:
                 continue
@@ -200,10 +219,11 @@ def mean_shift_step(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_cod
     mx = 0.0
     my = 0.0
     for yy in range(y_lo, y_hi):
-        ensure_span(bins, spans, src, yy, x_lo, x_hi, rx0, ry0, step)
         y = ry0 + yy * step
         v = (y - cy) / hh
-        for xx in range(x_lo, x_hi):
+        xa, xb = _kernel_row_span(kernel_code, v, cx, hw, x_lo, x_hi, rx0, step)
+        ensure_span(bins, spans, src, yy, xa, xb, rx0, ry0, step)
+        for xx in range(xa, xb):
             b = bins[yy, xx]
             if b < 0:
                 continue
@@ -223,25 +243,31 @@ def box_moments(bins, spans, src, rx0, ry0, step, x0, y0, x1, y1, weights, out):
     keeps the second moments well conditioned far from the origin). Returns the number of grid
     pixels in the box, masked ones included.
     """
-    out[:] = 0.0
     height, width = bins.shape
     xs, xe = grid_span(x0, x1, rx0, step, width)
     ys, ye = grid_span(y0, y1, ry0, step, height)
+    # Scalar accumulators: sums kept in ``out`` would go through memory every pixel (it may alias).
+    m00 = m10 = m01 = m20 = m11 = m02 = 0.0
     for yy in range(ys, ye):
         ensure_span(bins, spans, src, yy, xs, xe, rx0, ry0, step)
         y = ry0 + yy * step - y0
+        r0 = r1 = r2 = 0.0  # the row's sums of w, w x, w x^2
         for xx in range(xs, xe):
             b = bins[yy, xx]
             if b < 0:
                 continue
             w = weights[b]
             x = rx0 + xx * step - x0
-            out[0] += w
-            out[1] += w * x
-            out[2] += w * y
-            out[3] += w * x * x
-            out[4] += w * x * y
-            out[5] += w * y * y
+            r0 += w
+            r1 += w * x
+            r2 += w * x * x
+        m00 += r0
+        m10 += r1
+        m01 += r0 * y
+        m20 += r2
+        m11 += r1 * y
+        m02 += r0 * y * y
+    out[0], out[1], out[2], out[3], out[4], out[5] = m00, m10, m01, m20, m11, m02
     return max(xe - xs, 0) * max(ye - ys, 0)
 
 
@@ -270,48 +296,39 @@ def flat_histogram(bins, spans, src, rx0, ry0, step, x0, y0, x1, y1, exclude_x0,
 @jit
 def window_and_ring_histograms(bins, spans, src, rx0, ry0, step, cx, cy, half_sizes, grow, kernel_code, hists, rings,
                                masses, ring_totals):
-    """For several window sizes at one centre, in one pass: each window's kernel histogram and its ring's counts.
+    """For several window sizes at one centre: each window's kernel histogram and its ring's counts.
 
     Window ``i`` has half-sizes ``half_sizes[i] = (hw, hh)``; its ring lies between it and the box
     ``grow`` times as large. Writes ``hists[i]`` (normalised, as :func:`kernel_histogram`) with its
     raw mass in ``masses[i]``, and ``rings[i]`` (counts, as :func:`flat_histogram`) with their total
-    in ``ring_totals[i]``. One pass over the largest ring's box instead of two per size.
+    in ``ring_totals[i]``. One call for what took six; rings are counted row segment by row segment.
     """
-    hists[:] = 0.0
-    rings[:] = 0.0
-    masses[:] = 0.0
-    ring_totals[:] = 0.0
-    n = half_sizes.shape[0]
-    max_hw = 0.0
-    max_hh = 0.0
-    for i in range(n):
-        max_hw = max(max_hw, half_sizes[i, 0])
-        max_hh = max(max_hh, half_sizes[i, 1])
     height, width = bins.shape
-    xs, xe = grid_span(cx - grow * max_hw, cx + grow * max_hw, rx0, step, width)
-    ys, ye = grid_span(cy - grow * max_hh, cy + grow * max_hh, ry0, step, height)
-    for yy in range(ys, ye):
-        ensure_span(bins, spans, src, yy, xs, xe, rx0, ry0, step)
-        y = ry0 + yy * step
-        for xx in range(xs, xe):
-            b = bins[yy, xx]
-            if b < 0:
-                continue
-            x = rx0 + xx * step
-            for i in range(n):
-                hw = half_sizes[i, 0]
-                hh = half_sizes[i, 1]
-                if cx - hw <= x <= cx + hw and cy - hh <= y <= cy + hh:
-                    k = _kernel_value(kernel_code, (x - cx) / hw, (y - cy) / hh, False)
-                    hists[i, b] += k
-                    masses[i] += k
-                elif cx - grow * hw <= x <= cx + grow * hw and cy - grow * hh <= y <= cy + grow * hh:
-                    rings[i, b] += 1.0
-                    ring_totals[i] += 1.0
-    for i in range(n):
-        if masses[i] > 0.0:
-            for u in range(hists.shape[1]):
-                hists[i, u] /= masses[i]
+    for i in range(half_sizes.shape[0]):
+        hw = half_sizes[i, 0]
+        hh = half_sizes[i, 1]
+        masses[i] = kernel_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hists[i])
+        ring = rings[i]
+        ring[:] = 0.0
+        oxs, oxe = grid_span(cx - grow * hw, cx + grow * hw, rx0, step, width)
+        oys, oye = grid_span(cy - grow * hh, cy + grow * hh, ry0, step, height)
+        ixs, ixe = grid_span(cx - hw, cx + hw, rx0, step, width)
+        iys, iye = grid_span(cy - hh, cy + hh, ry0, step, height)
+        total = 0
+        for yy in range(oys, oye):
+            ensure_span(bins, spans, src, yy, oxs, oxe, rx0, ry0, step)
+            row = bins[yy]
+            # The ring's part of this row: all of it outside the window's rows, else left and right of it.
+            cut_lo, cut_hi = (max(ixs, oxs), min(ixe, oxe)) if iys <= yy < iye and ixs < ixe else (oxe, oxe)
+            for xx in range(oxs, cut_lo):
+                if row[xx] >= 0:
+                    ring[row[xx]] += 1.0
+                    total += 1
+            for xx in range(max(cut_hi, oxs), oxe):
+                if row[xx] >= 0:
+                    ring[row[xx]] += 1.0
+                    total += 1
+        ring_totals[i] = total
 
 
 @jit

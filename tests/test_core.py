@@ -250,12 +250,15 @@ def test_lazy_quantisation_gives_the_eager_results(rng, name):
             lo, hi = spans[yy]
             # what a span covers is quantised exactly as the eager pass does
             np.testing.assert_array_equal(bins[yy, lo:hi], eager[yy, lo:hi])
-    # One small window reads only its own rows' spans: the rest of the region is never converted.
-    bins = np.full((70, 90), 12345, np.int32)
-    spans = np.zeros((70, 2), np.int64)
-    _core.kernel_histogram(bins, spans, pixel_source(frame, space), 0, 0, 1, 45.0, 35.0, 5.0, 4.0, 1, np.empty(m))
-    touched = bins != 12345
-    assert touched.sum() == 11 * 9 and touched[31:40, 40:51].all()
+    # One small window reads only its own rows' spans: the rest of the region is never converted; a round
+    # kernel reads little more than its ellipse.
+    for kernel_code, pixels in ((0, 11 * 9), (1, 79)):
+        bins = np.full((70, 90), 12345, np.int32)
+        spans = np.zeros((70, 2), np.int64)
+        _core.kernel_histogram(bins, spans, pixel_source(frame, space), 0, 0, 1, 45.0, 35.0, 5.0, 4.0, kernel_code,
+                               np.empty(m))
+        touched = bins != 12345
+        assert touched.sum() == pixels and touched[31:40, 40:51].sum() == pixels
 
 
 def test_kernels_compile_once_per_frame_layout(rng):
