@@ -30,6 +30,7 @@ from meanshift.kernels import Kernel, get_kernel, kernels
 if TYPE_CHECKING:  # the real imports, for type checkers and IDEs
     from meanshift.config import Convergence, ScaleGuard
     from meanshift.features import FeatureSpace, feature_spaces, get_features
+    from meanshift.multi import MultiTracker
     from meanshift.opencv import cam_shift, mean_shift
     from meanshift.presets import PRESETS, camshift, comaniciu_meer, create_tracker, generalized
     from meanshift.similarity import Similarity, get_similarity, register_similarity, similarities
@@ -45,6 +46,7 @@ _EXPORTS = {
     "create_tracker": "meanshift.presets", "generalized": "meanshift.presets",
     "Similarity": "meanshift.similarity", "get_similarity": "meanshift.similarity",
     "register_similarity": "meanshift.similarity", "similarities": "meanshift.similarity",
+    "MultiTracker": "meanshift.multi",
     "SCALE_MODES": "meanshift.tracker", "Tracker": "meanshift.tracker", "TrackResult": "meanshift.tracker",
 }
 
@@ -67,6 +69,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tracker",
     "TrackResult",
+    "MultiTracker",
     "SCALE_MODES",
     "camshift",
     "comaniciu_meer",

@@ -332,6 +332,21 @@ def window_and_ring_histograms(bins, spans, src, rx0, ry0, step, cx, cy, half_si
 
 
 @jit
+def mask_box(bins, spans, src, rx0, ry0, step, x0, y0, x1, y1):
+    """Mark the grid pixels of the box ``x0 <= x <= x1, y0 <= y <= y1`` masked (quantising them first).
+
+    Marked pixels stay masked for the region's life: a span never re-quantises what it covers.
+    """
+    height, width = bins.shape
+    xs, xe = grid_span(x0, x1, rx0, step, width)
+    ys, ye = grid_span(y0, y1, ry0, step, height)
+    for yy in range(ys, ye):
+        ensure_span(bins, spans, src, yy, xs, xe, rx0, ry0, step)
+        for xx in range(xs, xe):
+            bins[yy, xx] = MASKED
+
+
+@jit
 def count_masked(bins, spans, src, rx0, ry0, step, x0, y0, x1, y1):
     """``(masked, total)``: grid pixels of the box ``x0 <= x <= x1, y0 <= y <= y1`` and how many are masked."""
     height, width = bins.shape

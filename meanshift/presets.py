@@ -60,14 +60,16 @@ def generalized(**overrides: Any) -> Tracker:
 
     BGR histogram of 16x16x16 bins with a background-weighted target model (CBWH, Ning et al.
     2012), Bhattacharyya weights, Epanechnikov kernel, and the ``"contrast"`` scale rule: of the
-    windows h and h(1 -/+ 10 %), keep the one whose similarity most exceeds its surrounding ring's.
+    windows h and h(1 -/+ 10 %), keep the one whose similarity most exceeds its surrounding ring's;
+    loss detection with global re-acquisition (``recovery=True``): ``ok`` is False while the match is
+    well below its recent level, and the target is searched for over the whole frame.
     On the shared sequences this measured better than sizing from the zeroth moment
     (``scale="moments"``), which follows the colour weights into similar-coloured background;
     see ``benchmarks/results``. Keyword arguments override any :class:`Tracker` parameter.
     """
     settings: dict[str, Any] = dict(
         features="bgr", bins=16, similarity="bhattacharyya", kernel="epanechnikov", scale="contrast",
-        background_weighting=True,
+        background_weighting=True, recovery=True,
         convergence=Convergence(epsilon=0.1, max_iterations=20),
         bandwidth_step=0.1, bandwidth_smoothing=0.1,
     )

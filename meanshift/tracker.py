@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from meanshift import _core
 from meanshift.config import Convergence, ScaleGuard
-from meanshift.features import FeatureSpace, get_features, pixel_source
+from meanshift.features import FeatureSpace, get_features, pixel_source, quantize_into
 from meanshift.geometry import (
     box_to_center,
     center_to_box,
@@ -37,12 +38,16 @@ from meanshift.geometry import (
 from meanshift.kernels import Kernel, get_kernel
 from meanshift.similarity import Similarity, get_similarity
 
-__all__ = ["Tracker", "TrackResult", "SCALE_MODES", "AREA_ESTIMATES"]
+__all__ = ["Tracker", "TrackResult", "SCALE_MODES", "AREA_ESTIMATES", "MOTION_MODELS"]
 
 #: ``fixed``: size never changes; ``moments``: area from the zeroth moment, shape from the second
 #: moments (generalized CAMSHIFT); ``bandwidth``: Comaniciu/Meer's most similar of h, h(1 -/+ step);
 #: ``contrast``: of the same sizes, the one whose similarity most exceeds its surrounding ring's.
 SCALE_MODES = ("fixed", "moments", "bandwidth", "contrast")
+
+#: Where each frame's search starts: ``none``, the last position; ``constant-velocity``, the last
+#: position plus the smoothed displacement of the trusted frames before it.
+MOTION_MODELS = ("none", "constant-velocity")
 
 #: How ``scale="moments"`` finds the weight of one target pixel (see ``Tracker._target_pixel_weight``).
 AREA_ESTIMATES = ("model", "core")
@@ -51,6 +56,8 @@ AREA_ESTIMATES = ("model", "core")
 _MAX_ASPECT = 8.0
 # When more of the initial box than this fails the HSV mask, the mask is dropped (with a warning).
 _MAX_MASKED_FRACTION = 0.95
+# Back-projection peaks a global search refines and checks.
+_REACQUIRE_CANDIDATES = 5
 
 
 @dataclass(frozen=True)
@@ -185,6 +192,17 @@ class Tracker:
         Windows larger than this many pixels are sampled on a grid of every ``step``-th pixel so that
         about this many remain: the cost per frame stays bounded however large the target. None
         reads every pixel.
+    motion : {"none", "constant-velocity"}
+        Where each frame's search starts (see :data:`MOTION_MODELS`); fast targets need the prediction.
+    recovery : bool
+        Occlusion handling: the target is declared lost when the confidence drops below
+        ``loss_ratio`` times its recent level (or ``min_confidence``); while lost the model and size are
+        frozen, the window follows the motion prediction, and every frame a global search (peaks of the
+        target's ratio back-projection over the whole frame, each refined by mean shift) looks for it;
+        a candidate is locked on only when its confidence reaches ``reacquire_ratio`` times the level.
+        ``model_update`` then also waits for a confident match (at least the recent level).
+    loss_ratio, reacquire_ratio : float
+        See ``recovery``.
     area_estimate : {"model", "core"}
         ``scale="moments"``: the area is ``M00`` divided by the weight of one target pixel, taken
         from the model (``sum_u q_u w_u``, DESIGN.md) or measured over the window's central half on
@@ -221,6 +239,10 @@ class Tracker:
         area_estimate: str = "model",
         adapt_aspect: bool = True,
         max_samples: int | None = 4096,
+        motion: str = "none",
+        recovery: bool = False,
+        loss_ratio: float = 0.4,
+        reacquire_ratio: float = 0.8,
     ) -> None:
         self.features = get_features(features, bins=bins)
         self.similarity = get_similarity(similarity)
@@ -239,6 +261,8 @@ class Tracker:
             ("bandwidth_smoothing", bandwidth_smoothing, 0.0, 1.0),
             ("model_update", model_update, 0.0, 1.0),
             ("box_fill", box_fill, 0.25, 1.0),
+            ("loss_ratio", loss_ratio, 0.0, 1.0),
+            ("reacquire_ratio", reacquire_ratio, 0.0, 1.0),
         ):
             if not lo <= float(value) <= hi:
                 raise ValueError(f"{name} must be in [{lo}, {hi}], got {value!r}")
@@ -250,6 +274,10 @@ class Tracker:
         if max_samples is not None and int(max_samples) < 64:
             raise ValueError(f"max_samples must be None or >= 64, got {max_samples!r}")
         self.max_samples = int(max_samples) if max_samples is not None else None
+        if motion not in MOTION_MODELS:
+            raise ValueError(f"motion must be one of {', '.join(MOTION_MODELS)}, got {motion!r}")
+        self.motion = motion
+        self.recovery = bool(recovery)
         self._initialized = False
 
     # ------------------------------------------------------------------ public API
@@ -296,6 +324,9 @@ class Tracker:
         self._cx, self._cy = cx, cy
         self._w, self._h = w, h
         self._angle = 0.0
+        self._velocity = (0.0, 0.0)
+        self._exclude: tuple[tuple[float, float, float, float], ...] = ()
+        self._level: float | None = None  # recent confidence of trusted frames (recovery)
         self._length, self._breadth = w, h  # rotated-box sides when rotation=True
         self._hist = np.empty(self._m, np.float64)
         self._weights = np.empty(self._m, np.float64)
@@ -330,8 +361,16 @@ class Tracker:
         self._q = q
         self._initialized = True
 
-    def update(self, frame: np.ndarray) -> TrackResult:
+    def update(self, frame: np.ndarray, *, exclude: Sequence[tuple[float, float, float, float]] = ()) -> TrackResult:
         """Track the target into ``frame`` and return where it is.
+
+        Parameters
+        ----------
+        frame : (H, W, 3) uint8 BGR or (H, W) uint8
+            Same shape as the frame given to :meth:`init`.
+        exclude : sequence of (x, y, w, h)
+            Boxes whose pixels this target must not take (other targets', see
+            :class:`meanshift.MultiTracker`): they count as masked this frame.
 
         Raises
         ------
@@ -343,29 +382,97 @@ class Tracker:
         frame = validate_frame(frame)
         if frame.shape != self._frame_shape:
             raise ValueError(f"frame shape changed from {self._frame_shape} at init to {frame.shape}")
+        self._exclude = tuple(tuple(float(v) for v in box) for box in exclude)
+        last_centre = (self._cx, self._cy)
+        if self.motion == "constant-velocity":
+            height, width = self._frame_shape[:2]
+            self._cx = min(max(self._cx + self._velocity[0], 0.0), width - 1.0)
+            self._cy = min(max(self._cy + self._velocity[1], 0.0), height - 1.0)
         self._quantize(frame, self._cx, self._cy, self._w / 2 * (1 + self.scale_margin),
                        self._h / 2 * (1 + self.scale_margin), force=True)
         size_before = (self._w, self._h, self._length, self._breadth)
-        if self.scale == "contrast":
-            iterations, mass = self._update_contrast(frame)
-        elif self.scale == "bandwidth":
-            iterations, mass = self._update_bandwidth(frame)
-        else:
-            iterations, mass = self._converge(frame, self._w, self._h)
+        iterations, mass = self._search(frame)
         p = self._hist
         confidence = float(_core.bhattacharyya_coefficient(p, self._q))
         ok = mass > 0 and confidence >= self.min_confidence
+        level = self._level
+        if self.recovery and level is not None:
+            ok = ok and confidence >= self.loss_ratio * level
+            if not ok:
+                self._w, self._h, self._length, self._breadth = size_before
+                lost_at = (self._cx, self._cy)
+                found = self._reacquire(frame, self.reacquire_ratio * level)
+                if found is not None:
+                    iterations += found[0]
+                    confidence, mass, ok = found[1], found[2], True
+                else:
+                    self._cx, self._cy = lost_at
         if not ok:
             # A lost target tells nothing about its size: neither grow nor shrink the window.
             self._w, self._h, self._length, self._breadth = size_before
+            self._velocity = (0.8 * self._velocity[0], 0.8 * self._velocity[1])
         if ok and self.scale == "moments":
             # the weights where the iteration converged size the window
             self.similarity.weights(p, self._q, background=self._background, out=self._weights)
             self._update_size_from_moments(frame)
         score = self.similarity.value(p, self._q, background=self._background)
-        if ok and self.model_update > 0:
-            self._q = (1 - self.model_update) * self._q + self.model_update * p
+        if ok:
+            moved = (self._cx - last_centre[0], self._cy - last_centre[1])
+            self._velocity = (0.5 * self._velocity[0] + 0.5 * moved[0], 0.5 * self._velocity[1] + 0.5 * moved[1])
+            confident = level is None or not self.recovery or confidence >= level
+            if self.model_update > 0 and confident:
+                self._q = (1 - self.model_update) * self._q + self.model_update * p
+            self._level = confidence if level is None else 0.9 * level + 0.1 * confidence
         return self._result(ok, score, iterations, confidence)
+
+    def _search(self, frame: np.ndarray) -> tuple[int, float]:
+        """Mean shift from the current centre with the scale rule's window sizes; ``(iterations, mass)``."""
+        if self.scale == "contrast":
+            return self._update_contrast(frame)
+        if self.scale == "bandwidth":
+            return self._update_bandwidth(frame)
+        return self._converge(frame, self._w, self._h)
+
+    def _reacquire(self, frame: np.ndarray, threshold: float) -> tuple[int, float, float] | None:
+        """Global search for a lost target: ``(iterations, confidence, mass)`` of the locked-on window, or None.
+
+        Candidates are the peaks of the target's ratio back-projection (model over the frame's own
+        histogram, Swain & Ballard) averaged over a window-sized box, on a grid of at most
+        ~30,000 samples of the whole frame; each is refined by mean shift at the frozen size and
+        kept only if its confidence reaches ``threshold``.
+        """
+        from scipy import ndimage
+
+        height, width = frame.shape[:2]
+        step = max(1, math.ceil(math.sqrt(height * width / 30000)))
+        bins = np.empty((-(-height // step), -(-width // step)), np.int32)
+        quantize_into(frame, self._space, 0, 0, bins, step=step)
+        for x, y, w, h in self._exclude:
+            bins[max(0, math.ceil(y / step)):max(0, math.floor((y + h - 1) / step) + 1),
+                 max(0, math.ceil(x / step)):max(0, math.floor((x + w - 1) / step) + 1)] = -1
+        valid = bins >= 0
+        frame_hist = np.bincount(bins[valid], minlength=self._m).astype(np.float64)
+        ratio = np.divide(self._q, frame_hist / max(frame_hist.sum(), 1.0), out=np.zeros(self._m),
+                          where=frame_hist > 0)
+        weight_map = np.where(valid, ratio[np.where(valid, bins, 0)], 0.0)
+        size = (max(1, round(self._h / step)), max(1, round(self._w / step)))
+        score = ndimage.uniform_filter(weight_map, size=size, mode="constant")
+        peaks = (score == ndimage.maximum_filter(score, size=size, mode="constant")) & (score > 0)
+        ys, xs = np.nonzero(peaks)
+        order = np.argsort(score[ys, xs])[::-1][:_REACQUIRE_CANDIDATES]
+        best = None
+        for j in order:
+            self._cx, self._cy = float(xs[j] * step), float(ys[j] * step)
+            self._quantize(frame, self._cx, self._cy, self._w / 2, self._h / 2, force=True)
+            iterations, mass = self._converge(frame, self._w, self._h)
+            confidence = float(_core.bhattacharyya_coefficient(self._hist, self._q))
+            if mass > 0 and confidence >= threshold and (best is None or confidence > best[1]):
+                best = (iterations, confidence, mass, self._cx, self._cy, self._hist.copy())
+        if best is None:
+            return None
+        iterations, confidence, mass, self._cx, self._cy, self._hist[:] = best
+        self._quantize(frame, self._cx, self._cy, self._w / 2, self._h / 2, force=True)
+        return iterations, confidence, mass
 
     # ------------------------------------------------------------------ one frame's steps
 
@@ -392,6 +499,8 @@ class Tracker:
             rx0, ry0 = max(int(x0 - hw), 0), max(int(y0 - hh), 0)
             rx1, ry1 = min(int(x1 + hw) + 1, width), min(int(y1 + hh) + 1, height)
         self._region = _Region(rx0, ry0, rx1, ry1, step, pixel_source(frame, self._space))
+        for x, y, w, h in self._exclude:
+            _core.mask_box(*self._region.grid, x, y, x + w - 1, y + h - 1)
 
     def _converge(self, frame: np.ndarray, w: float, h: float) -> tuple[int, float]:
         """Mean-shift iterations from the current centre with window ``w x h``; updates the centre.

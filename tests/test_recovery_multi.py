@@ -1,0 +1,143 @@
+"""Loss detection and re-acquisition, excluded regions, and several targets at once (MultiTracker)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import meanshift
+from meanshift.synthetic import COOL_BACKGROUND_PALETTE, RED_TARGET_PALETTE, TargetPose, block_texture, render_scene
+
+FRAME = (240, 320)
+YELLOW_TARGET_PALETTE = np.array([[0, 210, 250], [20, 230, 240], [0, 190, 230]], np.uint8)  # yellow, BGR
+
+
+def occlusion_sequence(jump_to=(240.0, 170.0)):
+    """A red target drifts right for 20 frames, vanishes for 8, then reappears far away (``jump_to``)."""
+    rng = np.random.default_rng(3)
+    background = block_texture(FRAME, COOL_BACKGROUND_PALETTE, rng=rng)
+    frames, poses = [], []
+    for t in range(40):
+        if t < 20:
+            pose = TargetPose(80.0 + 1.5 * t, 90.0, 40.0, 30.0)
+        elif t < 28:
+            pose = None
+        else:
+            pose = TargetPose(jump_to[0] + (t - 28), jump_to[1], 40.0, 30.0)
+        if pose is None:
+            frame, _ = render_scene(FRAME, TargetPose(-100.0, -100.0, 1.0, 1.0), rng=rng, background=background)
+        else:
+            frame, _ = render_scene(FRAME, pose, rng=rng, background=background, target_palette=RED_TARGET_PALETTE)
+        frames.append(frame)
+        poses.append(pose)
+    return frames, poses
+
+
+def track(tracker, frames, poses):
+    tracker.init(frames[0], poses[0].box(FRAME))
+    return [tracker.update(frame) for frame in frames[1:]]
+
+
+def test_generalized_reports_the_occlusion_and_reacquires_after_a_jump():
+    frames, poses = occlusion_sequence()
+    results = track(meanshift.generalized(), frames, poses)
+    hidden = [r for r, pose in zip(results, poses[1:], strict=True) if pose is None]
+    assert sum(not r.ok for r in hidden) >= len(hidden) - 1, "an absent target must be reported lost"
+    assert all(np.isfinite(r.box).all() for r in results)
+    # Within three frames of its return, far from where it vanished, the target is found again and trusted.
+    back = [(r, pose) for r, pose in zip(results, poses[1:], strict=True) if pose is not None][19:]
+    for result, pose in back[3:]:
+        assert result.ok
+        assert np.hypot(result.center[0] - pose.cx, result.center[1] - pose.cy) < 4
+
+
+def test_without_recovery_the_jumped_target_is_not_found():
+    """The same scene defeats plain mean shift: the re-acquisition, not luck, finds the target above."""
+    frames, poses = occlusion_sequence()
+    results = track(meanshift.generalized(recovery=False), frames, poses)
+    last, pose = results[-1], poses[-1]
+    assert np.hypot(last.center[0] - pose.cx, last.center[1] - pose.cy) > 40
+
+
+def test_reacquisition_refuses_a_poor_match():
+    """A different-coloured object appearing elsewhere is not locked on to: the match is verified."""
+    rng = np.random.default_rng(5)
+    background = block_texture(FRAME, COOL_BACKGROUND_PALETTE, rng=rng)
+    first, _ = render_scene(FRAME, TargetPose(80, 90, 40, 30), rng=rng, background=background)
+    tracker = meanshift.generalized()
+    tracker.init(first, (60, 75, 40, 30))
+    for _ in range(5):
+        tracker.update(first)
+    decoy, _ = render_scene(FRAME, TargetPose(240, 170, 40, 30), rng=rng, background=background,
+                            target_palette=YELLOW_TARGET_PALETTE)
+    results = [tracker.update(decoy) for _ in range(5)]
+    assert not any(r.ok for r in results)
+    assert all(np.hypot(r.center[0] - 240, r.center[1] - 170) > 40 for r in results)
+
+
+def test_excluded_box_hides_the_target_from_the_tracker():
+    rng = np.random.default_rng(2)
+    frame, _ = render_scene(FRAME, TargetPose(120, 100, 40, 30), rng=rng)
+    box = TargetPose(120, 100, 40, 30).box(FRAME)
+    tracker = meanshift.generalized(recovery=False)
+    tracker.init(frame, box)
+    assert tracker.update(frame).ok
+    hidden = tracker.update(frame, exclude=[box])
+    assert not hidden.ok  # nothing of the target is left to match
+    assert tracker.update(frame).ok  # the exclusion lasts one frame
+
+
+def two_target_frames(n=30):
+    rng = np.random.default_rng(4)
+    background = block_texture(FRAME, COOL_BACKGROUND_PALETTE, rng=rng)
+    frames, truths = [], []
+    for t in range(n):
+        red = TargetPose(70.0 + 2 * t, 80.0, 36.0, 28.0)
+        yellow = TargetPose(250.0 - 2 * t, 160.0, 36.0, 28.0)
+        frame, _ = render_scene(FRAME, red, rng=rng, background=background)
+        frame, _ = render_scene(FRAME, yellow, rng=rng, background=frame, target_palette=YELLOW_TARGET_PALETTE,
+                                noise=0)
+        frames.append(frame)
+        truths.append((red, yellow))
+    return frames, truths
+
+
+@pytest.mark.parametrize("preset", meanshift.PRESETS)
+def test_multitracker_follows_each_target(preset):
+    frames, truths = two_target_frames()
+    multi = meanshift.MultiTracker(preset)
+    ids = [multi.add(frames[0], pose.box(FRAME)) for pose in truths[0]]
+    assert ids == [0, 1] and len(multi) == 2
+    for frame, poses in zip(frames[1:], truths[1:], strict=True):
+        results = multi.update(frame)
+        assert list(results) == ids
+        for target, pose in zip(ids, poses, strict=True):
+            assert np.hypot(results[target].center[0] - pose.cx, results[target].center[1] - pose.cy) < 8
+
+
+def test_multitracker_matches_independent_trackers_when_targets_are_apart():
+    frames, truths = two_target_frames(10)
+    multi = meanshift.MultiTracker("generalized")
+    singles = [meanshift.generalized() for _ in truths[0]]
+    for tracker, pose in zip(singles, truths[0], strict=True):
+        multi.add(frames[0], pose.box(FRAME))
+        tracker.init(frames[0], pose.box(FRAME))
+    for frame in frames[1:]:
+        together = multi.update(frame)
+        alone = [tracker.update(frame) for tracker in singles]
+        assert [r.box for r in together.values()] == [r.box for r in alone]
+
+
+def test_multitracker_remove_and_errors():
+    frames, truths = two_target_frames(3)
+    multi = meanshift.MultiTracker()
+    first = multi.add(frames[0], truths[0][0].box(FRAME))
+    second = multi.add(frames[0], truths[0][1].box(FRAME))
+    multi.remove(first)
+    assert multi.targets == [second] and list(multi.update(frames[1])) == [second]
+    with pytest.raises(KeyError, match="no target with id 7"):
+        multi.remove(7)
+    with pytest.raises(ValueError, match="box"):
+        multi.add(frames[0], (10, 10, -5, 5))
+    with pytest.raises(ValueError, match="unknown|preset"):
+        meanshift.MultiTracker("no-such-preset")
