@@ -20,15 +20,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: Each variant is ``meanshift.generalized(**settings)``.
 VARIANTS: dict[str, dict] = {
-    "generalized (the preset)": {},
+    "generalized (the preset: CBWH, contrast scale, recovery)": {},
+    "without loss detection and re-acquisition": {"recovery": False},
     "without CBWH background weighting": {"background_weighting": False},
-    "constant-velocity motion prior": {"motion": "constant-velocity"},
-    "loss detection + global re-acquisition": {"recovery": True},
-    "model update 0.05, gated by confidence": {"recovery": True, "model_update": 0.05},
-    "model update 0.05 when ok": {"model_update": 0.05},
-    "recovery + model update 0.02": {"recovery": True, "model_update": 0.02},
-    "recovery, loss at 0.4, re-acquire at 0.8": {"recovery": True, "loss_ratio": 0.4, "reacquire_ratio": 0.8},
-    "recovery, loss at 0.6, re-acquire at 0.8": {"recovery": True, "loss_ratio": 0.6, "reacquire_ratio": 0.8},
+    "loss at 0.5, re-acquire at 0.7 of the recent level": {"loss_ratio": 0.5, "reacquire_ratio": 0.7},
+    "loss at 0.6, re-acquire at 0.8 of the recent level": {"loss_ratio": 0.6, "reacquire_ratio": 0.8},
+    "+ constant-velocity motion prior": {"motion": "constant-velocity"},
+    "+ model update 0.05, gated by confidence": {"model_update": 0.05},
+    "+ model update 0.05 on every trusted frame (no recovery)": {"recovery": False, "model_update": 0.05},
+    "+ colour space chosen at init (variance ratio)": {"features": "auto"},
 }
 
 

@@ -56,6 +56,8 @@ AREA_ESTIMATES = ("model", "core")
 _MAX_ASPECT = 8.0
 # When more of the initial box than this fails the HSV mask, the mask is dropped (with a warning).
 _MAX_MASKED_FRACTION = 0.95
+# Colour spaces features="auto" chooses from.
+_FEATURE_CANDIDATES = (("bgr", 16), ("hue-sat", (16, 16)), ("hue", 16))
 # Back-projection peaks a global search refines and checks.
 _REACQUIRE_CANDIDATES = 5
 
@@ -99,6 +101,11 @@ def _is_gray_bgr(frame: np.ndarray) -> bool:
     """Whether a BGR frame holds a grayscale picture (three equal channels), judged on a sparse grid."""
     sample = frame[::7, ::7]
     return bool(np.array_equal(sample[..., 0], sample[..., 1]) and np.array_equal(sample[..., 1], sample[..., 2]))
+
+
+def _weighted_variance(values: np.ndarray, weights: np.ndarray) -> float:
+    mean = float(np.dot(weights, values))
+    return float(np.dot(weights, (values - mean) ** 2))
 
 
 class _Region:
@@ -150,7 +157,8 @@ class Tracker:
     Parameters
     ----------
     features : str or FeatureSpace
-        ``"hue"`` (with the HSV mask), ``"hue-sat"``, ``"bgr"`` or ``"gray"``. Grayscale frames,
+        ``"hue"`` (with the HSV mask), ``"hue-sat"``, ``"bgr"`` or ``"gray"``; ``"auto"`` picks at
+        :meth:`init` the one that best separates the target from its surroundings. Grayscale frames,
         single-channel or BGR with three equal channels, are tracked with ``"gray"`` whatever is
         asked (a warning says so).
     similarity : str or Similarity
@@ -244,7 +252,9 @@ class Tracker:
         loss_ratio: float = 0.4,
         reacquire_ratio: float = 0.8,
     ) -> None:
-        self.features = get_features(features, bins=bins)
+        # "auto": the colour space is chosen at init (see _select_features); bgr until then.
+        self.auto_features = isinstance(features, str) and features.strip().lower() == "auto"
+        self.features = get_features("bgr" if self.auto_features else features, bins=bins)
         self.similarity = get_similarity(similarity)
         self.kernel = get_kernel(kernel)
         if scale not in SCALE_MODES:
@@ -318,6 +328,8 @@ class Tracker:
                 stacklevel=2,
             )
             self._space = get_features("gray")
+        elif self.auto_features:
+            self._space = self._select_features(frame, (x, y, w, h))
         self._frame_shape = frame.shape
         self._m = self._space.n_bins
         cx, cy, w, h = box_to_center((x, y, w, h))
@@ -360,6 +372,39 @@ class Tracker:
             q = self._background_weighted(q, self._background)
         self._q = q
         self._initialized = True
+
+    def _select_features(self, frame: np.ndarray, box: tuple[float, float, float, float]) -> FeatureSpace:
+        """The candidate colour space that best separates the box from the ring around it (Collins et al. 2005).
+
+        For each space, the log-likelihood ratio ``L_u = log(max(q_u, d) / max(b_u, d))`` of target
+        ``q`` and background ``b`` histograms scores it by the variance ratio
+        ``var(L; (q + b) / 2) / (var(L; q) + var(L; b))``: large when target and background pixels
+        fall on distinct, each compact, sides of L.
+        """
+        height, width = frame.shape[:2]
+        x, y, w, h = box
+        # The box and a ring half its size on every side, clipped to the frame.
+        rx0, ry0 = max(int(x - w / 2), 0), max(int(y - h / 2), 0)
+        rx1, ry1 = min(int(x + w * 1.5) + 1, width), min(int(y + h * 1.5) + 1, height)
+        ys, xs = np.mgrid[ry0:ry1, rx0:rx1]
+        inside = (xs >= x) & (xs < x + w) & (ys >= y) & (ys < y + h)
+        best, best_ratio = self.features, -np.inf
+        for name, bins in _FEATURE_CANDIDATES:
+            space = get_features(name, bins=bins)
+            codes = np.empty((ry1 - ry0, rx1 - rx0), np.int32)
+            quantize_into(frame, space, rx0, ry0, codes)
+            valid = codes >= 0
+            q = np.bincount(codes[valid & inside], minlength=space.n_bins).astype(np.float64)
+            b = np.bincount(codes[valid & ~inside], minlength=space.n_bins).astype(np.float64)
+            if q.sum() < 0.5 * inside.sum() or b.sum() == 0:
+                continue  # most of the target masked (hue on grey), or no background to compare with
+            q, b = q / q.sum(), b / b.sum()
+            ratio = np.log(np.maximum(q, 1e-3) / np.maximum(b, 1e-3))
+            spread = _weighted_variance(ratio, q) + _weighted_variance(ratio, b)
+            score = _weighted_variance(ratio, (q + b) / 2) / max(spread, 1e-9)
+            if score > best_ratio:
+                best, best_ratio = space, score
+        return best
 
     def update(self, frame: np.ndarray, *, exclude: Sequence[tuple[float, float, float, float]] = ()) -> TrackResult:
         """Track the target into ``frame`` and return where it is.

@@ -141,3 +141,39 @@ def test_multitracker_remove_and_errors():
         multi.add(frames[0], (10, 10, -5, 5))
     with pytest.raises(ValueError, match="unknown|preset"):
         meanshift.MultiTracker("no-such-preset")
+
+
+def test_every_preset_survives_every_shared_sequence(sequences_dir):
+    """No crash, NaN or empty box on any frame of the shared footage, for the reference presets as for ours."""
+    import cv2
+
+    from meanshift.datasets import load_dataset
+
+    for sequence in load_dataset(sequences_dir):
+        frames = [cv2.imread(str(path)) for path in sequence.frame_paths]
+        for preset in meanshift.PRESETS:
+            tracker = meanshift.create_tracker(preset)
+            tracker.init(frames[0], tuple(sequence.groundtruth[0]))
+            for index, frame in enumerate(frames[1:], 1):
+                result = tracker.update(frame)
+                x, y, w, h = result.box
+                height, width = frame.shape[:2]
+                assert np.isfinite(result.box).all() and np.isfinite(result.score), (sequence.name, preset, index)
+                assert w > 0 and h > 0 and 0 <= x and 0 <= y and x + w <= width and y + h <= height, (
+                    sequence.name, preset, index, result.box)
+
+
+def test_auto_features_picks_the_space_that_separates_target_from_background():
+    # A red target on a background of the same brightness pattern but other hues: hue separates best;
+    # a grey target on a coloured background: hue masks the target, so it must not be chosen.
+    rng = np.random.default_rng(8)
+    frame, _ = render_scene(FRAME, TargetPose(150, 120, 50, 40), rng=rng)
+    tracker = meanshift.Tracker(features="auto")
+    tracker.init(frame, TargetPose(150, 120, 50, 40).box(FRAME))
+    assert tracker._space.name in ("hue", "hue-sat", "bgr")
+    grey = np.array([[128, 128, 128], [140, 140, 140]], np.uint8)
+    frame, _ = render_scene(FRAME, TargetPose(150, 120, 50, 40), rng=rng, target_palette=grey, noise=0)
+    tracker = meanshift.Tracker(features="auto")
+    tracker.init(frame, TargetPose(150, 120, 50, 40).box(FRAME))
+    assert tracker._space.name != "hue"
+    assert tracker.update(frame).ok
