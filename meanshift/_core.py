@@ -188,10 +188,27 @@ def kernel_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_co
     is left all zero (and 0.0 returned) when no unmasked pixel has kernel weight.
     """
     hist[:] = 0.0
+    unused = np.empty(0, np.int64)  # no bin bookkeeping (tick -1)
+    total, _ = _accumulate_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist, unused,
+                                     unused, -1)
+    if total > 0.0:
+        for i in range(hist.shape[0]):
+            hist[i] /= total
+    return total
+
+
+@jit
+def _accumulate_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist, seen, active, tick):
+    """Add the window's kernel weights into ``hist``; ``(mass, n)``.
+
+    With ``tick >= 0``, also lists in ``active[:n]`` the bins the window holds (``seen[u] == tick``
+    marks them), so that a caller can clear and normalise only those instead of all ``m`` bins.
+    """
     height, width = bins.shape
     x_lo, x_hi = grid_span(cx - hw, cx + hw, rx0, step, width)
     y_lo, y_hi = grid_span(cy - hh, cy + hh, ry0, step, height)
     total = 0.0
+    n = 0
     for yy in range(y_lo, y_hi):
         v = (ry0 + yy * step - cy) / hh
         xa, xb = _kernel_row_span(kernel_code, v, cx, hw, x_lo, x_hi, rx0, step)
@@ -200,18 +217,28 @@ def kernel_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_co
             b = bins[yy, xx]
             if b < 0:
                 continue
+            if tick >= 0 and seen[b] != tick:
+                seen[b] = tick
+                active[n] = b
+                n += 1
             k = _kernel_value(kernel_code, (rx0 + xx * step - cx) / hw, v, False)
             hist[b] += k
             total += k
-    if total > 0.0:
-        for i in range(hist.shape[0]):
-            hist[i] /= total
-    return total
+    return total, n
 
 
 @jit
 def mean_shift_step(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, weights):
     """One mean-shift step: ``(sum w g, sum w g x, sum w g y)`` over the window, ``g`` the derivative profile."""
+    return _weighted_step(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, weights, -1, weights,
+                          weights, weights, 0.0, np.empty(0, np.int64), -1)
+
+
+@jit
+def _weighted_step(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, weights, weights_code, p, q,
+                   background, delta, seen, tick):
+    """:func:`mean_shift_step`; with ``tick >= 0``, ``weights[u]`` is computed (measure ``weights_code``) the
+    first time the window meets bin ``u`` (``seen[u] == tick`` after), not for all ``m`` bins up front."""
     height, width = bins.shape
     x_lo, x_hi = grid_span(cx - hw, cx + hw, rx0, step, width)
     y_lo, y_hi = grid_span(cy - hh, cy + hh, ry0, step, height)
@@ -227,6 +254,9 @@ def mean_shift_step(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_cod
             b = bins[yy, xx]
             if b < 0:
                 continue
+            if tick >= 0 and seen[b] != tick:
+                seen[b] = tick
+                weights[b] = bin_weight(weights_code, p[b], q[b], background[b], delta, 0.0)
             x = rx0 + xx * step
             wg = weights[b] * _kernel_value(kernel_code, (x - cx) / hw, v, True)
             m0 += wg
@@ -361,6 +391,11 @@ def count_masked(bins, spans, src, rx0, ry0, step, x0, y0, x1, y1):
     return masked, max(xe - xs, 0) * max(ye - ys, 0)
 
 
+def converge_workspace(m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scratch arrays of :func:`converge` for ``m`` bins: ``(seen (2, m), active (m,), ticks (1,))``."""
+    return np.full((2, m), -1, np.int64), np.zeros(m, np.int64), np.zeros(1, np.int64)
+
+
 # Weight tables of the built-in similarity measures (meanshift.similarity) ------------------------
 
 WEIGHTS_BACKPROJECTION = 0
@@ -372,105 +407,77 @@ WEIGHTS_L2 = 5
 WEIGHTS_LOG_LIKELIHOOD = 6
 
 
-@jit
-def backprojection_weights(p, q, out):
-    qmax = 0.0
-    for i in range(q.shape[0]):
-        qmax = max(qmax, q[i])
-    for i in range(q.shape[0]):
-        out[i] = q[i] / qmax if qmax > 0.0 else 0.0
+@jit(inline="always")
+def bin_weight(code, p, q, b, delta, qmax):
+    """Weight of one bin under built-in measure ``code`` (``WEIGHTS_*``): candidate ``p``, model ``q``,
+    background ``b`` frequencies; ``qmax`` is the model's largest bin (back-projection only)."""
+    if code == WEIGHTS_BACKPROJECTION:
+        return q / qmax if qmax > 0.0 else 0.0
+    if code == WEIGHTS_BHATTACHARYYA:
+        return math.sqrt(q / p) if p > 0.0 else 0.0
+    if code == WEIGHTS_RATIO:
+        return q / p if p > 0.0 else 0.0
+    if code == WEIGHTS_INTERSECTION:
+        return 1.0 if (p <= q and q > 0.0) else 0.0
+    if code == WEIGHTS_CHI_SQUARE:
+        # d/dp of -(p - q)^2 / (p + q) = (q - p)(p + 3q) / (p + q)^2, clipped at zero.
+        s = p + q
+        return max((q - p) * (p + 3.0 * q) / (s * s), 0.0) if s > 0.0 else 0.0
+    if code == WEIGHTS_L2:
+        return max(2.0 * (q - p), 0.0)
+    return max(math.log(max(q, delta) / max(b, delta)), 0.0)
 
 
 @jit
 def bhattacharyya_coefficient(p, q):
     total = 0.0
     for i in range(q.shape[0]):
-        total += math.sqrt(p[i] * q[i])
+        v = p[i] * q[i]
+        if v > 0.0:  # candidates are sparse: skip the square roots of the empty bins
+            total += math.sqrt(v)
     return total
 
 
 @jit
-def bhattacharyya_weights(p, q, out):
-    for i in range(q.shape[0]):
-        out[i] = math.sqrt(q[i] / p[i]) if p[i] > 0.0 else 0.0
-
-
-@jit
-def ratio_weights(p, q, out):
-    for i in range(q.shape[0]):
-        out[i] = q[i] / p[i] if p[i] > 0.0 else 0.0
-
-
-@jit
-def intersection_weights(p, q, out):
-    for i in range(q.shape[0]):
-        out[i] = 1.0 if (p[i] <= q[i] and q[i] > 0.0) else 0.0
-
-
-@jit
-def chi_square_weights(p, q, out):
-    # d/dp of -(p - q)^2 / (p + q) = (q - p)(p + 3q) / (p + q)^2, clipped at zero.
-    for i in range(q.shape[0]):
-        s = p[i] + q[i]
-        if s > 0.0:
-            out[i] = max((q[i] - p[i]) * (p[i] + 3.0 * q[i]) / (s * s), 0.0)
-        else:
-            out[i] = 0.0
-
-
-@jit
-def l2_weights(p, q, out):
-    for i in range(q.shape[0]):
-        out[i] = max(2.0 * (q[i] - p[i]), 0.0)
-
-
-@jit
-def log_likelihood_weights(q, b, delta, out):
-    for i in range(q.shape[0]):
-        out[i] = max(math.log(max(q[i], delta) / max(b[i], delta)), 0.0)
-
-
-@jit
 def similarity_weights(code, p, q, background, delta, out):
-    """The weight table of built-in measure ``code`` (``WEIGHTS_*``)."""
+    """The weight table of built-in measure ``code`` (``WEIGHTS_*``), every bin (see :func:`bin_weight`)."""
+    qmax = 0.0
     if code == WEIGHTS_BACKPROJECTION:
-        backprojection_weights(p, q, out)
-    elif code == WEIGHTS_BHATTACHARYYA:
-        bhattacharyya_weights(p, q, out)
-    elif code == WEIGHTS_RATIO:
-        ratio_weights(p, q, out)
-    elif code == WEIGHTS_INTERSECTION:
-        intersection_weights(p, q, out)
-    elif code == WEIGHTS_CHI_SQUARE:
-        chi_square_weights(p, q, out)
-    elif code == WEIGHTS_L2:
-        l2_weights(p, q, out)
-    else:
-        log_likelihood_weights(q, background, delta, out)
+        for i in range(q.shape[0]):
+            qmax = max(qmax, q[i])
+    for i in range(q.shape[0]):
+        out[i] = bin_weight(code, p[i], q[i], background[i], delta, qmax)
 
 
 @jit
 def converge(bins, spans, src, rx0, ry0, rx1, ry1, step, cx, cy, hw, hh, kernel_code, weights_code, q, background,
-             delta, eps2, max_iterations, width, height, hist, weights):
+             delta, eps2, max_iterations, width, height, hist, weights, work):
     """The whole mean-shift iteration for a built-in measure, in one call.
 
     From ``(cx, cy)``: candidate histogram -> weight table -> step, until the shift is below
     ``sqrt(eps2)`` or ``max_iterations``. Stops early when the window leaves the region's pixels
     ``[rx0, rx1) x [ry0, ry1)``, for the caller to quantise a new region and call again.
 
-    Returns ``(cx, cy, iterations, mass, shift2, left_region)``; ``hist`` holds the candidate
-    histogram at the returned centre unless ``left_region``.
+    ``work = (seen, active, ticks)``, from :func:`converge_workspace`, is scratch space kept between
+    calls. Returns ``(cx, cy, iterations, mass, shift2, left_region)``; ``hist`` holds the candidate
+    histogram at the returned centre unless ``left_region``; ``weights`` is left partly stale.
     """
     if weights_code == WEIGHTS_BACKPROJECTION or weights_code == WEIGHTS_LOG_LIKELIHOOD:
         return _converge_fixed_weights(bins, spans, src, rx0, ry0, rx1, ry1, step, cx, cy, hw, hh, kernel_code,
                                        weights_code, q, background, delta, eps2, max_iterations, width, height,
                                        hist, weights)
-    mass = kernel_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist)
+    # Only the bins the window holds are cleared, normalised and weighted: with m = 4096 bins and a
+    # small target, the per-bin work would otherwise cost more than the pixels.
+    seen, active, ticks = work
+    hist[:] = 0.0
+    mass, n = _tracked_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist, seen, active,
+                                 ticks, 0)
     iterations = 0
     shift2 = 0.0
     while mass > 0.0 and iterations < max_iterations:
-        similarity_weights(weights_code, hist, q, background, delta, weights)
-        m0, mx, my = mean_shift_step(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, weights)
+        ticks[0] += 1
+        m0, mx, my = _weighted_step(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, weights,
+                                    weights_code, hist, q, background, delta, seen[1], ticks[0])
         iterations += 1
         if m0 <= 0.0:
             return cx, cy, iterations, 0.0, 0.0, False
@@ -482,10 +489,26 @@ def converge(bins, spans, src, rx0, ry0, rx1, ry1, step, cx, cy, hw, hh, kernel_
         if (math.ceil(cx - hw) < rx0 or math.ceil(cy - hh) < ry0 or math.floor(cx + hw) >= rx1
                 or math.floor(cy + hh) >= ry1):
             return cx, cy, iterations, mass, shift2, True
-        mass = kernel_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist)
+        mass, n = _tracked_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist, seen,
+                                     active, ticks, n)
         if shift2 < eps2:
             break
     return cx, cy, iterations, mass, shift2, False
+
+
+@jit
+def _tracked_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist, seen, active, ticks,
+                       n_active):
+    """:func:`kernel_histogram` into a ``hist`` that is zero outside ``active[:n_active]``; ``(mass, n)``."""
+    for j in range(n_active):
+        hist[active[j]] = 0.0
+    ticks[0] += 1
+    total, n = _accumulate_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist, seen[0],
+                                     active, ticks[0])
+    if total > 0.0:
+        for j in range(n):
+            hist[active[j]] /= total
+    return total, n
 
 
 @jit

@@ -60,6 +60,8 @@ _MAX_MASKED_FRACTION = 0.95
 _FEATURE_CANDIDATES = (("bgr", 16), ("hue-sat", (16, 16)), ("hue", 16))
 # Back-projection peaks a global search refines and checks.
 _REACQUIRE_CANDIDATES = 5
+# Per lost frame, the confidence level a target must return to shrinks by this factor.
+_LEVEL_DECAY = 0.95
 
 
 @dataclass(frozen=True)
@@ -339,10 +341,12 @@ class Tracker:
         self._velocity = (0.0, 0.0)
         self._exclude: tuple[tuple[float, float, float, float], ...] = ()
         self._level: float | None = None  # recent confidence of trusted frames (recovery)
+        self._lost_frames = 0
         self._length, self._breadth = w, h  # rotated-box sides when rotation=True
         self._hist = np.empty(self._m, np.float64)
         self._weights = np.empty(self._m, np.float64)
         self._moments = np.empty(6, np.float64)
+        self._work = _core.converge_workspace(self._m)
         self._half_sizes = np.empty((3, 2), np.float64)
         self._contrast = (np.empty((3, self._m)), np.empty((3, self._m)), np.empty(3), np.empty(3))
         self._region = _Region()
@@ -445,13 +449,20 @@ class Tracker:
             ok = ok and confidence >= self.loss_ratio * level
             if not ok:
                 self._w, self._h, self._length, self._breadth = size_before
-                lost_at = (self._cx, self._cy)
-                found = self._reacquire(frame, self.reacquire_ratio * level)
-                if found is not None:
-                    iterations += found[0]
-                    confidence, mass, ok = found[1], found[2], True
-                else:
-                    self._cx, self._cy = lost_at
+                self._lost_frames += 1
+                # The global search costs a few window searches: every frame at first, then every
+                # fifth, so that a target gone for good does not slow the tracker down.
+                if self._lost_frames <= 3 or self._lost_frames % 5 == 0:
+                    lost_at = (self._cx, self._cy)
+                    found = self._reacquire(frame, self.reacquire_ratio * level)
+                    if found is not None:
+                        iterations += found[0]
+                        confidence, mass, ok = found[1], found[2], True
+                    else:
+                        self._cx, self._cy = lost_at
+                if not ok:
+                    # A slow change of look is not a loss for ever: the level to return to decays.
+                    self._level = level * _LEVEL_DECAY
         if not ok:
             # A lost target tells nothing about its size: neither grow nor shrink the window.
             self._w, self._h, self._length, self._breadth = size_before
@@ -462,6 +473,7 @@ class Tracker:
             self._update_size_from_moments(frame)
         score = self.similarity.value(p, self._q, background=self._background)
         if ok:
+            self._lost_frames = 0
             moved = (self._cx - last_centre[0], self._cy - last_centre[1])
             self._velocity = (0.5 * self._velocity[0] + 0.5 * moved[0], 0.5 * self._velocity[1] + 0.5 * moved[1])
             confident = level is None or not self.recovery or confidence >= level
@@ -568,7 +580,8 @@ class Tracker:
                 r = self._region
                 cx, cy, steps, mass, shift2, left = _core.converge(
                     *r.grid[:5], r.x1, r.y1, r.step, cx, cy, hw, hh, kernel, code, q, self._background,
-                    delta, eps2, max_iterations - iterations, width, height, self._hist, self._weights)
+                    delta, eps2, max_iterations - iterations, width, height, self._hist, self._weights,
+                    self._work)
                 iterations += steps
                 if not left:
                     break

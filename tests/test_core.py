@@ -164,7 +164,7 @@ def test_weight_tables_match_formulas(rng, name):
         assert np.all(np.isfinite(got)) and np.all(got >= 0)
 
 
-@pytest.mark.parametrize("name", ["backprojection", "bhattacharyya", "kl", "log-likelihood"])
+@pytest.mark.parametrize("name", ["backprojection", "bhattacharyya", "kl", "log-likelihood", "intersection", "l2"])
 @pytest.mark.parametrize("kernel_name", ["epanechnikov", "gaussian", "flat"])
 def test_fused_converge_matches_reference_iteration(rng, name, kernel_name):
     kernel = get_kernel(kernel_name)
@@ -182,7 +182,8 @@ def test_fused_converge_matches_reference_iteration(rng, name, kernel_name):
         cx, cy = x0 + 10 + rng.uniform(-6, 6), y0 + 7 + rng.uniform(-5, 5)
         hist, weights = np.empty(M), np.empty(M)
         got = _core.converge(*quantised(bins), 0, 0, width, height, 1, cx, cy, 10.0, 7.5, kernel.code,
-                             measure.numba_code, q, background, 1e-3, 0.01**2, 25, width, height, hist, weights)
+                             measure.numba_code, q, background, 1e-3, 0.01**2, 25, width, height, hist, weights,
+                             _core.converge_workspace(M))
 
         def weights_of(p, q=q, background=background):
             return naive.similarity_weights(name, p, q, background)
@@ -206,7 +207,7 @@ def test_fused_converge_stops_when_the_window_leaves_the_region():
     # the region claims to end at x = 45: the window (half-width 8) must stop as soon as it crosses it
     cx, cy, iterations, mass, shift2, left = _core.converge(
         *quantised(bins), 0, 0, 45, 40, 1, 36.0, 20.0, 8.0, 8.0, 1, _core.WEIGHTS_BHATTACHARYYA, q, q, 0.0, 1e-4, 50,
-        60, 40, hist, weights)
+        60, 40, hist, weights, _core.converge_workspace(M))
     assert left and iterations >= 1
     assert np.floor(cx + 8.0) >= 45 and cx > 36.0
 
