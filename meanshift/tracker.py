@@ -545,7 +545,8 @@ class Tracker:
         if not force and region.covers(x0, y0, x1, y1):
             return
         if force:
-            step = max(1, int(math.sqrt(self._w * self._h / self.max_samples))) if self.max_samples else 1
+            # The nearest step to max_samples samples (int() would leave up to four times as many).
+            step = max(1, round(math.sqrt(self._w * self._h / self.max_samples))) if self.max_samples else 1
         else:
             step = region.step
         if force and region.bins.size and region.covers(x0, y0, x1, y1) and step == region.step:
