@@ -29,6 +29,9 @@ VARIANTS: dict[str, dict] = {
     "+ model update 0.05, gated by confidence": {"model_update": 0.05},
     "+ model update 0.05 on every trusted frame (no recovery)": {"recovery": False, "model_update": 0.05},
     "+ colour space chosen at init (variance ratio)": {"features": "auto"},
+    "+ size change only when the zeroth moment agrees": {"scale_check": True},
+    "background-ratio weights (ASMS) instead of Bhattacharyya": {"similarity": "background-ratio"},
+    "background-ratio weights, without CBWH": {"similarity": "background-ratio", "background_weighting": False},
 }
 
 

@@ -231,12 +231,12 @@ def _accumulate_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kern
 def mean_shift_step(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, weights):
     """One mean-shift step: ``(sum w g, sum w g x, sum w g y)`` over the window, ``g`` the derivative profile."""
     return _weighted_step(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, weights, -1, weights,
-                          weights, weights, 0.0, np.empty(0, np.int64), -1)
+                          weights, weights, 0.0, 0.0, 0.0, np.empty(0, np.int64), -1)
 
 
 @jit
 def _weighted_step(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, weights, weights_code, p, q,
-                   background, delta, seen, tick):
+                   background, delta, g1, g2, seen, tick):
     """:func:`mean_shift_step`; with ``tick >= 0``, ``weights[u]`` is computed (measure ``weights_code``) the
     first time the window meets bin ``u`` (``seen[u] == tick`` after), not for all ``m`` bins up front."""
     height, width = bins.shape
@@ -256,7 +256,7 @@ def _weighted_step(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code
                 continue
             if tick >= 0 and seen[b] != tick:
                 seen[b] = tick
-                weights[b] = bin_weight(weights_code, p[b], q[b], background[b], delta, 0.0)
+                weights[b] = bin_weight(weights_code, p[b], q[b], background[b], delta, g1, g2)
             x = rx0 + xx * step
             wg = weights[b] * _kernel_value(kernel_code, (x - cx) / hw, v, True)
             m0 += wg
@@ -405,14 +405,16 @@ WEIGHTS_INTERSECTION = 3
 WEIGHTS_CHI_SQUARE = 4
 WEIGHTS_L2 = 5
 WEIGHTS_LOG_LIKELIHOOD = 6
+WEIGHTS_BACKGROUND_RATIO = 7
 
 
 @jit(inline="always")
-def bin_weight(code, p, q, b, delta, qmax):
+def bin_weight(code, p, q, b, delta, g1, g2):
     """Weight of one bin under built-in measure ``code`` (``WEIGHTS_*``): candidate ``p``, model ``q``,
-    background ``b`` frequencies; ``qmax`` is the model's largest bin (back-projection only)."""
+    background ``b`` frequencies. ``g1, g2`` are the measure's sums over all bins (:func:`global_terms`):
+    the model's largest bin for back-projection, ``rho(p, q)`` and ``rho(p, b)`` for background-ratio."""
     if code == WEIGHTS_BACKPROJECTION:
-        return q / qmax if qmax > 0.0 else 0.0
+        return q / g1 if g1 > 0.0 else 0.0
     if code == WEIGHTS_BHATTACHARYYA:
         return math.sqrt(q / p) if p > 0.0 else 0.0
     if code == WEIGHTS_RATIO:
@@ -425,7 +427,29 @@ def bin_weight(code, p, q, b, delta, qmax):
         return max((q - p) * (p + 3.0 * q) / (s * s), 0.0) if s > 0.0 else 0.0
     if code == WEIGHTS_L2:
         return max(2.0 * (q - p), 0.0)
+    if code == WEIGHTS_BACKGROUND_RATIO:
+        # d/dp of log rho(p, q) - log rho(p, b), times 2 (Vojir et al. 2014), clipped at zero.
+        if p <= 0.0 or g1 <= 0.0:
+            return 0.0
+        return max(math.sqrt(q / p) / g1 - (math.sqrt(b / p) / g2 if g2 > 0.0 else 0.0), 0.0)
     return max(math.log(max(q, delta) / max(b, delta)), 0.0)
+
+
+@jit
+def global_terms(code, p, q, background, active, n_active):
+    """The sums :func:`bin_weight` needs for ``code`` over the bins ``active[:n_active]`` (all if ``n_active < 0``)."""
+    g1 = 0.0
+    g2 = 0.0
+    if code == WEIGHTS_BACKPROJECTION:
+        for i in range(q.shape[0]):
+            g1 = max(g1, q[i])
+    elif code == WEIGHTS_BACKGROUND_RATIO:
+        n = q.shape[0] if n_active < 0 else n_active
+        for j in range(n):
+            i = j if n_active < 0 else active[j]
+            g1 += math.sqrt(p[i] * q[i])
+            g2 += math.sqrt(p[i] * background[i])
+    return g1, g2
 
 
 @jit
@@ -441,12 +465,9 @@ def bhattacharyya_coefficient(p, q):
 @jit
 def similarity_weights(code, p, q, background, delta, out):
     """The weight table of built-in measure ``code`` (``WEIGHTS_*``), every bin (see :func:`bin_weight`)."""
-    qmax = 0.0
-    if code == WEIGHTS_BACKPROJECTION:
-        for i in range(q.shape[0]):
-            qmax = max(qmax, q[i])
+    g1, g2 = global_terms(code, p, q, background, np.empty(0, np.int64), -1)
     for i in range(q.shape[0]):
-        out[i] = bin_weight(code, p[i], q[i], background[i], delta, qmax)
+        out[i] = bin_weight(code, p[i], q[i], background[i], delta, g1, g2)
 
 
 @jit
@@ -476,8 +497,9 @@ def converge(bins, spans, src, rx0, ry0, rx1, ry1, step, cx, cy, hw, hh, kernel_
     shift2 = 0.0
     while mass > 0.0 and iterations < max_iterations:
         ticks[0] += 1
+        g1, g2 = global_terms(weights_code, hist, q, background, active, n)
         m0, mx, my = _weighted_step(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, weights,
-                                    weights_code, hist, q, background, delta, seen[1], ticks[0])
+                                    weights_code, hist, q, background, delta, g1, g2, seen[1], ticks[0])
         iterations += 1
         if m0 <= 0.0:
             return cx, cy, iterations, 0.0, 0.0, False

@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -166,6 +167,27 @@ class _LogLikelihood(_BuiltinSimilarity):
         return float(np.dot(p, self.weights(p, q, background=background)))
 
 
+class _BackgroundRatio(_BuiltinSimilarity):
+    """Background ratio (Vojir et al. 2014, ASMS): ``f = log rho(p, q) - log rho(p, b)``, ``b`` the background.
+
+    Weight ``sqrt(q_u / p_u) / rho(p, q) - sqrt(b_u / p_u) / rho(p, b)``, clipped at 0: pixels count
+    for how much more they look like the target than like its surroundings.
+    """
+
+    name = "background-ratio"
+    numba_code = _core.WEIGHTS_BACKGROUND_RATIO
+    needs_background = True
+
+    def value(self, p, q, *, background=None):
+        if background is None:
+            raise ValueError(f"the {self.name} similarity needs a background histogram")
+        rho_q = float(_core.bhattacharyya_coefficient(p, q))
+        rho_b = float(_core.bhattacharyya_coefficient(p, background))
+        if rho_q <= 0:
+            return -np.inf
+        return math.log(rho_q) - (math.log(rho_b) if rho_b > 0 else 0.0)
+
+
 class FunctionSimilarity(Similarity):
     """A similarity measure made of two NumPy functions ``value(p, q)`` and ``weights(p, q)``.
 
@@ -211,7 +233,8 @@ class FunctionSimilarity(Similarity):
 _REGISTRY: dict[str, Similarity] = {}
 _ALIASES = {"bhattacharya": "bhattacharyya", "correlation": "backprojection", "camshift": "backprojection",
             "ratio": "kl", "kullback-leibler": "kl", "chi2": "chi-square", "chisquare": "chi-square",
-            "llr": "log-likelihood", "log-likelihood-ratio": "log-likelihood"}
+            "llr": "log-likelihood", "log-likelihood-ratio": "log-likelihood", "asms": "background-ratio",
+            "brw": "background-ratio"}
 
 
 def register_similarity(
@@ -270,5 +293,5 @@ def similarities() -> list[str]:
 
 
 for _measure in (_Backprojection(), _Bhattacharyya(), _KullbackLeibler(), _Intersection(), _ChiSquare(), _L2(),
-                 _LogLikelihood()):
+                 _LogLikelihood(), _BackgroundRatio()):
     register_similarity(_measure)

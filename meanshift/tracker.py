@@ -213,6 +213,9 @@ class Tracker:
         ``model_update`` then also waits for a confident match (at least the recent level).
     loss_ratio, reacquire_ratio : float
         See ``recovery``.
+    scale_check : bool
+        ``scale="contrast"``: accept a size change only when the zeroth moment of the weights agrees
+        (the area it gives is larger than the window's for a growth, smaller for a shrink).
     area_estimate : {"model", "core"}
         ``scale="moments"``: the area is ``M00`` divided by the weight of one target pixel, taken
         from the model (``sum_u q_u w_u``, DESIGN.md) or measured over the window's central half on
@@ -251,6 +254,7 @@ class Tracker:
         max_samples: int | None = 4096,
         motion: str = "none",
         recovery: bool = False,
+        scale_check: bool = False,
         loss_ratio: float = 0.4,
         reacquire_ratio: float = 0.8,
     ) -> None:
@@ -290,6 +294,7 @@ class Tracker:
             raise ValueError(f"motion must be one of {', '.join(MOTION_MODELS)}, got {motion!r}")
         self.motion = motion
         self.recovery = bool(recovery)
+        self.scale_check = bool(scale_check)
         self._initialized = False
 
     # ------------------------------------------------------------------ public API
@@ -660,9 +665,29 @@ class Tracker:
                 rho -= self.similarity.value(rings[i] / totals[i], self._q, background=self._background)
             if rho > best_rho:
                 best, best_rho = i, rho
+        if best != 0 and self.scale_check and not self._zeroth_moment_agrees(frame, sizes[0], sizes[best]):
+            best = 0
         self._hist[:] = hists[best]
         self._smooth_size(*sizes[best])
         return iterations, float(masses[best])
+
+    def _zeroth_moment_agrees(self, frame: np.ndarray, current: tuple[float, float],
+                              proposed: tuple[float, float]) -> bool:
+        """Whether the zeroth-moment area estimate also says grow (or shrink) as ``proposed`` does.
+
+        The second, independent opinion on a size change: the area ``M00 / w_core`` over the
+        window with ``scale_margin`` around it, ``w_core`` the mean weight of the window's central half.
+        """
+        self.similarity.weights(self._contrast[0][0], self._q, background=self._background, out=self._weights)
+        grow = 1.0 + self.scale_margin
+        hw, hh = current[0] / 2 * grow, current[1] / 2 * grow
+        self._quantize(frame, self._cx, self._cy, hw, hh)
+        core = self._mean_weight(current[0] / 4, current[1] / 4)
+        if core <= 0:
+            return False
+        self._region.moments(self._cx - hw, self._cy - hh, self._cx + hw, self._cy + hh, self._weights, self._moments)
+        area = self._moments[0] * self._region.step ** 2 / core
+        return (area > current[0] * current[1]) == (proposed[0] > current[0])
 
     def _smooth_size(self, w: float, h: float) -> None:
         """``h_new = smoothing * h_best + (1 - smoothing) * h``, within the size bounds."""

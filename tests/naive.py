@@ -96,6 +96,10 @@ def similarity_weights(name, p, q, b=None, delta=1e-3):
             return np.clip(np.where(p + q > 0, d, 0.0), 0, None)
         if name == "l2":
             return np.clip(2 * (q - p), 0, None)
+        if name == "background-ratio":
+            rho_q, rho_b = np.sum(np.sqrt(p * q)), np.sum(np.sqrt(p * b))
+            w = np.where(p > 0, np.sqrt(q / p) / rho_q - np.sqrt(b / p) / rho_b, 0.0)
+            return np.clip(w, 0, None)
         if name == "log-likelihood":
             return np.clip(np.log(np.maximum(q, delta) / np.maximum(b, delta)), 0, None)
     raise KeyError(name)

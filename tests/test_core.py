@@ -149,7 +149,7 @@ def test_flat_ring_histogram_matches_reference(rng):
 
 
 @pytest.mark.parametrize("name", ["backprojection", "bhattacharyya", "kl", "intersection", "chi-square", "l2",
-                                  "log-likelihood"])
+                                  "log-likelihood", "background-ratio"])
 def test_weight_tables_match_formulas(rng, name):
     measure = get_similarity(name)
     for trial in range(20):
@@ -164,7 +164,8 @@ def test_weight_tables_match_formulas(rng, name):
         assert np.all(np.isfinite(got)) and np.all(got >= 0)
 
 
-@pytest.mark.parametrize("name", ["backprojection", "bhattacharyya", "kl", "log-likelihood", "intersection", "l2"])
+@pytest.mark.parametrize("name", ["backprojection", "bhattacharyya", "kl", "log-likelihood", "intersection", "l2",
+                                  "background-ratio"])
 @pytest.mark.parametrize("kernel_name", ["epanechnikov", "gaussian", "flat"])
 def test_fused_converge_matches_reference_iteration(rng, name, kernel_name):
     kernel = get_kernel(kernel_name)

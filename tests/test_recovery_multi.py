@@ -177,3 +177,32 @@ def test_auto_features_picks_the_space_that_separates_target_from_background():
     tracker.init(frame, TargetPose(150, 120, 50, 40).box(FRAME))
     assert tracker._space.name != "hue"
     assert tracker.update(frame).ok
+
+
+@pytest.mark.parametrize("options", [{"similarity": "background-ratio"}, {"scale_check": True},
+                                     {"motion": "constant-velocity"}, {"features": "auto"},
+                                     {"model_update": 0.05}])
+def test_accuracy_options_follow_a_moving_scaling_target(options):
+    from meanshift.synthetic import moving_target_sequence
+
+    frames = list(moving_target_sequence(n_frames=60, seed=3))
+    tracker = meanshift.generalized(**options)
+    tracker.init(*frames[0])
+    errors, scales = [], []
+    for frame, (x, y, w, h) in frames[1:]:
+        result = tracker.update(frame)
+        assert result.ok
+        errors.append(np.hypot(result.center[0] - (x + (w - 1) / 2), result.center[1] - (y + (h - 1) / 2)))
+        scales.append(result.box[2] / w)
+    assert np.mean(errors) < 1.5 and np.max(errors) < 5, (options, np.mean(errors), np.max(errors))
+    assert 0.7 < np.median(scales) < 1.4
+
+
+def test_scale_check_refuses_a_growth_the_moments_do_not_see():
+    """A window twice its target: the zeroth moment says shrink, so with the check it never grows."""
+    rng = np.random.default_rng(11)
+    frame, _ = render_scene(FRAME, TargetPose(160, 120, 40, 30, shape="rectangle"), rng=rng)
+    tracker = meanshift.generalized(scale_check=True, recovery=False)
+    tracker.init(frame, (120, 90, 80, 60))
+    widths = [tracker.update(frame).box[2] for _ in range(20)]
+    assert max(widths) <= 80 + 1e-6 and widths[-1] < 80
