@@ -105,6 +105,17 @@ def _is_gray_bgr(frame: np.ndarray) -> bool:
     return bool(np.array_equal(sample[..., 0], sample[..., 1]) and np.array_equal(sample[..., 1], sample[..., 2]))
 
 
+def _exclusion_boxes(boxes) -> tuple[tuple[float, float, float, float], ...]:
+    """``update(exclude=...)`` as float boxes; ValueError naming the first bad one."""
+    out = []
+    for box in boxes:
+        values = tuple(float(v) for v in box)
+        if len(values) != 4 or not all(math.isfinite(v) for v in values) or values[2] <= 0 or values[3] <= 0:
+            raise ValueError(f"exclude boxes must be finite (x, y, w, h) with w > 0 and h > 0, got {tuple(box)}")
+        out.append(values)
+    return tuple(out)
+
+
 def _weighted_variance(values: np.ndarray, weights: np.ndarray) -> float:
     mean = float(np.dot(weights, values))
     return float(np.dot(weights, (values - mean) ** 2))
@@ -436,7 +447,7 @@ class Tracker:
         frame = validate_frame(frame)
         if frame.shape != self._frame_shape:
             raise ValueError(f"frame shape changed from {self._frame_shape} at init to {frame.shape}")
-        self._exclude = tuple(tuple(float(v) for v in box) for box in exclude)
+        self._exclude = _exclusion_boxes(exclude)
         last_centre = (self._cx, self._cy)
         if self.motion == "constant-velocity":
             height, width = self._frame_shape[:2]

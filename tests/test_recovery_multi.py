@@ -85,6 +85,9 @@ def test_excluded_box_hides_the_target_from_the_tracker():
     hidden = tracker.update(frame, exclude=[box])
     assert not hidden.ok  # nothing of the target is left to match
     assert tracker.update(frame).ok  # the exclusion lasts one frame
+    for bad in ((1, 2, 3), (0, 0, float("nan"), 5), (0, 0, -4, 5)):
+        with pytest.raises(ValueError, match="exclude boxes"):
+            tracker.update(frame, exclude=[bad])
 
 
 def two_target_frames(n=30):
