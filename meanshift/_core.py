@@ -213,8 +213,27 @@ def _accumulate_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kern
         v = (ry0 + yy * step - cy) / hh
         xa, xb = _kernel_row_span(kernel_code, v, cx, hw, x_lo, x_hi, rx0, step)
         ensure_span(bins, spans, src, yy, xa, xb, rx0, ry0, step)
+        row = bins[yy]
+        if kernel_code == KERNEL_EPANECHNIKOV:
+            # The default kernel's loop without the kernel dispatch: k = 1 - r^2 inside the ellipse.
+            v2 = v * v
+            for xx in range(xa, xb):
+                b = row[xx]
+                if b < 0:
+                    continue
+                u = (rx0 + xx * step - cx) / hw
+                r2 = u * u + v2
+                if r2 > 1.0:
+                    continue
+                if tick >= 0 and seen[b] != tick:
+                    seen[b] = tick
+                    active[n] = b
+                    n += 1
+                hist[b] += 1.0 - r2
+                total += 1.0 - r2
+            continue
         for xx in range(xa, xb):
-            b = bins[yy, xx]
+            b = row[xx]
             if b < 0:
                 continue
             if tick >= 0 and seen[b] != tick:
@@ -250,18 +269,41 @@ def _weighted_step(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code
         v = (y - cy) / hh
         xa, xb = _kernel_row_span(kernel_code, v, cx, hw, x_lo, x_hi, rx0, step)
         ensure_span(bins, spans, src, yy, xa, xb, rx0, ry0, step)
-        for xx in range(xa, xb):
-            b = bins[yy, xx]
-            if b < 0:
-                continue
-            if tick >= 0 and seen[b] != tick:
-                seen[b] = tick
-                weights[b] = bin_weight(weights_code, p[b], q[b], background[b], delta, g1, g2)
-            x = rx0 + xx * step
-            wg = weights[b] * _kernel_value(kernel_code, (x - cx) / hw, v, True)
-            m0 += wg
-            mx += wg * x
-            my += wg * y
+        row = bins[yy]
+        # Per row: sums of w g and w g x; y is the row's, so the y moment is taken once per row.
+        r0 = 0.0
+        r1 = 0.0
+        if kernel_code == KERNEL_EPANECHNIKOV:
+            # The default kernel's loop without the kernel dispatch: g = 1 inside the ellipse.
+            v2 = v * v
+            for xx in range(xa, xb):
+                b = row[xx]
+                if b < 0:
+                    continue
+                x = rx0 + xx * step
+                u = (x - cx) / hw
+                if u * u + v2 > 1.0:
+                    continue
+                if tick >= 0 and seen[b] != tick:
+                    seen[b] = tick
+                    weights[b] = bin_weight(weights_code, p[b], q[b], background[b], delta, g1, g2)
+                r0 += weights[b]
+                r1 += weights[b] * x
+        else:
+            for xx in range(xa, xb):
+                b = row[xx]
+                if b < 0:
+                    continue
+                if tick >= 0 and seen[b] != tick:
+                    seen[b] = tick
+                    weights[b] = bin_weight(weights_code, p[b], q[b], background[b], delta, g1, g2)
+                x = rx0 + xx * step
+                wg = weights[b] * _kernel_value(kernel_code, (x - cx) / hw, v, True)
+                r0 += wg
+                r1 += wg * x
+        m0 += r0
+        mx += r1
+        my += r0 * y
     return m0, mx, my
 
 
