@@ -18,48 +18,28 @@ import pytest
 
 import meanshift
 from meanshift.batch import track_video
-from meanshift.synthetic import COOL_BACKGROUND_PALETTE, RED_TARGET_PALETTE, block_texture
+from meanshift.synthetic import PastedTargetScene
 from meanshift.video import FrameSource
 
 SIZE = (240, 320)  # H, W
 TARGET = (40.0, 30.0)  # w, h of the elliptic target
 
 
-class Scene:
-    """A fixed textured background with an elliptic red target pasted where asked.
+class Scene(PastedTargetScene):
+    """The test scene: a 40x30 red ellipse (unless told otherwise) on a 320x240 background."""
 
-    Only the target's bounding box is drawn per frame, so a frame costs microseconds and a stream of any
-    length can be made on the fly.
-    """
-
-    def __init__(self, size: tuple[int, int] = SIZE, seed: int = 0):
-        self.size = size
-        self.rng = np.random.default_rng(seed)
-        self.background = block_texture(size, COOL_BACKGROUND_PALETTE, rng=self.rng)
+    def __init__(self, seed: int = 0):
+        super().__init__(SIZE, seed=seed)
 
     def frame(self, cx: float, cy: float, w: float = TARGET[0], h: float = TARGET[1], out=None) -> np.ndarray:
-        """The frame with the target centred at ``(cx, cy)`` (anywhere, also outside the frame)."""
-        frame = self.background.copy() if out is None else out
-        if out is not None:
-            np.copyto(out, self.background)
-        height, width = self.size
-        x0, x1 = max(math.floor(cx - w / 2), 0), min(math.ceil(cx + w / 2) + 1, width)
-        y0, y1 = max(math.floor(cy - h / 2), 0), min(math.ceil(cy + h / 2) + 1, height)
-        if x0 < x1 and y0 < y1:
-            ys, xs = np.ogrid[y0:y1, x0:x1]
-            mask = ((xs - cx) / (w / 2)) ** 2 + ((ys - cy) / (h / 2)) ** 2 <= 1.0
-            n = int(mask.sum())
-            if n:
-                frame[y0:y1, x0:x1][mask] = RED_TARGET_PALETTE[self.rng.integers(0, len(RED_TARGET_PALETTE), n)]
-        return frame
+        return super().frame(cx, cy, w, h, out=out)
 
     def visible(self, cx: float, cy: float, w: float = TARGET[0], h: float = TARGET[1]) -> bool:
-        height, width = self.size
-        return cx + w / 2 >= 0 and cx - w / 2 <= width - 1 and cy + h / 2 >= 0 and cy - h / 2 <= height - 1
+        return super().visible(cx, cy, w, h)
 
     @staticmethod
     def box(cx: float, cy: float, w: float = TARGET[0], h: float = TARGET[1]) -> tuple[float, float, float, float]:
-        return cx - (w - 1) / 2, cy - (h - 1) / 2, w, h
+        return PastedTargetScene.box(cx, cy, w, h)
 
 
 def trackers() -> dict[str, meanshift.Tracker]:
