@@ -271,8 +271,11 @@ class Tracker:
         ------
         ValueError
             For a bad frame or box, or a box containing no usable pixel (e.g. all masked by the
-            HSV thresholds).
+            HSV thresholds). The tracker is then uninitialised, whatever it tracked before.
         """
+        # An init that raises must not leave half of a new state behind (the old model with the new frame's
+        # feature space reads past the histograms' ends): the tracker is uninitialised until this one succeeds.
+        self._initialized = False
         frame = tracking_frame(frame)
         x, y, w, h = tracking_box(box, frame.shape)
         self._space = self.features

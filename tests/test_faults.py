@@ -111,6 +111,24 @@ def test_tiny_frames_and_boxes():
         meanshift.generalized().init(one, "1234")  # not the box (1, 2, 3, 4)
 
 
+def test_a_failed_init_leaves_the_tracker_uninitialised():
+    """It used to leave the old model with the new frame's feature space (32 gray bins against 4,096 BGR
+    ones): the next update read past the histograms' ends and crashed the process."""
+    rng = np.random.default_rng(0)
+    colour = rng.integers(0, 256, (100, 100, 3), np.uint8)
+    gray = np.repeat(rng.integers(0, 256, (100, 100, 1), np.uint8), 3, axis=2)  # three equal channels
+    tracker = meanshift.generalized()
+    tracker.init(colour, (20, 20, 30, 30))
+    with warnings.catch_warnings(), pytest.raises(ValueError, match="no usable pixel"):
+        warnings.simplefilter("ignore")  # (gray features for a gray picture)
+        tracker.init(gray, (50.5, 50, 1, 1))  # 1 px between pixel centres: no kernel weight
+    assert not tracker.initialized
+    with pytest.raises(ValueError, match="before init"):
+        tracker.update(colour)
+    tracker.init(colour, (20, 20, 30, 30))
+    assert tracker.update(colour).ok
+
+
 def test_float_frames_are_refused_with_the_conversion_to_use():
     with pytest.raises(ValueError, match=r"got float32; if its values are in \[0, 1\], pass \(frame \* 255\)"):
         meanshift.generalized().init(np.zeros((20, 20, 3), np.float32), (2, 2, 8, 8))

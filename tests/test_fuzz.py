@@ -1,6 +1,6 @@
 """Property-based tests of the public tracker API: whatever it is given, it tracks or says what is wrong.
 
-Random frames (1x1 and up; BGR, gray, (H, W, 1), BGRA, 16-bit, float, int64, strided views,
+Random frames (1x1 and up; BGR, gray, (H, W, 1), gray as BGR, BGRA, 16-bit, float, int64, bool, strided views,
 read-only arrays, nested lists), random boxes (inside, straddling the border, outside, tiny, huge,
 NaN/inf) and random sequences of ``init``/``update`` calls, frames changing size mid-stream included.
 An oracle written here, independently of ``meanshift._inputs``, says for each call whether it must
@@ -42,7 +42,7 @@ TRACKERS = {
     "python-similarity": lambda: meanshift.Tracker(features="bgr", similarity="fuzz-hellinger", scale="fixed"),
 }
 
-FRAME_KINDS = ("bgr", "gray", "gray1", "bgra", "uint16", "view", "readonly", "float32", "float64", "int64",
+FRAME_KINDS = ("bgr", "gray", "gray1", "gray3", "bgra", "uint16", "view", "readonly", "float32", "float64", "int64",
                "bool", "list")
 REJECTED_KINDS = {"float32": "float32", "float64": "float64", "int64": "int64", "bool": "bool", "list": "int64"}
 
@@ -87,6 +87,7 @@ def frames(draw, size: tuple[int, int] | None = None, kinds: st.SearchStrategy[s
         "bgr": lambda: bgr,
         "gray": lambda: np.ascontiguousarray(bgr[..., 1]),
         "gray1": lambda: np.ascontiguousarray(bgr[..., 1:2]),
+        "gray3": lambda: np.repeat(bgr[..., 1:2], 3, axis=2),  # a gray picture in BGR: tracked with gray features
         "bgra": lambda: np.dstack([bgr, rng.integers(0, 256, (height, width), dtype=np.uint8)]),
         "uint16": lambda: bgr.astype(np.uint16) * 257 + rng.integers(0, 256, bgr.shape).astype(np.uint16),
         "view": lambda: np.pad(bgr, ((1, 1), (2, 2), (0, 0)))[::-1, ::-1][1:-1, 2:-2],  # negative strides
@@ -187,8 +188,9 @@ def test_every_call_tracks_or_names_the_problem(name, first, box, data):
             else:
                 frame = data.draw(frames((current.height, current.width) if source == "same size" else None))
             if call == "init":
-                if init_as_expected(tracker, frame, data.draw(BOXES, label="box")):
-                    ready, current = True, frame
+                # a failed init leaves the tracker uninitialised, whatever it tracked before
+                ready = init_as_expected(tracker, frame, data.draw(BOXES, label="box"))
+                current = frame if ready else current
             elif not ready:
                 with pytest.raises(ValueError, match="before init"):
                     tracker.update(frame.data)
@@ -206,7 +208,8 @@ def test_every_call_tracks_or_names_the_problem(name, first, box, data):
        data=st.data())
 def test_a_long_stream_of_one_kind_of_frame_always_gives_a_box_in_the_frame(name, size, data):
     """Many updates on frames of one size and kind, the way a camera delivers them."""
-    kind = data.draw(st.sampled_from(["bgr", "gray", "gray1", "bgra", "uint16", "view", "readonly"]), label="kind")
+    kind = data.draw(st.sampled_from(["bgr", "gray", "gray1", "gray3", "bgra", "uint16", "view", "readonly"]),
+                     label="kind")
     kinds = st.just(kind)
     stream = [data.draw(frames(size, kinds=kinds)) for _ in range(data.draw(st.integers(2, 16), label="length"))]
     box = data.draw(boxes_inside(*size), label="box")
