@@ -18,6 +18,8 @@ box partly outside the frame                clipped to the frame: the model is l
                                             visible part
 box NaN/inf, ``w <= 0`` or ``h <= 0``       ``ValueError``
 box with less than 1 x 1 px in the frame    ``ValueError`` (nothing to learn a model from)
+box under 2 px between pixel centres        ``init`` may find no pixel with a kernel weight: its
+                                            ``ValueError`` says "holds no usable pixel"
 a string, or not four numbers               ``ValueError``
 ==========================================  =====================================================
 
