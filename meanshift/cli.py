@@ -5,7 +5,9 @@ live window) and :mod:`meanshift.batch` (tracking files, many at once), which us
 ``Tracker`` API only. Heavy imports (OpenCV, Numba, the engine) happen inside the commands so that
 ``meanshift --help`` answers at once. Errors a user can fix are printed as one line,
 ``Error: <what is wrong and what to pass>``, with a non-zero exit code and never a traceback:
-1 for a failure (unreadable video, failed batch item), 2 for bad usage, 130 when interrupted.
+1 for a failure (unreadable video, failed batch item, a video that broke off midway), 2 for bad usage,
+130 when interrupted by Ctrl-C and 143 when stopped by SIGTERM (a supervisor or ``kill``). Either way
+the outputs written so far are closed properly: every row of the CSV, a playable video.
 
 Subcommands from other modules
 ------------------------------
@@ -21,9 +23,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import signal
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -39,6 +43,45 @@ PRESET_NAMES = ("camshift", "comaniciu-meer", "generalized")
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports it
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be so that the same clean-up runs (outputs closed, summary written)."""
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into :class:`_Terminated` while tracking.
+
+    A service manager or ``kill`` stops a long run with SIGTERM, whose default action ends the process
+    at once: the annotated video's index would never be written and the file would not play.
+    """
+
+    def handler(_signum: int, _frame: Any) -> None:
+        raise _Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. a test runner's worker thread): nothing to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted_exit(exc: KeyboardInterrupt) -> int:
+    return EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
+
+
+def _kept(outputs: list[str], frames: int) -> str:
+    """What a failed or interrupted run leaves behind, for its last message."""
+    if not outputs:
+        return ""
+    files = " and ".join(outputs)
+    return f"; {files} {'holds' if len(outputs) == 1 else 'hold'} the {frames} frames tracked before"
 
 
 class _LazyGroup(click.Group):
@@ -250,6 +293,10 @@ def track(
     (clip.box next to clip.mp4, groundtruth_rect.txt in an OTB folder); failing those, and with a
     display, you draw it with the mouse on the first frame (drag, then Enter).
 
+    Ctrl-C (or SIGTERM) stops the run with every frame tracked so far in the CSV and the video closed
+    so that it plays (exit code 130, or 143). A source that breaks off (a camera that stops, a
+    truncated or corrupt file, frames that change size) ends the run the same way with exit code 1.
+
     \b
     Keys in the live window (--show):
       space   pause / resume
@@ -355,20 +402,29 @@ def _track_headless(src, boxes, options, output, output_video, max_frames, quiet
     total = src.frame_count if max_frames is None else min(max_frames, src.frame_count or max_frames)
     bar = tqdm(total=total, unit="frame", desc=os.path.basename(src.name.rstrip("/")) or src.name,
                disable=quiet or src.kind in ("camera", "stream") and max_frames is None, leave=False)
+    done = [0]  # frames tracked and written (the bar does not count when it is disabled)
+
+    def on_frame(n: int) -> None:
+        done[0] += n
+        bar.update(n)
+
+    outputs = [path for path in (output, output_video) if path]
     try:
-        report = track_video(src, boxes, options=options, csv_path=output, video_path=output_video,
-                             max_frames=max_frames, on_frame=bar.update)
-    except KeyboardInterrupt:
+        with _sigterm_as_interrupt():
+            report = track_video(src, boxes, options=options, csv_path=output, video_path=output_video,
+                                 max_frames=max_frames, on_frame=on_frame)
+    except KeyboardInterrupt as exc:
         bar.close()
-        kept = f"; {output} holds them" if output else ""
-        click.echo(f"interrupted after {bar.n} frames{kept}", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        click.echo(f"interrupted after {done[0]} frames{_kept(outputs, done[0])}", err=True)
+        sys.exit(_interrupted_exit(exc))
     except (VideoError, ValueError, OSError) as exc:
         bar.close()
-        raise _fail(_describe(exc)) from None
+        raise _fail(f"{_describe(exc)}{_kept(outputs, done[0])}") from None
     bar.close()
-    if report.error and not quiet:
-        click.echo(report.error, err=True)
+    if report.error:
+        # The file ended well before the frame count in its header: truncated or corrupt. Every frame it
+        # had is tracked and written, but the run did not cover the video, so it must not pass as done.
+        raise _fail(f"{src.name}: {report.error.removeprefix('warning: ')}{_kept(outputs, done[0])}")
     return {"frames": report.frames, "lost": report.lost, "seconds": report.seconds}
 
 
@@ -381,18 +437,20 @@ def _describe(exc: BaseException) -> str:
 def _track_live(src, boxes, options, output, output_video, pace, max_frames) -> dict[str, Any]:
     from meanshift.video import BoxCsvWriter, LiveTracker, VideoError, VideoWriter
 
-    csv_out = writer = None
+    csv_out = writer = live = None
     try:
         csv_out = BoxCsvWriter(output) if output else None
         writer = VideoWriter(output_video, src.fps or 30.0) if output_video else None
         live = LiveTracker(src, options.create, boxes=boxes, csv=csv_out, writer=writer,
                            window=f"meanshift - {os.path.basename(src.name.rstrip('/')) or src.name}",
                            pace=pace, max_frames=max_frames)
-        return live.run()
-    except KeyboardInterrupt:
-        sys.exit(EXIT_INTERRUPTED)
+        with _sigterm_as_interrupt():
+            return live.run()
+    except KeyboardInterrupt as exc:
+        sys.exit(_interrupted_exit(exc))
     except (VideoError, ValueError, OSError) as exc:
-        raise _fail(_describe(exc)) from None
+        frames = live.frames if live is not None else 0
+        raise _fail(f"{_describe(exc)}{_kept([p for p in (output, output_video) if p], frames)}") from None
     finally:
         if writer is not None:
             writer.close()
@@ -511,7 +569,7 @@ def batch(
     interrupted batch leaves no truncated file that looks finished; running the same command
     again skips the videos already done (--force redoes them). A video that cannot be read is
     reported in summary.csv (video,status,frames,lost,fps,seconds,error) without stopping the
-    others; the exit code is 1 when any video failed, 130 when interrupted.
+    others; the exit code is 1 when any video failed, 130 when interrupted (143 on SIGTERM).
 
     \b
     Examples:
@@ -529,15 +587,16 @@ def batch(
     except (VideoError, ValueError) as exc:
         raise _fail(str(exc)) from None
     try:
-        reports = run_batch(job_list, out_dir, options=options, n_jobs=jobs, force=force,
-                            write_video=write_video, progress=not quiet,
-                            quiet=not (ctx.obj or {}).get("verbose"))
+        with _sigterm_as_interrupt():
+            reports = run_batch(job_list, out_dir, options=options, n_jobs=jobs, force=force,
+                                write_video=write_video, progress=not quiet,
+                                quiet=not (ctx.obj or {}).get("verbose"))
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         click.echo(f"interrupted; finished videos are kept, see {os.path.join(out_dir, 'summary.csv')}; "
                    f"run the same command again to do the rest", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(_interrupted_exit(exc))
     counts = {status: sum(r.status == status for r in reports) for status in ("ok", "skipped", "failed")}
     for report in reports:
         if report.status == "failed":

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from meanshift.geometry import validate_frame
+from meanshift._inputs import tracking_frame
 from meanshift.presets import create_tracker
 from meanshift.tracker import Tracker, TrackResult
 
@@ -94,7 +94,7 @@ class MultiTracker:
 
     def update(self, frame: np.ndarray) -> dict[int, TrackResult]:
         """Track every target into ``frame``; ``{target id: TrackResult}`` in the order they were added."""
-        frame = validate_frame(frame)
+        frame = tracking_frame(frame)
         results: dict[int, TrackResult] = {}
         previous = dict(self._boxes)
         for target, tracker in self._trackers.items():

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ __all__ = [
     "TargetPose",
     "render_scene",
     "moving_target_sequence",
+    "PastedTargetScene",
 ]
 
 # BGR colours. Reds/magentas with high saturation and brightness, versus greens/blues/greys with
@@ -193,3 +195,66 @@ def moving_target_sequence(
             background=background,
         )
         yield frame, pose.box(frame_size)
+
+
+class PastedTargetScene:
+    """A fixed block-textured background on which an elliptic target is pasted wherever asked.
+
+    Only the target's bounding box is computed per frame, so a frame costs tens of microseconds
+    (:func:`render_scene` recomputes the whole frame): streams of any length can be made on the fly,
+    for long-run tests and benchmarks. The target may be anywhere, partly or wholly outside the frame.
+
+    Parameters
+    ----------
+    frame_size : (H, W)
+    seed : int
+        Makes the background and the target's pixels reproducible.
+
+    Examples
+    --------
+    >>> scene = PastedTargetScene((120, 160), seed=1)
+    >>> frame = scene.frame(80, 60, 30, 20)
+    >>> frame.shape, scene.box(80, 60, 30, 20)
+    ((120, 160, 3), (65.5, 50.5, 30, 20))
+    """
+
+    def __init__(self, frame_size: tuple[int, int] = (240, 320), *, seed: int = 0,
+                 target_palette: np.ndarray = RED_TARGET_PALETTE,
+                 background_palette: np.ndarray = COOL_BACKGROUND_PALETTE):
+        self.frame_size = frame_size
+        self.rng = np.random.default_rng(seed)
+        self.target_palette = target_palette
+        self.background = block_texture(frame_size, background_palette, rng=self.rng)
+
+    def frame(self, cx: float, cy: float, w: float, h: float, *, out: np.ndarray | None = None) -> np.ndarray:
+        """The background with the target (full extent ``w x h``) centred at ``(cx, cy)``.
+
+        ``out`` is a ``(H, W, 3)`` uint8 buffer to draw into (reused frame after frame, as a camera
+        driver does); by default a new array.
+        """
+        if out is None:
+            frame = self.background.copy()
+        else:
+            frame = out
+            np.copyto(frame, self.background)
+        height, width = self.frame_size
+        x0, x1 = max(math.floor(cx - w / 2), 0), min(math.ceil(cx + w / 2) + 1, width)
+        y0, y1 = max(math.floor(cy - h / 2), 0), min(math.ceil(cy + h / 2) + 1, height)
+        if x0 < x1 and y0 < y1:
+            ys, xs = np.ogrid[y0:y1, x0:x1]
+            mask = ((xs - cx) / (w / 2)) ** 2 + ((ys - cy) / (h / 2)) ** 2 <= 1.0
+            n = int(mask.sum())
+            if n:
+                colours = self.target_palette[self.rng.integers(0, len(self.target_palette), n)]
+                frame[y0:y1, x0:x1][mask] = colours
+        return frame
+
+    def visible(self, cx: float, cy: float, w: float, h: float) -> bool:
+        """Whether any of the target's extent lies in the frame."""
+        height, width = self.frame_size
+        return cx + w / 2 >= 0 and cx - w / 2 <= width - 1 and cy + h / 2 >= 0 and cy - h / 2 <= height - 1
+
+    @staticmethod
+    def box(cx: float, cy: float, w: float, h: float) -> tuple[float, float, float, float]:
+        """The ``(x, y, w, h)`` box of that extent (centre at ``x + (w - 1) / 2``)."""
+        return cx - (w - 1) / 2, cy - (h - 1) / 2, w, h

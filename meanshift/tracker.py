@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from meanshift import _core
+from meanshift._inputs import tracking_box, tracking_frame
 from meanshift.config import Convergence, ScaleGuard
 from meanshift.features import FeatureSpace, get_features, pixel_source, quantize_into
 from meanshift.geometry import (
@@ -32,8 +33,6 @@ from meanshift.geometry import (
     clip_box,
     orientation_from_moments,
     rotated_bounding_size,
-    validate_box,
-    validate_frame,
 )
 from meanshift.kernels import Kernel, get_kernel
 from meanshift.similarity import Similarity, get_similarity
@@ -326,17 +325,21 @@ class Tracker:
         Parameters
         ----------
         frame : (H, W, 3) uint8 BGR or (H, W) uint8
+            Also BGRA and 16-bit frames (converted; see :mod:`meanshift._inputs` for every case).
         box : (x, y, w, h)
-            Pixels, floats allowed; parts outside the frame are ignored.
+            Pixels, floats allowed; clipped to the frame (at least 1 x 1 pixel must lie inside).
 
         Raises
         ------
         ValueError
             For a bad frame or box, or a box containing no usable pixel (e.g. all masked by the
-            HSV thresholds).
+            HSV thresholds). The tracker is then uninitialised, whatever it tracked before.
         """
-        frame = validate_frame(frame)
-        x, y, w, h = validate_box(box, frame.shape)
+        # An init that raises must not leave half of a new state behind (the old model with the new frame's
+        # feature space reads past the histograms' ends): the tracker is uninitialised until this one succeeds.
+        self._initialized = False
+        frame = tracking_frame(frame)
+        x, y, w, h = tracking_box(box, frame.shape)
         self._space = self.features
         if self.features.needs_color and (frame.ndim == 2 or _is_gray_bgr(frame)):
             # Colour features on gray pixels would waste every bin but the diagonal (or, for hue,
@@ -444,9 +447,10 @@ class Tracker:
         """
         if not self._initialized:
             raise ValueError("update() called before init(frame, box): initialise the tracker first")
-        frame = validate_frame(frame)
+        frame = tracking_frame(frame)
         if frame.shape != self._frame_shape:
-            raise ValueError(f"frame shape changed from {self._frame_shape} at init to {frame.shape}")
+            raise ValueError(f"frame shape changed from {self._frame_shape} at init to {frame.shape}: "
+                             "call init() again on the new frame")
         self._exclude = _exclusion_boxes(exclude)
         last_centre = (self._cx, self._cy)
         if self.motion == "constant-velocity":

@@ -200,6 +200,7 @@ class CaptureSource(FrameSource):
         self.name = str(target)
         self.kind = kind
         self._index = 0
+        self._size: tuple[int, int] | None = None
         self._cap = cv2.VideoCapture(target)
         if not self._cap.isOpened():
             self._cap.release()
@@ -230,8 +231,29 @@ class CaptureSource(FrameSource):
             # failure with a stale buffer: check both halves of what it returns.
             if ok and frame is not None and frame.size:
                 self._index += 1
-                return _checked_frame(frame, f"{self.name} frame {self._index - 1}")
+                return self._same_size(_checked_frame(frame, f"{self.name} frame {self._index - 1}"))
+        if self.kind == "camera" and self._index > 0:
+            # A camera has no end: frames that stop coming mean it was unplugged or taken over, and the
+            # run must not pass for a complete one.
+            raise VideoError(
+                f"camera {self.name} stopped delivering frames after {self._index} "
+                f"(unplugged, or taken by another program?)"
+            )
         return None
+
+    def _same_size(self, frame: np.ndarray) -> np.ndarray:
+        # FFmpeg scales a file's frames to the first one's size when the stream's resolution changes;
+        # cameras and other backends may not. A tracker's box means nothing on a frame of another size.
+        size = frame.shape[:2]
+        if self._size is None:
+            self._size = size
+        elif size != self._size:
+            (h, w), (h0, w0) = size, self._size
+            raise VideoError(
+                f"{self.name} frame {self._index - 1} is {w}x{h}, the frames before were {w0}x{h0} "
+                "(resolution changed mid-stream)"
+            )
+        return frame
 
     def _read(self) -> np.ndarray | None:
         return None if self._cap is None else self._read_raw()
@@ -651,7 +673,8 @@ def check_box(box: Sequence[float], frame_shape: Sequence[int]) -> Box:
     Raises
     ------
     ValueError
-        When less than one pixel by one pixel of the box lies inside the frame.
+        When a coordinate is NaN or infinite, or less than one pixel by one pixel of the box lies inside
+        the frame.
 
     Examples
     --------
@@ -659,6 +682,8 @@ def check_box(box: Sequence[float], frame_shape: Sequence[int]) -> Box:
     (0.0, 5.0, 20.0, 20.0)
     """
     x, y, w, h = (float(v) for v in box)
+    if not all(math.isfinite(v) for v in (x, y, w, h)):
+        raise ValueError(f"box {format_box(box)} has a NaN or infinite coordinate")
     height, width = int(frame_shape[0]), int(frame_shape[1])
     x0, y0 = max(x, 0.0), max(y, 0.0)
     x1, y1 = min(x + w, float(width)), min(y + h, float(height))

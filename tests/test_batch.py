@@ -309,7 +309,7 @@ def finished_csvs(out: Path) -> list[str]:
 
 
 @pytest.mark.skipif(not LINUX_PROC, reason="needs /proc to watch the process group")
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"])
 def test_a_batch_killed_midway_then_rerun_completes_everything(tmp_path, long_clip, batch_process, how):
     names = ["v1", "v2", "v3", "v4"]
     folder = make_folder(tmp_path / "in", long_clip, names)
@@ -317,13 +317,16 @@ def test_a_batch_killed_midway_then_rerun_completes_everything(tmp_path, long_cl
     args = (str(folder), "--out", str(out), "--jobs", "2", "--video")
     process = batch_process(*args)
     assert wait_until(lambda: out.is_dir() and finished_csvs(out), timeout=60), process.stderr.read()
-    os.killpg(process.pid, how)  # as Ctrl-C in a terminal, or a power cut, reaches every process
+    if how == signal.SIGTERM:
+        os.kill(process.pid, how)  # `kill PID`, or a supervisor stopping the command: the parent only
+    else:
+        os.killpg(process.pid, how)  # as Ctrl-C in a terminal, or a power cut, reaches every process
     _, stderr = process.communicate(timeout=60)
     done_before = finished_csvs(out)
     assert len(done_before) < len(names), "the batch finished before it could be interrupted"
     assert wait_until(lambda: not group_members(process.pid), timeout=20), "stray processes left behind"
-    if how == signal.SIGINT:
-        assert process.returncode == 130 and "Traceback" not in stderr, stderr
+    if how in (signal.SIGINT, signal.SIGTERM):
+        assert process.returncode == (130 if how == signal.SIGINT else 143) and "Traceback" not in stderr, stderr
         assert "interrupted" in stderr and partial_files(out) == []
         assert "interrupted" in {r["status"] for r in summary(out).values()}
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -214,31 +215,111 @@ def test_track_a_stream_url(tmp_path):
     assert len(read_rows(out)) == 15
 
 
-def test_ctrl_c_stops_track_cleanly_and_keeps_the_rows(tmp_path):
+@pytest.mark.parametrize(("how", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_ctrl_c_stops_track_cleanly_and_keeps_the_rows(tmp_path, how, code):
+    """Ctrl-C (SIGINT), or a supervisor's SIGTERM: every row so far in the CSV and a playable video."""
     import signal
     import time
 
     video = tmp_path / "long.avi"
     truth = write_clip(video, n_frames=300)
-    out = tmp_path / "boxes.csv"
+    out, annotated = tmp_path / "boxes.csv", tmp_path / "slow.mp4"  # mp4: unplayable unless closed properly
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     # Writing the annotated video too makes the run last long enough to be interrupted midway.
     process = subprocess.Popen(
         [sys.executable, "-m", "meanshift", "track", str(video), "--box", format_box(truth[0]), "-o", str(out),
-         "--output-video", str(tmp_path / "slow.avi")],
+         "--output-video", str(annotated)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 20):
         time.sleep(0.02)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(getattr(signal, how))
     _, stderr = process.communicate(timeout=30)
     rows = read_rows(out)
     if len(rows) == 300:
         pytest.skip("tracking finished before the interrupt arrived")
-    assert process.returncode == 130, stderr
+    assert process.returncode == code, stderr
     assert "Traceback" not in stderr and "interrupted after" in stderr
+    # (the CSV may hold one row more: the interrupt can come between a frame's row and its video frame)
+    told = int(re.search(r"hold the (\d+) frames tracked before", stderr).group(1))
+    assert told in (len(rows), len(rows) - 1), stderr
     assert [int(r["frame"]) for r in rows] == list(range(len(rows)))  # whole rows, streamed in order
+    frames, size = count_frames(annotated)  # the video was closed: its index is written, it plays
+    assert len(rows) - 1 <= frames <= len(rows) and size == (240, 320)
+
+
+class _StoppingCamera:
+    """Stands in for ``cv2.VideoCapture`` of a camera that delivers ``n`` frames, then nothing."""
+
+    def __init__(self, n: int, size=(240, 320)):
+        self.frames = [frame for frame, _ in moving_target_sequence(n, size)]
+
+    def __call__(self, target):
+        return self
+
+    def isOpened(self):  # noqa: N802 (cv2's name)
+        return True
+
+    def read(self):
+        return (True, self.frames.pop(0)) if self.frames else (False, None)
+
+    def get(self, prop):
+        return 30.0 if prop == cv2.CAP_PROP_FPS else -1.0
+
+    def set(self, prop, value):
+        return True
+
+    def release(self):
+        pass
+
+
+def test_a_camera_that_stops_delivering_fails_the_run_and_keeps_what_was_tracked(tmp_path, monkeypatch):
+    out, annotated = tmp_path / "cam.csv", tmp_path / "cam.mp4"
+    box = format_box(next(moving_target_sequence(1, (240, 320)))[1])
+    with monkeypatch.context() as patch:
+        patch.setattr(cv2, "VideoCapture", _StoppingCamera(25))
+        result = CliRunner().invoke(main, ["track", "0", "--box", box, "-o", str(out), "--output-video",
+                                           str(annotated)])
+    assert result.exit_code == 1, result.output
+    assert "camera 0 stopped delivering frames after 25" in result.output
+    assert "hold the 25 frames tracked before" in result.output
+    assert [int(r["frame"]) for r in read_rows(out)] == list(range(25))
+    assert count_frames(annotated) == (25, (240, 320))
+
+
+def test_a_frame_folder_changing_resolution_midway_fails_and_keeps_what_was_tracked(tmp_path):
+    folder = tmp_path / "seq" / "img"
+    folder.mkdir(parents=True)
+    frames = list(moving_target_sequence(8, (120, 160), base_size=(30, 24)))
+    for i, (frame, _) in enumerate(frames):
+        cv2.imwrite(str(folder / f"{i + 1:04d}.png"), frame if i < 5 else cv2.resize(frame, (200, 150)))
+    out, annotated = tmp_path / "b.csv", tmp_path / "b.mp4"
+    result = run("track", str(tmp_path / "seq"), "--box", format_box(frames[0][1]), "-o", str(out),
+                 "--output-video", str(annotated))
+    assert result.exit_code == 1
+    assert "0006.png is 200x150, the others are 160x120" in result.output
+    assert len(read_rows(out)) == 5 and count_frames(annotated) == (5, (120, 160))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupt-middle"])
+def test_a_broken_file_is_tracked_as_far_as_it_decodes_then_fails(tmp_path, damage):
+    video = tmp_path / "clip.avi"
+    truth = write_clip(video, n_frames=100, size=(120, 160))
+    data = bytearray(video.read_bytes())
+    if damage == "truncated":
+        del data[len(data) // 3 :]  # AVI keeps the frame count in its header
+    else:
+        start = len(data) // 3
+        data[start : start + len(data) // 2] = np.random.default_rng(0).integers(0, 256, len(data) // 2,
+                                                                                 np.uint8).tobytes()
+    video.write_bytes(bytes(data))
+    out = tmp_path / "b.csv"
+    result = run("track", str(video), "--box", format_box(truth[0]), "-o", str(out), "-q")
+    rows = read_rows(out)
+    assert result.exit_code == 1, result.output
+    assert 0 < len(rows) < 100 and f"read {len(rows)} of the 100 frames" in result.output
+    assert f"holds the {len(rows)} frames tracked before" in result.output
 
 
 # ------------------------------------------------------------------------------- bad input

@@ -299,7 +299,7 @@ def test_bad_boxes_raise_value_error(box, match):
     [
         (None, "None"),
         (np.zeros((0, 10, 3), np.uint8), "empty"),
-        (np.zeros((10, 10, 4), np.uint8), "BGRA"),
+        (np.zeros((10, 10, 2), np.uint8), "got shape"),
         (np.zeros((10, 10, 3), np.float32), "uint8"),
         (np.zeros((10,), np.uint8), "HxWx3"),
     ],

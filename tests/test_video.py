@@ -293,3 +293,37 @@ def test_quiet_opencv_restores_the_log_level(monkeypatch):
             open_source(96)
     assert logging.getLogLevel() == before
     assert "OPENCV_LOG_LEVEL" not in os.environ
+
+
+class _ResizingCapture:
+    """Stands in for ``cv2.VideoCapture`` of a camera whose resolution changes after three frames."""
+
+    def __init__(self, target):
+        self.index = 0
+
+    def isOpened(self):  # noqa: N802 (cv2's name)
+        return True
+
+    def read(self):
+        self.index += 1
+        return True, np.zeros((48, 64, 3) if self.index <= 3 else (60, 80, 3), np.uint8)
+
+    def get(self, prop):
+        return 30.0 if prop == cv2.CAP_PROP_FPS else -1.0
+
+    def set(self, prop, value):
+        return True
+
+    def release(self):
+        pass
+
+
+def test_a_capture_whose_resolution_changes_stops_with_a_message(monkeypatch):
+    # FFmpeg scales a file's frames to the first one's size when its stream changes resolution (an
+    # MPEG-TS made of two clips decodes at one size); a camera backend may not, and the tracker's box
+    # would be meaningless on the new frames.
+    monkeypatch.setattr(cv2, "VideoCapture", _ResizingCapture)
+    with open_source(0) as source:
+        assert [source.read().shape for _ in range(3)] == [(48, 64, 3)] * 3
+        with pytest.raises(VideoError, match="0 frame 3 is 80x60, the frames before were 64x48"):
+            source.read()
