@@ -15,8 +15,9 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml
 	$(PY) -m pip install -q -e .
 	touch $@
 
+# The distributed extra too, so that the Dask batch tests run rather than skip.
 $(VENV)/.installed-test: $(BIN)/activate pyproject.toml
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,distributed]'
 	touch $@
 
 ## Track the clip that ships with the project; writes out/demo_boxes.csv and out/demo_tracked.mp4

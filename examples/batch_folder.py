@@ -6,9 +6,10 @@ and the videos already done are skipped.
 
 Usage::
 
-    python examples/batch_folder.py clips/ results/ [--jobs 2]
+    python examples/batch_folder.py clips/ results/ [--jobs 2] [--scheduler tcp://HOST:8786 | local]
 
-The same as ``meanshift batch clips/ --out results/``, from Python.
+The same as ``meanshift batch clips/ --out results/``, from Python; with ``--scheduler`` the videos
+run as Dask tasks (``pip install meanshift[distributed]``).
 """
 
 import argparse
@@ -22,12 +23,14 @@ def main() -> int:
     parser.add_argument("out_dir")
     parser.add_argument("--jobs", type=int, default=None, help="processes (default: one per core)")
     parser.add_argument("--preset", default="generalized")
+    parser.add_argument("--scheduler", default=None, help="Dask scheduler address, or 'local' for a LocalCluster")
     args = parser.parse_args()
 
     jobs = load_jobs(args.folder)
-    reports = run_batch(jobs, args.out_dir, options=TrackerOptions(args.preset), n_jobs=args.jobs)
+    reports = run_batch(jobs, args.out_dir, options=TrackerOptions(args.preset), n_jobs=args.jobs,
+                        scheduler=args.scheduler)
     for r in reports:
-        print(f"{r.status:8} {r.frames:6d} frames {r.fps:7.1f} fps  {r.video}  {r.error}")
+        print(f"{r.status:8} {r.frames:6d} frames {r.fps:7.1f} fps  {r.video}  {r.error}  (attempts: {r.attempts})")
     return 1 if any(r.status == "failed" for r in reports) else 0
 
 

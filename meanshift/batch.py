@@ -6,6 +6,11 @@ an interrupted run never leaves a truncated file that looks finished, and a reru
 already done. A video that cannot be read is reported, not fatal: :func:`run_batch` returns one
 :class:`VideoReport` per video and writes them to ``summary.csv``.
 
+The videos run in local worker processes, or, with ``scheduler=``, as one task each on a Dask
+``distributed`` cluster (the optional extra ``pip install meanshift[distributed]``). Both run the
+same per-video job, :func:`_run_job`, with the same temporary names, resume rule and summary; on a
+cluster the output folder must be a path that every worker and this process can reach.
+
 Inputs
 ------
 * a folder of videos with sidecar boxes: ``clip.mp4`` + ``clip.box`` (one line ``x,y,w,h``);
@@ -26,12 +31,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import importlib.util
 import multiprocessing
 import os
 import signal
+import sys
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -69,12 +76,23 @@ __all__ = [
     "outputs_for",
     "run_batch",
     "write_summary",
+    "SchedulerError",
 ]
 
 Box = tuple[float, float, float, float]
 
 #: Columns of ``summary.csv``.
-SUMMARY_COLUMNS = ("video", "status", "frames", "lost", "fps", "seconds", "error")
+SUMMARY_COLUMNS = ("video", "status", "frames", "lost", "fps", "seconds", "error", "attempts")
+
+#: What ``pip`` installs for ``scheduler=``; named in the error when it is missing.
+DISTRIBUTED_EXTRA = "pip install 'meanshift[distributed]'"
+
+#: One batch task per video: the job, the output folder, the tracker options, whether to write a video.
+Task = tuple["BatchJob", str, "TrackerOptions", bool]
+
+
+class SchedulerError(RuntimeError):
+    """The Dask scheduler cannot be used: the extra is not installed, or the address does not answer."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,8 @@ class VideoReport:
     ``status`` is ``ok``, ``failed``, ``skipped`` (outputs already complete) or ``interrupted``.
     ``lost`` counts frames in which a target was not believed tracked. ``error`` holds the one-line
     reason of a failure (or a warning, such as a file that ended before its header said).
+    ``attempts`` counts the times tracking this video was started in this run: 0 when it was
+    skipped or never opened, 1 normally, more when a worker died and a Dask scheduler ran it again.
     """
 
     video: str
@@ -120,6 +140,7 @@ class VideoReport:
     seconds: float = 0.0
     error: str = ""
     outputs: tuple[str, ...] = field(default=())
+    attempts: int = 0
 
     @property
     def fps(self) -> float:
@@ -127,7 +148,7 @@ class VideoReport:
 
     def row(self) -> list[Any]:
         return [self.video, self.status, self.frames, self.lost, f"{self.fps:.1f}", f"{self.seconds:.2f}",
-                self.error]
+                self.error, self.attempts]
 
 
 def track_video(
@@ -454,8 +475,51 @@ def _check_unique_names(jobs: Sequence[BatchJob]) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _run_job(task: tuple[BatchJob, str, TrackerOptions, bool], on_frame=None) -> VideoReport:
-    """Track one job; any error becomes a ``failed`` report (runs in a worker process)."""
+def _attempts_path(job: BatchJob, out_dir: str | os.PathLike[str]) -> Path:
+    """Hidden file beside the outputs, one line per time the job was started (``.NAME.partial.attempts``)."""
+    return partial_path(Path(out_dir) / f"{job.name}.attempts")
+
+
+def _scratch_paths(job: BatchJob, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Every file a job writes before it is complete: partial outputs (video or not) and its attempts file."""
+    partials = [partial_path(p) for p in outputs_for(job, out_dir, write_video=True).values()]
+    return [*partials, _attempts_path(job, out_dir)]
+
+
+def _remove_scratch(job: BatchJob, out_dir: str | os.PathLike[str]) -> None:
+    for path in _scratch_paths(job, out_dir):
+        _unlink(path)
+
+
+def _record_attempt(path: Path) -> int:
+    """Append this attempt to ``path``; return how many attempts it lists (this one included).
+
+    The file lives beside the outputs, on storage every worker reaches, so an attempt on another
+    machine after a worker died still sees the earlier ones; it is removed when the job ends, and
+    survives only a process killed mid-job.
+    """
+    import socket
+
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(f"{socket.gethostname()} {os.getpid()}\n")
+    with open(path, encoding="utf-8") as f:
+        return sum(1 for _ in f)
+
+
+def _attempts_so_far(job: BatchJob, out_dir: str | os.PathLike[str]) -> int:
+    try:
+        with open(_attempts_path(job, out_dir), encoding="utf-8") as f:
+            return sum(1 for _ in f)
+    except OSError:
+        return 0
+
+
+def _run_job(task: Task, on_frame: Callable[[int], Any] | None = None) -> VideoReport:
+    """Track one job; any error becomes a ``failed`` report.
+
+    This is the whole of a video's work, run alike by a local worker process and by a Dask task:
+    record the attempt, track to ``.partial`` files, rename them, report.
+    """
     job, out_dir, options, write_video = task
     if job.problem:
         return VideoReport(job.source, "failed", error=job.problem)
@@ -463,7 +527,10 @@ def _run_job(task: tuple[BatchJob, str, TrackerOptions, bool], on_frame=None) ->
     if job.preset:
         options = replace(options, preset=job.preset)
     start = time.perf_counter()
+    attempt = 1
+    marker = _attempts_path(job, out_dir)
     try:
+        attempt = _record_attempt(marker)
         # The engine warns about doubtful inputs (e.g. a box the colour mask rejects); keep those in
         # the report instead of letting each worker print them over the progress bar.
         with warnings.catch_warnings(record=True) as caught:
@@ -479,13 +546,18 @@ def _run_job(task: tuple[BatchJob, str, TrackerOptions, bool], on_frame=None) ->
             )
         notes = dict.fromkeys(f"warning: {w.message}" for w in caught)  # unique, in order
         report.error = "; ".join([report.error, *notes] if report.error else notes)
+        report.attempts = attempt
         return report
     except (VideoError, ValueError, OSError) as exc:
         message = str(exc)
     except Exception as exc:  # a bug or an OpenCV failure: report it, keep the batch going
         message = f"{type(exc).__name__}: {exc}"
+    finally:
+        # Reached unless the process itself dies; then the file stays for the next attempt to count.
+        with contextlib.suppress(OSError):
+            marker.unlink()
     message = " ".join(message.split())  # one line, for the CSV and the terminal
-    return VideoReport(job.source, "failed", seconds=time.perf_counter() - start, error=message)
+    return VideoReport(job.source, "failed", seconds=time.perf_counter() - start, error=message, attempts=attempt)
 
 
 class _ParentGone(SystemExit):
@@ -556,8 +628,8 @@ class _Worker:
 
 
 def _run_in_processes(
-    tasks: dict[int, tuple[BatchJob, str, TrackerOptions, bool]], n_jobs: int, quiet: bool
-) -> Iterable[tuple[int, VideoReport]]:
+    tasks: dict[int, Task], n_jobs: int, quiet: bool
+) -> Generator[tuple[int, VideoReport], None, None]:
     """Yield ``(index, report)`` as worker processes finish tasks; replace workers that die."""
     from multiprocessing.connection import wait
 
@@ -588,10 +660,10 @@ def _run_in_processes(
                     worker.process.join()
                     code = worker.process.exitcode
                     reason = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-                    report = VideoReport(tasks[index][0].source, "failed",
+                    job, out_dir = tasks[index][:2]
+                    report = VideoReport(job.source, "failed", attempts=max(_attempts_so_far(job, out_dir), 1),
                                          error=f"worker process died ({reason}) while tracking this video")
-                    for path in outputs_for(tasks[index][0], tasks[index][1], write_video=True).values():
-                        _unlink(partial_path(path))
+                    _remove_scratch(job, out_dir)
                     worker.stop(kill=True)
                     workers[workers.index(worker)] = worker = _Worker(context, quiet)
                 worker.task = None
@@ -605,6 +677,156 @@ def _run_in_processes(
         for worker in workers:
             worker.stop(kill=True)
         raise
+
+
+# --------------------------------------------------------------------------------------------
+# On a Dask cluster
+# --------------------------------------------------------------------------------------------
+
+
+class _AbandonedError(Exception):
+    """Raised in a Dask task whose result nobody wants any more, to stop and remove its partial files."""
+
+
+def _abandon_check(interval: float = 0.5) -> Callable[[int], None]:
+    """An ``on_frame`` callback for a Dask task: raise :class:`_AbandonedError` once the scheduler released it.
+
+    Dask cannot stop a running task. Without this check a video whose batch was interrupted (or
+    whose client died) would run to its end on the worker and rename its outputs into place, racing
+    a rerun that writes the same partial names; the local pool's workers watch their parent likewise.
+    """
+    from distributed import get_worker
+
+    try:
+        worker = get_worker()
+        key = worker.get_current_task()
+    except (ValueError, KeyError):  # not inside a Dask task
+        return lambda _: None
+    state = getattr(worker, "state", None)  # the worker's task table (distributed >= 2022.11)
+    if state is None:
+        return lambda _: None
+    next_check = time.monotonic() + interval
+
+    def check(_: int) -> None:
+        nonlocal next_check
+        now = time.monotonic()
+        if now < next_check:
+            return  # a dict lookup per frame would be cheap too, but there is no need
+        next_check = now + interval
+        task = state.tasks.get(key)
+        if task is None or task.state in ("cancelled", "released", "forgotten"):
+            raise _AbandonedError("the batch no longer wants this video")
+
+    return check
+
+
+def _run_dask_task(task: Task, quiet: bool) -> VideoReport:
+    """One video as a Dask task: :func:`_run_job`, with the worker set up as a local pool worker is."""
+    import cv2
+
+    cv2.setNumThreads(1)  # the parallelism comes from the workers: one OpenCV thread each
+    with quiet_opencv() if quiet else contextlib.nullcontext():
+        return _run_job(task, on_frame=_abandon_check())
+
+
+@contextlib.contextmanager
+def _dask_client(scheduler: str, n_workers: int) -> Iterator[Any]:
+    """A Dask client of ``scheduler`` (an address, or ``"local"`` for a new ``LocalCluster``), closed on exit.
+
+    Raises
+    ------
+    SchedulerError
+        ``distributed`` is not installed, the address is malformed, or the scheduler does not
+        answer in time (Dask's ``distributed.comm.timeouts.connect``, 30 s by default).
+    """
+    try:
+        from distributed import Client, LocalCluster
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:
+        raise SchedulerError(f"a Dask scheduler needs the distributed extra: {DISTRIBUTED_EXTRA}") from None
+    cluster = None
+    if scheduler == "local":
+        import dask
+
+        # Processes with one thread each, like the local pool: tracking a frame holds the GIL in
+        # places. Dashboard on a free port: 8787 may belong to another cluster on this machine.
+        # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536, which also turns off glibc's
+        # adaptive mmap threshold: every HD frame is then mapped and faulted in afresh, and tracking
+        # runs ~1.5x slower than in the local pool. Unset it (the nannies read it when created, and
+        # keep it for restarts), so the workers allocate as the local pool's processes do.
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+        client = Client(cluster, set_as_default=False)
+    else:
+        try:
+            # Checked first: a Client given a malformed address raises, then hangs a minute in __del__.
+            scheme, location = parse_address(scheduler)
+            if scheme in ("tcp", "tls", "ws", "wss"):
+                parse_host_port(location, 8786)
+            client = Client(scheduler, set_as_default=False)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise SchedulerError(f"cannot connect to the Dask scheduler at {scheduler}: {reason} "
+                                 f"(expected tcp://HOST:PORT or 'local')") from None
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _lost_task_report(job: BatchJob, out_dir: str, exc: BaseException) -> VideoReport:
+    """Report of a task that ended in an exception rather than a report (its worker died too often...)."""
+    from distributed import KilledWorker
+
+    attempts = max(_attempts_so_far(job, out_dir), 1)
+    if isinstance(exc, KilledWorker):
+        error = f"a worker died while tracking this video, {attempts} times; the scheduler gave up (KilledWorker)"
+    else:  # e.g. meanshift not installed on the workers
+        error = f"task failed on the cluster: {type(exc).__name__}: {exc}"
+    _remove_scratch(job, out_dir)
+    return VideoReport(job.source, "failed", error=" ".join(error.split()), attempts=attempts)
+
+
+def _run_on_dask(
+    tasks: dict[int, Task], client: Any, quiet: bool, log: Callable[[str], Any]
+) -> Generator[tuple[int, VideoReport], None, None]:
+    """Yield ``(index, report)`` as the tasks finish on a Dask cluster, one task per video.
+
+    A task whose worker dies is run again by the scheduler on another worker (up to Dask's
+    ``distributed.scheduler.allowed-failures`` times, 3 by default; Dask's ``retries`` only cover
+    tasks that raise, which ours do not); its ``.partial`` files are replaced by the new attempt.
+    """
+    from uuid import uuid4
+
+    from distributed import as_completed
+
+    futures: dict[Any, int] = {}
+    try:
+        workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+        link = ""
+        with contextlib.suppress(Exception):  # no dashboard (bokeh missing) or no scheduler info
+            link = client.dashboard_link or ""
+        log(f"Dask scheduler {client.scheduler.address}: {workers} worker{'' if workers == 1 else 's'}"
+            + (f", dashboard {link}" if link else "")
+            + ("; the tasks wait until workers join" if not workers else ""))
+        run = uuid4().hex[:8]
+        for index, task in tasks.items():
+            # pure=False and a fresh key: rerunning a command must track again, not reuse a result the
+            # cluster still holds; the video's name in the key shows on the dashboard.
+            future = client.submit(_run_dask_task, task, quiet, key=f"meanshift-{task[0].name}-{run}", pure=False)
+            futures[future] = index
+        for future in as_completed(futures, loop=client.loop):  # loop: this client is not the default one
+            index = futures[future]
+            try:
+                report = future.result()
+            except Exception as exc:
+                report = _lost_task_report(tasks[index][0], tasks[index][1], exc)
+            yield index, report
+    finally:
+        with contextlib.suppress(Exception):
+            client.cancel(list(futures))  # running tasks notice it (see _abandon_check) and stop
 
 
 def _size_on_disk(source: str) -> int:
@@ -638,8 +860,10 @@ def run_batch(
     write_video: bool = False,
     progress: bool = True,
     quiet: bool = True,
+    scheduler: str | None = None,
+    log: Callable[[str], Any] | None = None,
 ) -> list[VideoReport]:
-    """Track every job, in parallel processes, and write ``out_dir/summary.csv``.
+    """Track every job, in parallel processes or on a Dask cluster, and write ``out_dir/summary.csv``.
 
     Parameters
     ----------
@@ -651,6 +875,7 @@ def run_batch(
         Tracker for every job; a job's own preset (manifest column) replaces ``options.preset``.
     n_jobs : int, optional
         Worker processes (default: the number of CPUs). With 1 everything runs in this process.
+        With ``scheduler="local"``, the number of Dask workers; unused with a scheduler address.
     force : bool
         Redo jobs whose outputs already exist (otherwise they are ``skipped``).
     write_video : bool
@@ -659,6 +884,15 @@ def run_batch(
         Show an overall progress bar (tqdm, on stderr).
     quiet : bool
         Silence OpenCV's and FFmpeg's console messages while reading videos.
+    scheduler : str, optional
+        Run one Dask task per video instead of local processes: a scheduler address
+        (``tcp://HOST:PORT``), or ``"local"`` to start a ``LocalCluster`` of ``n_jobs`` single-threaded
+        worker processes. Needs ``pip install meanshift[distributed]``; ``out_dir`` must be a path
+        that every worker can reach. A video whose worker dies is run again elsewhere (its
+        ``attempts`` say so).
+    log : callable, optional
+        Receives one-line messages such as the Dask dashboard's address (default: printed to
+        stderr when ``progress``).
 
     Returns
     -------
@@ -670,11 +904,18 @@ def run_batch(
     KeyboardInterrupt
         After stopping the workers, removing their partial files and writing ``summary.csv``
         with the unfinished videos marked ``interrupted``.
+    SchedulerError
+        ``scheduler`` given but Dask's ``distributed`` is not installed, or it does not answer.
     """
     from tqdm import tqdm
 
     jobs = list(jobs)
     _check_unique_names(jobs)
+    if scheduler is not None and importlib.util.find_spec("distributed") is None:
+        # Before anything is written: the same command without the extra must fail at once.
+        raise SchedulerError(f"a Dask scheduler needs the distributed extra: {DISTRIBUTED_EXTRA}")
+    if log is None:
+        log = (lambda message: print(message, file=sys.stderr)) if progress else (lambda message: None)
     options = options or TrackerOptions()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -686,30 +927,40 @@ def run_batch(
             reports[i] = VideoReport(job.source, "skipped", frames=_count_frames(csv_path))
         else:
             pending.append(i)
-        for path in outputs_for(job, out_dir, write_video=True).values():
-            _unlink(partial_path(path))  # left over from a killed run
+        _remove_scratch(job, out_dir)  # left over from a killed run
     n_jobs = max(1, min(n_jobs or os.cpu_count() or 1, len(pending) or 1))
-    if n_jobs > 1:
+    if n_jobs > 1 or scheduler is not None:
         # Longest first, so that no long video starts last while the other workers sit idle.
         pending.sort(key=lambda i: -_size_on_disk(jobs[i].source))
     tasks = {i: (jobs[i], str(out_dir), options, write_video) for i in pending}
+    # Connect before the progress bar and the try: a scheduler that does not answer is an error of
+    # the command, not a batch of interrupted videos. Closing `session` stops the Dask workers.
+    session = contextlib.ExitStack()
+    client = session.enter_context(_dask_client(scheduler, n_jobs)) if scheduler is not None and pending else None
     bar = tqdm(total=len(pending), unit="video", desc="batch", disable=not progress or not pending)
     try:
-        if n_jobs == 1:
-            results: Iterable[tuple[int, VideoReport]] = ((i, _run_job(tasks[i])) for i in pending)
-        else:
-            results = _run_in_processes(tasks, n_jobs, quiet)
-        with quiet_opencv() if quiet else contextlib.nullcontext():
-            for i, report in results:
-                reports[i] = report
-                bar.set_postfix_str(f"{Path(report.video).name}: {report.status}", refresh=False)
-                bar.update(1)
+        with session:
+            results: Generator[tuple[int, VideoReport], None, None]
+            if client is not None:
+                results = _run_on_dask(tasks, client, quiet, _beside(bar, log))
+            elif n_jobs == 1:
+                results = ((i, _run_job(tasks[i])) for i in pending)
+            else:
+                results = _run_in_processes(tasks, n_jobs, quiet)
+            # closing: on an interrupt, the generator's own clean-up (stopping the workers, cancelling
+            # the tasks) runs before the cluster closes and before the partial files are removed.
+            with contextlib.closing(results), quiet_opencv() if quiet else contextlib.nullcontext():
+                for i, report in results:
+                    reports[i] = report
+                    bar.set_postfix_str(f"{Path(report.video).name}: {report.status}", refresh=False)
+                    bar.update(1)
     except BaseException:
         for i in pending:
             if i not in reports:
-                reports[i] = VideoReport(jobs[i].source, "interrupted", error="interrupted before completion")
-                for path in outputs_for(jobs[i], out_dir, write_video=True).values():
-                    _unlink(partial_path(path))
+                attempts = _attempts_so_far(jobs[i], out_dir)
+                reports[i] = VideoReport(jobs[i].source, "interrupted", error="interrupted before completion",
+                                         attempts=attempts)
+                _remove_scratch(jobs[i], out_dir)
         bar.close()
         write_summary([reports[i] for i in range(len(jobs))], out_dir / "summary.csv")
         raise
@@ -717,6 +968,16 @@ def run_batch(
     ordered = [reports[i] for i in range(len(jobs))]
     write_summary(ordered, out_dir / "summary.csv")
     return ordered
+
+
+def _beside(bar: Any, log: Callable[[str], Any]) -> Callable[[str], None]:
+    """``log``, with the progress bar cleared while it writes and redrawn after (no message glued to a bar)."""
+
+    def write(message: str) -> None:
+        with bar.external_write_mode(file=sys.stderr):
+            log(message)
+
+    return write
 
 
 def write_summary(reports: Sequence[VideoReport], path: str | os.PathLike[str]) -> Path:

@@ -549,12 +549,18 @@ def webcam(
 )
 @click.option("--video/--no-video", "write_video", default=False, show_default=True,
               help="Also write an annotated video per input.")
+@click.option(
+    "--scheduler", metavar="ADDRESS|local", default=None,
+    help="Run one task per video on a Dask cluster: its scheduler's address (tcp://HOST:PORT), or 'local' "
+         "for a LocalCluster of --jobs worker processes. Needs pip install 'meanshift[distributed]'; --out must "
+         "be reachable by every worker.",
+)
 @tracker_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def batch(
     ctx: click.Context, input_path: str, out_dir: str, jobs: int | None, force: bool, write_video: bool,
-    preset: str, similarity, kernel, features, bins, quiet: bool,
+    scheduler: str | None, preset: str, similarity, kernel, features, bins, quiet: bool,
 ) -> None:
     """Track many videos: a folder of videos with sidecar boxes, or a CSV manifest.
 
@@ -568,18 +574,28 @@ def batch(
     Each video's outputs are written under a temporary name and renamed when complete, so an
     interrupted batch leaves no truncated file that looks finished; running the same command
     again skips the videos already done (--force redoes them). A video that cannot be read is
-    reported in summary.csv (video,status,frames,lost,fps,seconds,error) without stopping the
-    others; the exit code is 1 when any video failed, 130 when interrupted (143 on SIGTERM).
+    reported in summary.csv (video,status,frames,lost,fps,seconds,error,attempts) without
+    stopping the others; the exit code is 1 when any video failed, 130 when interrupted (143 on
+    SIGTERM).
+
+    With --scheduler the videos run as Dask tasks, on a cluster or a LocalCluster, with the same
+    outputs; a video whose worker dies is run again on another worker (attempts > 1).
 
     \b
     Examples:
       meanshift batch clips/ --out tracked/
       meanshift batch manifest.csv --out tracked/ --jobs 4 --video
       meanshift batch clips/ --out tracked/ --preset camshift --force
+      meanshift batch clips/ --out /shared/tracked/ --scheduler tcp://10.0.0.5:8786
+      meanshift batch clips/ --out tracked/ --scheduler local --jobs 2
     """
     _prepare(ctx)
-    from meanshift.batch import load_jobs, run_batch
+    from meanshift.batch import SchedulerError, load_jobs, run_batch
     from meanshift.video import VideoError
+
+    if scheduler is not None and scheduler != "local" and jobs is not None:
+        raise click.UsageError("--jobs sets the number of local workers; a cluster's workers are set where it "
+                               "is started (use --scheduler local --jobs N for a local cluster)")
 
     options = _tracker_options(preset, similarity, kernel, features, bins)
     try:
@@ -590,8 +606,9 @@ def batch(
         with _sigterm_as_interrupt():
             reports = run_batch(job_list, out_dir, options=options, n_jobs=jobs, force=force,
                                 write_video=write_video, progress=not quiet,
-                                quiet=not (ctx.obj or {}).get("verbose"))
-    except ValueError as exc:
+                                quiet=not (ctx.obj or {}).get("verbose"), scheduler=scheduler,
+                                log=lambda message: click.echo(message, err=True))
+    except (ValueError, SchedulerError) as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt as exc:
         click.echo(f"interrupted; finished videos are kept, see {os.path.join(out_dir, 'summary.csv')}; "
@@ -609,9 +626,11 @@ def batch(
     seconds = sum(r.seconds for r in tracked)
     speed = f"; {frames} frames at {frames / seconds:.0f} fps per process" if seconds > 0 else ""
     videos = f"{len(reports)} video{'' if len(reports) == 1 else 's'}"
+    retried = sum(r.attempts > 1 for r in reports)
+    retries = f", {retried} run again after a worker died" if retried else ""
     click.echo(
         f"{videos}: {counts['ok']} tracked, {counts['skipped']} skipped (already done), "
-        f"{counts['failed']} failed{speed}; summary in {os.path.join(out_dir, 'summary.csv')}",
+        f"{counts['failed']} failed{retries}{speed}; summary in {os.path.join(out_dir, 'summary.csv')}",
         err=True,
     )
     if counts["failed"]:

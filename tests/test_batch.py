@@ -103,6 +103,7 @@ def test_three_good_one_corrupt_then_rerun_skips(tmp_path, short_clip):
                                                            "d.mp4": "failed"}
     assert "cannot open video" in table["d.mp4"]["error"] and "\n" not in table["d.mp4"]["error"]
     assert table["a.mp4"]["frames"] == "30" and float(table["a.mp4"]["fps"]) > 0
+    assert [table[f"{n}.mp4"]["attempts"] for n in "abcd"] == ["1", "1", "1", "1"]
 
     stamps = {n: (out / f"{n}.csv").stat().st_mtime_ns for n in "abc"}
     again = CliRunner().invoke(main, args)
@@ -110,12 +111,22 @@ def test_three_good_one_corrupt_then_rerun_skips(tmp_path, short_clip):
     table = summary(out)
     assert [table[f"{n}.mp4"]["status"] for n in "abc"] == ["skipped"] * 3
     assert table["a.mp4"]["frames"] == "30" and table["d.mp4"]["status"] == "failed"
+    assert table["a.mp4"]["attempts"] == "0"  # not started in this run
     assert stamps == {n: (out / f"{n}.csv").stat().st_mtime_ns for n in "abc"}
 
     forced = CliRunner().invoke(main, [*args, "--force", "--video", "--jobs", "1"])
     assert forced.exit_code == 1
     assert [summary(out)[f"{n}.mp4"]["status"] for n in "abc"] == ["ok"] * 3
     assert all((out / f"{n}.mp4").stat().st_size > 0 for n in "abc")
+
+
+def test_scheduler_without_the_distributed_extra_is_a_one_line_error(tmp_path, short_clip, monkeypatch):
+    folder = make_folder(tmp_path / "in", short_clip, ["a"])
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed: importing it fails
+    result = CliRunner().invoke(main, ["batch", str(folder), "--out", str(tmp_path / "out"), "--scheduler", "local"])
+    assert result.exit_code == 1, result.output
+    assert "Error: a Dask scheduler needs the distributed extra: pip install 'meanshift[distributed]'" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 
 def test_all_good_exits_zero_and_reports_frames(tmp_path, short_clip):
@@ -381,6 +392,7 @@ def test_a_worker_that_dies_fails_its_video_only(tmp_path, long_clip):
     assert killed
     failed = [r for r in reports if r.status == "failed"]
     assert len(failed) == 1 and "worker process died (signal 9)" in failed[0].error
+    assert [r.attempts for r in reports] == [1, 1, 1]  # the local pool does not retry
     assert sorted(r.status for r in reports) == ["failed", "ok", "ok"]
     assert partial_files(out) == []
     for report in reports:

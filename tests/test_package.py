@@ -48,6 +48,14 @@ def test_importing_the_package_and_its_cli_does_not_load_numba():
     assert done.stdout.split() == ["False", "False"]
 
 
+def test_importing_the_batch_module_does_not_load_dask():
+    # Dask is an optional extra, imported only when a batch is given a scheduler.
+    code = ("import sys, meanshift, meanshift.cli, meanshift.batch; "
+            "print(sorted({'dask', 'distributed'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_lazy_names_resolve_to_the_engine():
     from meanshift.tracker import Tracker
 
