@@ -32,6 +32,8 @@ VARIANTS: dict[str, dict] = {
     "+ size change only when the zeroth moment agrees": {"scale_check": True},
     "background-ratio weights (ASMS) instead of Bhattacharyya": {"similarity": "background-ratio"},
     "background-ratio weights, without CBWH": {"similarity": "background-ratio", "background_weighting": False},
+    "BGR 8x8x8 bins instead of 16x16x16": {"bins": 8},
+    "BGR 12x12x12 bins instead of 16x16x16": {"bins": 12},
     "converged at 0.5 px instead of 0.1": {"convergence": meanshift.Convergence(epsilon=0.5, max_iterations=20)},
     "converged at 1 px instead of 0.1": {"convergence": meanshift.Convergence(epsilon=1.0, max_iterations=20)},
 }
