@@ -505,6 +505,65 @@ def bhattacharyya_coefficient(p, q):
 
 
 @jit
+def similarity_value(code, p, q, background, delta):
+    """``rho(p, q)`` of built-in measure ``code`` (``WEIGHTS_*``); the one definition the classes use."""
+    m = q.shape[0]
+    if code == WEIGHTS_BACKPROJECTION:
+        qmax = 0.0
+        dot = 0.0
+        for i in range(m):
+            qmax = max(qmax, q[i])
+            dot += p[i] * q[i]
+        return dot / qmax if qmax > 0.0 else 0.0
+    if code == WEIGHTS_BHATTACHARYYA:
+        return bhattacharyya_coefficient(p, q)
+    total = 0.0
+    if code == WEIGHTS_RATIO:  # -KL(q || p)
+        for i in range(m):
+            if q[i] > 0.0:
+                total -= q[i] * math.log(q[i] / max(p[i], 1e-12))
+    elif code == WEIGHTS_INTERSECTION:
+        for i in range(m):
+            total += min(p[i], q[i])
+    elif code == WEIGHTS_CHI_SQUARE:
+        for i in range(m):
+            s = p[i] + q[i]
+            if s > 0.0:
+                total -= (p[i] - q[i]) * (p[i] - q[i]) / s
+    elif code == WEIGHTS_L2:
+        for i in range(m):
+            total -= (p[i] - q[i]) * (p[i] - q[i])
+    elif code == WEIGHTS_BACKGROUND_RATIO:
+        rho_q = bhattacharyya_coefficient(p, q)
+        rho_b = bhattacharyya_coefficient(p, background)
+        if rho_q <= 0.0:
+            return -np.inf
+        return math.log(rho_q) - (math.log(rho_b) if rho_b > 0.0 else 0.0)
+    else:  # log-likelihood: the weight's expectation under the candidate
+        for i in range(m):
+            if p[i] > 0.0:
+                total += p[i] * bin_weight(code, p[i], q[i], background[i], delta, 0.0, 0.0)
+    return total
+
+
+@jit
+def contrast_scores(code, hists, masses, rings, ring_totals, q, background, delta, scores):
+    """``scores[i] = rho(hists[i], q) - rho(rings[i] / ring_totals[i], q)`` (no ring term for an empty ring;
+    ``-inf`` for an empty window): the ``contrast`` scale rule's judgement of each size, in one call.
+    ``rings`` are normalised in place."""
+    for i in range(hists.shape[0]):
+        if masses[i] <= 0.0:
+            scores[i] = -np.inf
+            continue
+        scores[i] = similarity_value(code, hists[i], q, background, delta)
+        if ring_totals[i] > 0.0:
+            ring = rings[i]
+            for u in range(ring.shape[0]):
+                ring[u] /= ring_totals[i]
+            scores[i] -= similarity_value(code, ring, q, background, delta)
+
+
+@jit
 def similarity_weights(code, p, q, background, delta, out):
     """The weight table of built-in measure ``code`` (``WEIGHTS_*``), every bin (see :func:`bin_weight`)."""
     g1, g2 = global_terms(code, p, q, background, np.empty(0, np.int64), -1)

@@ -23,7 +23,6 @@ True
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -78,6 +77,12 @@ class _BuiltinSimilarity(Similarity):
     numba_code: int
     delta: float = 0.0
 
+    def value(self, p, q, *, background=None):
+        if self.needs_background and background is None:
+            raise ValueError(f"the {self.name} similarity needs a background histogram")
+        return float(_core.similarity_value(self.numba_code, p, q, q if background is None else background,
+                                            self.delta))
+
     def weights(self, p, q, *, background=None, out=None):
         if self.needs_background and background is None:
             raise ValueError(f"the {self.name} similarity needs a background histogram")
@@ -92,19 +97,12 @@ class _Backprojection(_BuiltinSimilarity):
     name = "backprojection"
     numba_code = _core.WEIGHTS_BACKPROJECTION
 
-    def value(self, p, q, *, background=None):
-        qmax = float(q.max()) if q.size else 0.0
-        return float(np.dot(p, q) / qmax) if qmax > 0 else 0.0
-
 
 class _Bhattacharyya(_BuiltinSimilarity):
     """Comaniciu/Meer: ``rho = sum sqrt(p q)``; weight ``sqrt(q_u / p_u)``."""
 
     name = "bhattacharyya"
     numba_code = _core.WEIGHTS_BHATTACHARYYA
-
-    def value(self, p, q, *, background=None):
-        return float(_core.bhattacharyya_coefficient(p, q))
 
 
 class _KullbackLeibler(_BuiltinSimilarity):
@@ -113,19 +111,12 @@ class _KullbackLeibler(_BuiltinSimilarity):
     name = "kl"
     numba_code = _core.WEIGHTS_RATIO
 
-    def value(self, p, q, *, background=None):
-        nz = q > 0
-        return float(-np.sum(q[nz] * np.log(q[nz] / np.maximum(p[nz], 1e-12))))
-
 
 class _Intersection(_BuiltinSimilarity):
     """Histogram intersection ``sum min(p, q)``; weight 1 where ``p_u <= q_u`` (and ``q_u > 0``), else 0."""
 
     name = "intersection"
     numba_code = _core.WEIGHTS_INTERSECTION
-
-    def value(self, p, q, *, background=None):
-        return float(np.sum(np.minimum(p, q)))
 
 
 class _ChiSquare(_BuiltinSimilarity):
@@ -134,20 +125,12 @@ class _ChiSquare(_BuiltinSimilarity):
     name = "chi-square"
     numba_code = _core.WEIGHTS_CHI_SQUARE
 
-    def value(self, p, q, *, background=None):
-        s = p + q
-        d = np.divide((p - q) ** 2, s, out=np.zeros_like(s), where=s > 0)
-        return float(-np.sum(d))
-
 
 class _L2(_BuiltinSimilarity):
     """``f = -(p - q)^2``; weight ``2 (q - p)`` clipped at 0."""
 
     name = "l2"
     numba_code = _core.WEIGHTS_L2
-
-    def value(self, p, q, *, background=None):
-        return float(-np.sum((p - q) ** 2))
 
 
 class _LogLikelihood(_BuiltinSimilarity):
@@ -163,9 +146,6 @@ class _LogLikelihood(_BuiltinSimilarity):
     def __init__(self, delta: float = LOG_LIKELIHOOD_DELTA) -> None:
         self.delta = float(delta)
 
-    def value(self, p, q, *, background=None):
-        return float(np.dot(p, self.weights(p, q, background=background)))
-
 
 class _BackgroundRatio(_BuiltinSimilarity):
     """Background ratio (Vojir et al. 2014, ASMS): ``f = log rho(p, q) - log rho(p, b)``, ``b`` the background.
@@ -177,15 +157,6 @@ class _BackgroundRatio(_BuiltinSimilarity):
     name = "background-ratio"
     numba_code = _core.WEIGHTS_BACKGROUND_RATIO
     needs_background = True
-
-    def value(self, p, q, *, background=None):
-        if background is None:
-            raise ValueError(f"the {self.name} similarity needs a background histogram")
-        rho_q = float(_core.bhattacharyya_coefficient(p, q))
-        rho_b = float(_core.bhattacharyya_coefficient(p, background))
-        if rho_q <= 0:
-            return -np.inf
-        return math.log(rho_q) - (math.log(rho_b) if rho_b > 0 else 0.0)
 
 
 class FunctionSimilarity(Similarity):

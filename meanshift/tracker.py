@@ -367,6 +367,7 @@ class Tracker:
         self._moments = np.empty(6, np.float64)
         self._work = _core.converge_workspace(self._m)
         self._half_sizes = np.empty((3, 2), np.float64)
+        self._scores = np.empty(3, np.float64)
         self._contrast = (np.empty((3, self._m)), np.empty((3, self._m)), np.empty(3), np.empty(3))
         self._region = _Region()
         grow = 2.0  # a ring as wide as half the box on every side, for the background histogram
@@ -664,22 +665,28 @@ class Tracker:
                  for f in (1.0, 1.0 - self.bandwidth_step, 1.0 + self.bandwidth_step)]
         iterations, _ = self._converge(frame, *sizes[0])
         half = self._half_sizes
-        for i, (w, h) in enumerate(sizes):
-            half[i, 0], half[i, 1] = w / 2, h / 2
+        half[:] = sizes
+        half *= 0.5
         grow = 1.5
-        self._quantize(frame, self._cx, self._cy, float(half[:, 0].max()) * grow, float(half[:, 1].max()) * grow)
+        self._quantize(frame, self._cx, self._cy, max(w for w, _ in sizes) / 2 * grow,
+                       max(h for _, h in sizes) / 2 * grow)
         hists, rings, masses, totals = self._contrast
         _core.window_and_ring_histograms(*self._region.grid, self._cx, self._cy, half, grow, self.kernel.code,
                                          hists, rings, masses, totals)
-        best, best_rho = 0, -np.inf
-        for i in range(len(sizes)):
-            if masses[i] <= 0:
-                continue
-            rho = self.similarity.value(hists[i], self._q, background=self._background)
-            if totals[i] > 0:
-                rho -= self.similarity.value(rings[i] / totals[i], self._q, background=self._background)
-            if rho > best_rho:
-                best, best_rho = i, rho
+        scores = self._scores
+        code = self.similarity.numba_code
+        if code is not None:
+            _core.contrast_scores(code, hists, masses, rings, totals, self._q, self._background,
+                                  float(getattr(self.similarity, "delta", 0.0)), scores)
+        else:
+            for i in range(len(sizes)):
+                scores[i] = -np.inf
+                if masses[i] > 0:
+                    scores[i] = self.similarity.value(hists[i], self._q, background=self._background)
+                    if totals[i] > 0:
+                        scores[i] -= self.similarity.value(rings[i] / totals[i], self._q, background=self._background)
+        # The first best wins ties, so an unchanged size is kept unless another is strictly better.
+        best = int(np.argmax(scores)) if np.isfinite(scores).any() else 0
         if best != 0 and self.scale_check and not self._zeroth_moment_agrees(frame, sizes[0], sizes[best]):
             best = 0
         self._hist[:] = hists[best]

@@ -105,6 +105,30 @@ def similarity_weights(name, p, q, b=None, delta=1e-3):
     raise KeyError(name)
 
 
+def similarity_value(name, p, q, b=None, delta=1e-3):
+    """rho(p, q) straight from the definitions (DESIGN.md, and the measures' docstrings)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if name == "backprojection":
+            return float(np.dot(p, q) / q.max())
+        if name == "bhattacharyya":
+            return float(np.sum(np.sqrt(p * q)))
+        if name == "kl":
+            nz = q > 0
+            return float(-np.sum(q[nz] * np.log(q[nz] / np.maximum(p[nz], 1e-12))))
+        if name == "intersection":
+            return float(np.sum(np.minimum(p, q)))
+        if name == "chi-square":
+            s = p + q
+            return float(-np.sum(np.where(s > 0, (p - q) ** 2 / s, 0.0)))
+        if name == "l2":
+            return float(-np.sum((p - q) ** 2))
+        if name == "log-likelihood":
+            return float(np.dot(p, similarity_weights(name, p, q, b, delta)))
+        if name == "background-ratio":
+            return float(np.log(np.sum(np.sqrt(p * q))) - np.log(np.sum(np.sqrt(p * b))))
+    raise KeyError(name)
+
+
 def mean_shift_iterate(bins, rx0, ry0, cx, cy, w, h, kernel, weights_of, eps, max_iterations, frame_size):
     """The whole iteration: histogram -> weights -> step, until the shift is below ``eps``."""
     width, height = frame_size

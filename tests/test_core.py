@@ -162,6 +162,7 @@ def test_weight_tables_match_formulas(rng, name):
         got = measure.weights(p, q, background=b)
         np.testing.assert_allclose(got, naive.similarity_weights(name, p, q, b), rtol=1e-12, atol=1e-15)
         assert np.all(np.isfinite(got)) and np.all(got >= 0)
+        assert measure.value(p, q, background=b) == pytest.approx(naive.similarity_value(name, p, q, b), rel=1e-9)
 
 
 @pytest.mark.parametrize("name", ["backprojection", "bhattacharyya", "kl", "log-likelihood", "intersection", "l2",
@@ -310,3 +311,22 @@ def test_window_and_ring_histograms_match_the_separate_kernels(rng, kernel_name)
                                         (cx - hw, cy - hh, cx + hw, cy + hh), M, step)
             np.testing.assert_array_equal(rings[i], ring)
             assert totals[i] == ring.sum()
+
+
+@pytest.mark.parametrize("name", ["backprojection", "bhattacharyya", "kl", "intersection", "chi-square", "l2",
+                                  "log-likelihood", "background-ratio"])
+def test_contrast_scores_are_window_minus_ring_similarity(rng, name):
+    measure = get_similarity(name)
+    hists = rng.random((3, M)) * (rng.random((3, M)) < 0.5)
+    hists /= hists.sum(axis=1, keepdims=True)
+    rings = np.floor(rng.random((3, M)) * 4)
+    totals = rings.sum(axis=1)
+    rings[2], totals[2] = 0.0, 0.0  # an empty ring: no ring term
+    masses = np.array([3.0, 0.0, 1.5])  # an empty window scores -inf
+    q, b = rng.random(M), rng.random(M)
+    q, b = q / q.sum(), b / b.sum()
+    want = [naive.similarity_value(name, hists[0], q, b) - naive.similarity_value(name, rings[0] / totals[0], q, b),
+            -np.inf, naive.similarity_value(name, hists[2], q, b)]
+    scores = np.empty(3)
+    _core.contrast_scores(measure.numba_code, hists, masses, rings, totals, q, b, measure.delta, scores)
+    np.testing.assert_allclose(scores, want, rtol=1e-9)
