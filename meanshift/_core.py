@@ -365,42 +365,73 @@ def flat_histogram(bins, spans, src, rx0, ry0, step, x0, y0, x1, y1, exclude_x0,
             hist[b] += 1.0
 
 
+def contrast_workspace(n_sizes: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Bookkeeping of :func:`window_and_ring_histograms` and :func:`contrast_scores` for ``n_sizes`` sizes and
+    ``m`` bins: ``(seen (m,), ticks (1,), listed (2 n_sizes, m), counts (2 n_sizes,))``. The histograms
+    these functions fill must start all zero (``np.zeros``) and be written by nothing else."""
+    return (np.full(m, -1, np.int64), np.zeros(1, np.int64), np.zeros((2 * n_sizes, m), np.int64),
+            np.zeros(2 * n_sizes, np.int64))
+
+
 @jit
 def window_and_ring_histograms(bins, spans, src, rx0, ry0, step, cx, cy, half_sizes, grow, kernel_code, hists, rings,
-                               masses, ring_totals):
+                               masses, ring_totals, book):
     """For several window sizes at one centre: each window's kernel histogram and its ring's counts.
 
     Window ``i`` has half-sizes ``half_sizes[i] = (hw, hh)``; its ring lies between it and the box
     ``grow`` times as large. Writes ``hists[i]`` (normalised, as :func:`kernel_histogram`) with its
     raw mass in ``masses[i]``, and ``rings[i]`` (counts, as :func:`flat_histogram`) with their total
-    in ``ring_totals[i]``. One call for what took six; rings are counted row segment by row segment.
+    in ``ring_totals[i]``. ``book`` (:func:`contrast_workspace`) lists the bins each histogram holds,
+    so that clearing, normalising and the values that follow touch only those, not all ``m``.
     """
+    seen, ticks, listed, counts = book
+    n = half_sizes.shape[0]
+    for i in range(n):
+        for j in range(counts[i]):
+            hists[i, listed[i, j]] = 0.0
+        for j in range(counts[n + i]):
+            rings[i, listed[n + i, j]] = 0.0
     height, width = bins.shape
-    for i in range(half_sizes.shape[0]):
+    for i in range(n):
         hw = half_sizes[i, 0]
         hh = half_sizes[i, 1]
-        masses[i] = kernel_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hists[i])
+        ticks[0] += 1
+        total, k = _accumulate_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hists[i],
+                                         seen, listed[i], ticks[0])
+        counts[i] = k
+        masses[i] = total
+        if total > 0.0:
+            for j in range(k):
+                hists[i, listed[i, j]] /= total
         ring = rings[i]
-        ring[:] = 0.0
+        ring_bins = listed[n + i]
+        ticks[0] += 1
+        tick = ticks[0]
         oxs, oxe = grid_span(cx - grow * hw, cx + grow * hw, rx0, step, width)
         oys, oye = grid_span(cy - grow * hh, cy + grow * hh, ry0, step, height)
         ixs, ixe = grid_span(cx - hw, cx + hw, rx0, step, width)
         iys, iye = grid_span(cy - hh, cy + hh, ry0, step, height)
-        total = 0
+        count = 0
+        k = 0
         for yy in range(oys, oye):
             ensure_span(bins, spans, src, yy, oxs, oxe, rx0, ry0, step)
             row = bins[yy]
             # The ring's part of this row: all of it outside the window's rows, else left and right of it.
             cut_lo, cut_hi = (max(ixs, oxs), min(ixe, oxe)) if iys <= yy < iye and ixs < ixe else (oxe, oxe)
-            for xx in range(oxs, cut_lo):
-                if row[xx] >= 0:
-                    ring[row[xx]] += 1.0
-                    total += 1
-            for xx in range(max(cut_hi, oxs), oxe):
-                if row[xx] >= 0:
-                    ring[row[xx]] += 1.0
-                    total += 1
-        ring_totals[i] = total
+            for part in range(2):
+                lo, hi = (oxs, cut_lo) if part == 0 else (max(cut_hi, oxs), oxe)
+                for xx in range(lo, hi):
+                    b = row[xx]
+                    if b < 0:
+                        continue
+                    if seen[b] != tick:
+                        seen[b] = tick
+                        ring_bins[k] = b
+                        k += 1
+                    ring[b] += 1.0
+                    count += 1
+        counts[n + i] = k
+        ring_totals[i] = count
 
 
 @jit
@@ -547,20 +578,50 @@ def similarity_value(code, p, q, background, delta):
 
 
 @jit
-def contrast_scores(code, hists, masses, rings, ring_totals, q, background, delta, scores):
+def _listed_value(code, p, q, background, delta, listed, n):
+    """:func:`similarity_value` summed over the bins ``listed[:n]`` where ``p`` can be non-zero, for the measures
+    whose terms vanish with ``p``; the others over every bin."""
+    if code == WEIGHTS_BHATTACHARYYA or code == WEIGHTS_BACKGROUND_RATIO:
+        rho_q = 0.0
+        rho_b = 0.0
+        for j in range(n):
+            u = listed[j]
+            rho_q += math.sqrt(p[u] * q[u])
+            rho_b += math.sqrt(p[u] * background[u])
+        if code == WEIGHTS_BHATTACHARYYA:
+            return rho_q
+        if rho_q <= 0.0:
+            return -np.inf
+        return math.log(rho_q) - (math.log(rho_b) if rho_b > 0.0 else 0.0)
+    if code == WEIGHTS_INTERSECTION or code == WEIGHTS_LOG_LIKELIHOOD:
+        total = 0.0
+        for j in range(n):
+            u = listed[j]
+            if code == WEIGHTS_INTERSECTION:
+                total += min(p[u], q[u])
+            elif p[u] > 0.0:
+                total += p[u] * bin_weight(code, p[u], q[u], background[u], delta, 0.0, 0.0)
+        return total
+    return similarity_value(code, p, q, background, delta)
+
+
+@jit
+def contrast_scores(code, hists, masses, rings, ring_totals, q, background, delta, scores, book):
     """``scores[i] = rho(hists[i], q) - rho(rings[i] / ring_totals[i], q)`` (no ring term for an empty ring;
-    ``-inf`` for an empty window): the ``contrast`` scale rule's judgement of each size, in one call.
-    ``rings`` are normalised in place."""
-    for i in range(hists.shape[0]):
+    ``-inf`` for an empty window): the ``contrast`` scale rule's judgement of each size, in one call, over
+    the bins ``book`` lists (see :func:`window_and_ring_histograms`). ``rings`` are normalised in place."""
+    _, _, listed, counts = book
+    n = hists.shape[0]
+    for i in range(n):
         if masses[i] <= 0.0:
             scores[i] = -np.inf
             continue
-        scores[i] = similarity_value(code, hists[i], q, background, delta)
+        scores[i] = _listed_value(code, hists[i], q, background, delta, listed[i], counts[i])
         if ring_totals[i] > 0.0:
             ring = rings[i]
-            for u in range(ring.shape[0]):
-                ring[u] /= ring_totals[i]
-            scores[i] -= similarity_value(code, ring, q, background, delta)
+            for j in range(counts[n + i]):
+                ring[listed[n + i, j]] /= ring_totals[i]
+            scores[i] -= _listed_value(code, ring, q, background, delta, listed[n + i], counts[n + i])
 
 
 @jit

@@ -368,7 +368,9 @@ class Tracker:
         self._work = _core.converge_workspace(self._m)
         self._half_sizes = np.empty((3, 2), np.float64)
         self._scores = np.empty(3, np.float64)
-        self._contrast = (np.empty((3, self._m)), np.empty((3, self._m)), np.empty(3), np.empty(3))
+        # Zeros, as window_and_ring_histograms requires (it clears only the bins it listed last time).
+        self._contrast = (np.zeros((3, self._m)), np.zeros((3, self._m)), np.empty(3), np.empty(3))
+        self._contrast_book = _core.contrast_workspace(3, self._m)
         self._region = _Region()
         grow = 2.0  # a ring as wide as half the box on every side, for the background histogram
         self._quantize(frame, cx, cy, w / 2 * grow, h / 2 * grow, force=True)
@@ -672,12 +674,12 @@ class Tracker:
                        max(h for _, h in sizes) / 2 * grow)
         hists, rings, masses, totals = self._contrast
         _core.window_and_ring_histograms(*self._region.grid, self._cx, self._cy, half, grow, self.kernel.code,
-                                         hists, rings, masses, totals)
+                                         hists, rings, masses, totals, self._contrast_book)
         scores = self._scores
         code = self.similarity.numba_code
         if code is not None:
             _core.contrast_scores(code, hists, masses, rings, totals, self._q, self._background,
-                                  float(getattr(self.similarity, "delta", 0.0)), scores)
+                                  float(getattr(self.similarity, "delta", 0.0)), scores, self._contrast_book)
         else:
             for i in range(len(sizes)):
                 scores[i] = -np.inf

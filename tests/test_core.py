@@ -294,14 +294,16 @@ def test_kernels_compile_once_per_frame_layout(rng):
 @pytest.mark.parametrize("kernel_name", kernels())
 def test_window_and_ring_histograms_match_the_separate_kernels(rng, kernel_name):
     kernel = get_kernel(kernel_name)
+    # One workspace for every call, as a tracker keeps it: each call clears only what the last one listed.
+    hists, rings, masses, totals = np.zeros((3, M)), np.zeros((3, M)), np.empty(3), np.empty(3)
+    book = _core.contrast_workspace(3, M)
     for _ in range(20):
         bins = random_bins(rng, shape=(60, 70))
         step = int(rng.integers(1, 3))
         cx, cy = rng.uniform(-5, 75), rng.uniform(-5, 65)
         half = np.array([[rng.uniform(1, 15), rng.uniform(1, 15)] for _ in range(3)])
-        hists, rings, masses, totals = np.empty((3, M)), np.empty((3, M)), np.empty(3), np.empty(3)
         _core.window_and_ring_histograms(*quantised(bins), 2, 1, step, cx, cy, half, 1.5, kernel.code, hists, rings,
-                                         masses, totals)
+                                         masses, totals, book)
         for i, (hw, hh) in enumerate(half):
             want = np.empty(M)
             mass = _core.kernel_histogram(*quantised(bins), 2, 1, step, cx, cy, hw, hh, kernel.code, want)
@@ -311,6 +313,20 @@ def test_window_and_ring_histograms_match_the_separate_kernels(rng, kernel_name)
                                         (cx - hw, cy - hh, cx + hw, cy + hh), M, step)
             np.testing.assert_array_equal(rings[i], ring)
             assert totals[i] == ring.sum()
+        listed, counts = book[2], book[3]
+        for i in range(3):
+            # the lists name exactly the bins each histogram holds
+            assert set(listed[i, :counts[i]]) >= set(np.flatnonzero(hists[i]))
+            assert set(listed[3 + i, :counts[3 + i]]) == set(np.flatnonzero(rings[i]))
+        # and the contrast scores summed over those lists equal the dense definition
+        q = rng.random(M)
+        q /= q.sum()
+        want = [naive.similarity_value("bhattacharyya", hists[i], q)
+                - (naive.similarity_value("bhattacharyya", rings[i] / totals[i], q) if totals[i] else 0.0)
+                if masses[i] > 0 else -np.inf for i in range(3)]
+        scores = np.empty(3)
+        _core.contrast_scores(_core.WEIGHTS_BHATTACHARYYA, hists, masses, rings, totals, q, q, 0.0, scores, book)
+        np.testing.assert_allclose(scores, want, rtol=1e-9)
 
 
 @pytest.mark.parametrize("name", ["backprojection", "bhattacharyya", "kl", "intersection", "chi-square", "l2",
@@ -328,5 +344,8 @@ def test_contrast_scores_are_window_minus_ring_similarity(rng, name):
     want = [naive.similarity_value(name, hists[0], q, b) - naive.similarity_value(name, rings[0] / totals[0], q, b),
             -np.inf, naive.similarity_value(name, hists[2], q, b)]
     scores = np.empty(3)
-    _core.contrast_scores(measure.numba_code, hists, masses, rings, totals, q, b, measure.delta, scores)
+    # Every bin listed: the sparse sums must equal the dense definitions.
+    book = (None, None, np.tile(np.arange(M), (6, 1)), np.full(6, M))
+    _core.contrast_scores(measure.numba_code, hists, masses, rings, totals, q, b, measure.delta, scores,
+                          _core.contrast_workspace(3, M)[:2] + book[2:])
     np.testing.assert_allclose(scores, want, rtol=1e-9)
