@@ -494,7 +494,10 @@ class Tracker:
             # the weights where the iteration converged size the window
             self.similarity.weights(p, self._q, background=self._background, out=self._weights)
             self._update_size_from_moments(frame)
-        score = self.similarity.value(p, self._q, background=self._background)
+        if self.similarity.numba_code == _core.WEIGHTS_BHATTACHARYYA:
+            score = confidence  # the same sum, already taken
+        else:
+            score = self.similarity.value(p, self._q, background=self._background)
         if ok:
             self._lost_frames = 0
             moved = (self._cx - last_centre[0], self._cy - last_centre[1])
@@ -667,8 +670,7 @@ class Tracker:
                  for f in (1.0, 1.0 - self.bandwidth_step, 1.0 + self.bandwidth_step)]
         iterations, _ = self._converge(frame, *sizes[0])
         half = self._half_sizes
-        half[:] = sizes
-        half *= 0.5
+        half[:] = [(w / 2, h / 2) for w, h in sizes]
         grow = 1.5
         self._quantize(frame, self._cx, self._cy, max(w for w, _ in sizes) / 2 * grow,
                        max(h for _, h in sizes) / 2 * grow)
@@ -688,7 +690,8 @@ class Tracker:
                     if totals[i] > 0:
                         scores[i] -= self.similarity.value(rings[i] / totals[i], self._q, background=self._background)
         # The first best wins ties, so an unchanged size is kept unless another is strictly better.
-        best = int(np.argmax(scores)) if np.isfinite(scores).any() else 0
+        values = scores.tolist()
+        best = values.index(max(values))
         if best != 0 and self.scale_check and not self._zeroth_moment_agrees(frame, sizes[0], sizes[best]):
             best = 0
         self._hist[:] = hists[best]
@@ -812,7 +815,7 @@ class Tracker:
             size = (self._w, self._h)
         return TrackResult(
             ok=bool(ok),
-            box=tuple(float(v) for v in box),
+            box=tuple(map(float, box)),
             rotated=((float(self._cx), float(self._cy)), (float(size[0]), float(size[1])), float(self._angle)),
             score=float(score),
             iterations=int(iterations),
