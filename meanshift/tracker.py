@@ -115,6 +115,41 @@ def _exclusion_boxes(boxes) -> tuple[tuple[float, float, float, float], ...]:
     return tuple(out)
 
 
+def window_sums(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Sum of ``values`` over the ``size = (rows, cols)`` window around every element (zeros outside).
+
+    The window of element ``(i, j)`` spans rows ``i - rows // 2`` to ``i - rows // 2 + rows - 1``
+    (likewise for columns); computed from one integral image.
+    """
+    height, width = values.shape
+    integral = np.zeros((height + 1, width + 1))
+    np.cumsum(np.cumsum(values, axis=0), axis=1, out=integral[1:, 1:])
+    rows, cols = size
+    top = np.arange(height) - rows // 2
+    left = np.arange(width) - cols // 2
+    r0, r1 = np.clip(top, 0, height), np.clip(top + rows, 0, height)
+    c0, c1 = np.clip(left, 0, width), np.clip(left + cols, 0, width)
+    return (integral[r1][:, c1] - integral[r0][:, c1]) - (integral[r1][:, c0] - integral[r0][:, c0])
+
+
+def window_peaks(values: np.ndarray, size: tuple[int, int], count: int) -> list[tuple[int, int]]:
+    """Up to ``count`` ``(row, col)`` of the largest positive window sums, each at least a window from the others.
+
+    Greedy: take the best, suppress the window-sized neighbourhood around it, repeat.
+    """
+    scores = window_sums(values, size)
+    rows, cols = size
+    peaks = []
+    for _ in range(count):
+        index = int(np.argmax(scores))
+        row, col = divmod(index, scores.shape[1])
+        if not scores[row, col] > 0:
+            break
+        peaks.append((row, col))
+        scores[max(0, row - rows + 1):row + rows, max(0, col - cols + 1):col + cols] = 0.0
+    return peaks
+
+
 def _weighted_variance(values: np.ndarray, weights: np.ndarray) -> float:
     mean = float(np.dot(weights, values))
     return float(np.dot(weights, (values - mean) ** 2))
@@ -520,12 +555,10 @@ class Tracker:
         """Global search for a lost target: ``(iterations, confidence, mass)`` of the locked-on window, or None.
 
         Candidates are the peaks of the target's ratio back-projection (model over the frame's own
-        histogram, Swain & Ballard) averaged over a window-sized box, on a grid of at most
-        ~30,000 samples of the whole frame; each is refined by mean shift at the frozen size and
-        kept only if its confidence reaches ``threshold``.
+        histogram, Swain & Ballard) summed over a window-sized box (:func:`window_peaks`), on a grid
+        of at most ~30,000 samples of the whole frame; each is refined by mean shift at the frozen
+        size and kept only if its confidence reaches ``threshold``.
         """
-        from scipy import ndimage
-
         height, width = frame.shape[:2]
         step = max(1, math.ceil(math.sqrt(height * width / 30000)))
         bins = np.empty((-(-height // step), -(-width // step)), np.int32)
@@ -539,13 +572,10 @@ class Tracker:
                           where=frame_hist > 0)
         weight_map = np.where(valid, ratio[np.where(valid, bins, 0)], 0.0)
         size = (max(1, round(self._h / step)), max(1, round(self._w / step)))
-        score = ndimage.uniform_filter(weight_map, size=size, mode="constant")
-        peaks = (score == ndimage.maximum_filter(score, size=size, mode="constant")) & (score > 0)
-        ys, xs = np.nonzero(peaks)
-        order = np.argsort(score[ys, xs])[::-1][:_REACQUIRE_CANDIDATES]
+        peaks = window_peaks(weight_map, size, _REACQUIRE_CANDIDATES)
         best = None
-        for j in order:
-            self._cx, self._cy = float(xs[j] * step), float(ys[j] * step)
+        for row, col in peaks:
+            self._cx, self._cy = float(col * step), float(row * step)
             self._quantize(frame, self._cx, self._cy, self._w / 2, self._h / 2, force=True)
             iterations, mass = self._converge(frame, self._w, self._h)
             confidence = float(_core.bhattacharyya_coefficient(self._hist, self._q))

@@ -209,3 +209,35 @@ def test_scale_check_refuses_a_growth_the_moments_do_not_see():
     tracker.init(frame, (120, 90, 80, 60))
     widths = [tracker.update(frame).box[2] for _ in range(20)]
     assert max(widths) <= 80 + 1e-6 and widths[-1] < 80
+
+
+def test_window_sums_match_brute_force(rng):
+    from meanshift.tracker import window_sums
+
+    for _ in range(10):
+        values = rng.random((int(rng.integers(1, 30)), int(rng.integers(1, 30))))
+        size = (int(rng.integers(1, 12)), int(rng.integers(1, 12)))
+        got = window_sums(values, size)
+        height, width = values.shape
+        want = np.zeros_like(values)
+        for i in range(height):
+            for j in range(width):
+                r0, c0 = i - size[0] // 2, j - size[1] // 2
+                want[i, j] = values[max(r0, 0):max(r0 + size[0], 0), max(c0, 0):max(c0 + size[1], 0)].sum()
+        np.testing.assert_allclose(got, want, atol=1e-9)
+
+
+def test_window_peaks_are_the_best_windows_a_window_apart():
+    from meanshift.tracker import window_peaks
+
+    values = np.zeros((60, 80))
+    values[10:16, 10:18] = 1.0  # strongest blob
+    values[40:46, 60:68] = 0.5
+    values[12:15, 20:23] = 0.9  # overlaps the first blob's neighbourhood: suppressed
+    peaks = window_peaks(values, (6, 8), 5)
+    assert peaks[0][0] in range(10, 16) and peaks[0][1] in range(10, 18)
+    assert any(40 <= r < 46 and 60 <= c < 68 for r, c in peaks[1:])
+    for a in range(len(peaks)):
+        for b in range(a + 1, len(peaks)):
+            assert abs(peaks[a][0] - peaks[b][0]) >= 6 or abs(peaks[a][1] - peaks[b][1]) >= 8
+    assert window_peaks(np.zeros((5, 5)), (2, 2), 3) == []
