@@ -15,7 +15,7 @@ from typing import Any
 
 import numba
 
-__all__ = ["jit", "CACHE_ENABLED", "FASTMATH_FLAGS"]
+__all__ = ["jit", "cache_is_warm", "CACHE_ENABLED", "FASTMATH_FLAGS"]
 
 CACHE_ENABLED: bool = os.environ.get("MEANSHIFT_NUMBA_CACHE", "1").strip().lower() not in {"0", "false", "no", "off"}
 FASTMATH_FLAGS: frozenset[str] = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
@@ -36,3 +36,15 @@ def jit(func: Callable[..., Any] | None = None, *, fastmath: bool = True, **opti
     settings.update(options)
     decorator = numba.jit(**settings)
     return decorator(func) if func is not None else decorator
+
+
+def cache_is_warm(function: Any) -> bool | None:
+    """Whether ``function`` (a dispatcher made by :func:`jit`) has compiled code in Numba's on-disk cache.
+
+    None when that cannot be told (caching off, or a Numba whose private cache layout differs): callers
+    use it only to warn that the first run compiles.
+    """
+    try:
+        return bool(os.path.exists(function._cache._cache_file._index_path))
+    except AttributeError:
+        return None

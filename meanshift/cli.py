@@ -333,6 +333,7 @@ def track(
             boxes = [check_box(b, first.shape) for b in boxes]
         except ValueError as exc:
             raise _BadValue(str(exc)) from None
+        _warn_if_compiling(quiet)
         if show:
             stats = _track_live(src, boxes, options, output, output_video, pace, max_frames)
         else:
@@ -390,6 +391,17 @@ def _select_on_first_frame(src, first) -> list:
     if box is None:
         raise _fail("no target selected (selection cancelled)")
     return [box]
+
+
+def _warn_if_compiling(quiet: bool) -> None:
+    """Say why the first frames of the first run after installing are slow (Numba compiles, once)."""
+    from meanshift import _core
+    from meanshift._jit import CACHE_ENABLED, cache_is_warm
+
+    if not quiet and (not CACHE_ENABLED or cache_is_warm(_core.converge) is False):
+        click.echo("compiling the tracking kernels (first run after installing: about 20 s, then cached)"
+                   if CACHE_ENABLED else "compiling the tracking kernels (MEANSHIFT_NUMBA_CACHE=0: every run)",
+                   err=True)
 
 
 def _track_headless(src, boxes, options, output, output_video, max_frames, quiet) -> dict[str, Any]:

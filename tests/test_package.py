@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import meanshift
@@ -63,3 +64,20 @@ def test_lazy_names_resolve_to_the_engine():
     assert callable(meanshift.kernels) and "flat" in meanshift.kernels()
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         meanshift.nope  # noqa: B018
+
+
+def test_cache_is_warm_tells_a_cached_kernel_from_a_cold_one(monkeypatch):
+    from meanshift import _core
+    from meanshift._jit import CACHE_ENABLED, cache_is_warm
+
+    if not CACHE_ENABLED:
+        pytest.skip("MEANSHIFT_NUMBA_CACHE=0: nothing is cached")
+    tracker = meanshift.generalized()
+    frame = np.zeros((40, 40, 3), np.uint8)
+    frame[10:20, 10:20] = (0, 0, 255)
+    tracker.init(frame, (8, 8, 14, 14))
+    tracker.update(frame)  # compiled, or loaded from the cache: either way the cache now holds it
+    assert cache_is_warm(_core.converge) is True
+    monkeypatch.setattr(_core.converge._cache._cache_file, "_index_path", "/nonexistent/converge.nbi")
+    assert cache_is_warm(_core.converge) is False
+    assert cache_is_warm(len) is None  # not a Numba dispatcher
