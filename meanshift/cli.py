@@ -537,6 +537,7 @@ def webcam(
             boxes = [check_box(b, first.shape) for b in boxes]
         except ValueError as exc:
             raise _BadValue(str(exc)) from None
+        _warn_if_compiling(False)
         stats = _track_live(src, boxes, options, output, output_video, pace=False, max_frames=None)
     click.echo(_summary_line(stats["frames"], stats["seconds"], stats["lost"]), err=True)
 
