@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 __all__ = [
-    "validate_frame",
     "validate_box",
     "box_to_center",
     "center_to_box",
@@ -19,31 +16,6 @@ __all__ = [
     "orientation_from_moments",
     "rotated_bounding_size",
 ]
-
-
-def validate_frame(frame: object, *, name: str = "frame") -> np.ndarray:
-    """Check that ``frame`` is an image as OpenCV gives it and return it as a NumPy array.
-
-    Accepts ``uint8`` arrays of shape (H, W) or (H, W, 3) (BGR); (H, W, 1) is squeezed.
-
-    Raises
-    ------
-    ValueError
-        For ``None``, empty frames, other dtypes or shapes; the message says what was received.
-    """
-    if frame is None:
-        raise ValueError(f"{name} is None (did the video capture's read() fail?)")
-    arr = np.asarray(frame)
-    if arr.ndim == 3 and arr.shape[2] == 1:
-        arr = arr[:, :, 0]
-    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] != 3):
-        hint = "; convert BGRA with cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)" if arr.ndim == 3 else ""
-        raise ValueError(f"{name} must be HxWx3 (BGR) or HxW (gray), got shape {arr.shape}{hint}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape})")
-    if arr.dtype != np.uint8:
-        raise ValueError(f"{name} must have dtype uint8 as OpenCV gives it, got {arr.dtype}")
-    return arr
 
 
 def validate_box(box: object, frame_shape: tuple[int, ...], *, name: str = "box") -> tuple[float, float, float, float]:
