@@ -633,6 +633,18 @@ def similarity_weights(code, p, q, background, delta, out):
 
 
 @jit
+def _move_to_mean(cx, cy, m0, mx, my, hw, hh, rx0, ry0, rx1, ry1, width, height):
+    """The window's new centre (the weighted mean, kept in the frame), the squared shift, and whether the
+    window now reaches outside the region's pixels ``[rx0, rx1) x [ry0, ry1)``."""
+    nx = min(max(mx / m0, 0.0), width - 1.0)
+    ny = min(max(my / m0, 0.0), height - 1.0)
+    shift2 = (nx - cx) * (nx - cx) + (ny - cy) * (ny - cy)
+    left = (math.ceil(nx - hw) < rx0 or math.ceil(ny - hh) < ry0 or math.floor(nx + hw) >= rx1
+            or math.floor(ny + hh) >= ry1)
+    return nx, ny, shift2, left
+
+
+@jit
 def converge(bins, spans, src, rx0, ry0, rx1, ry1, step, cx, cy, hw, hh, kernel_code, weights_code, q, background,
              delta, eps2, max_iterations, width, height, hist, weights, work):
     """The whole mean-shift iteration for a built-in measure, in one call.
@@ -665,13 +677,8 @@ def converge(bins, spans, src, rx0, ry0, rx1, ry1, step, cx, cy, hw, hh, kernel_
         iterations += 1
         if m0 <= 0.0:
             return cx, cy, iterations, 0.0, 0.0, False
-        nx = min(max(mx / m0, 0.0), width - 1.0)
-        ny = min(max(my / m0, 0.0), height - 1.0)
-        shift2 = (nx - cx) * (nx - cx) + (ny - cy) * (ny - cy)
-        cx = nx
-        cy = ny
-        if (math.ceil(cx - hw) < rx0 or math.ceil(cy - hh) < ry0 or math.floor(cx + hw) >= rx1
-                or math.floor(cy + hh) >= ry1):
+        cx, cy, shift2, left = _move_to_mean(cx, cy, m0, mx, my, hw, hh, rx0, ry0, rx1, ry1, width, height)
+        if left:
             return cx, cy, iterations, mass, shift2, True
         mass, n = _tracked_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist, seen,
                                      active, ticks, n)
@@ -711,13 +718,8 @@ def _converge_fixed_weights(bins, spans, src, rx0, ry0, rx1, ry1, step, cx, cy, 
             mass = kernel_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist)
             return cx, cy, iterations + (1 if mass > 0.0 else 0), 0.0, 0.0, False
         iterations += 1
-        nx = min(max(mx / m0, 0.0), width - 1.0)
-        ny = min(max(my / m0, 0.0), height - 1.0)
-        shift2 = (nx - cx) * (nx - cx) + (ny - cy) * (ny - cy)
-        cx = nx
-        cy = ny
-        if (math.ceil(cx - hw) < rx0 or math.ceil(cy - hh) < ry0 or math.floor(cx + hw) >= rx1
-                or math.floor(cy + hh) >= ry1):
+        cx, cy, shift2, left = _move_to_mean(cx, cy, m0, mx, my, hw, hh, rx0, ry0, rx1, ry1, width, height)
+        if left:
             return cx, cy, iterations, m0, shift2, True
         if shift2 < eps2:
             break
