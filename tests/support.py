@@ -68,3 +68,15 @@ def xvfb(log_path: Path) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+def default_signals() -> None:
+    """``preexec_fn`` for children a test interrupts: SIGINT back to its default.
+
+    A shell that starts a job in the background without job control (``cmd &`` in a script, some CI
+    runners) makes it ignore SIGINT, and the children would inherit that; the interruption tests must
+    not depend on how the suite itself was started.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

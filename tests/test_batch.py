@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from support import default_signals
 
 from meanshift.batch import (
     SUMMARY_COLUMNS,
@@ -304,6 +305,7 @@ def batch_process():
         process = subprocess.Popen(
             [sys.executable, "-m", "meanshift", "batch", *args, "-q"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            preexec_fn=default_signals,
         )
         started.append(process)
         return process

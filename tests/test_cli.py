@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from support import count_frames
+from support import count_frames, default_signals
 
 import meanshift
 from meanshift.cli import LAZY_SUBCOMMANDS, PRESET_NAMES, main
@@ -229,7 +229,7 @@ def test_ctrl_c_stops_track_cleanly_and_keeps_the_rows(tmp_path, how, code):
     process = subprocess.Popen(
         [sys.executable, "-m", "meanshift", "track", str(video), "--box", format_box(truth[0]), "-o", str(out),
          "--output-video", str(annotated)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_signals,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 10):
