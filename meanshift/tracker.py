@@ -71,7 +71,9 @@ class TrackResult:
     ----------
     ok : bool
         False when the target is believed lost (no target-like pixels in the window, or the
-        candidate histogram's Bhattacharyya coefficient with the target fell below ``min_confidence``).
+        candidate histogram's Bhattacharyya coefficient with the target fell below ``min_confidence``,
+        or, with ``recovery``, below ``loss_ratio`` times its recent level and no re-acquisition
+        succeeded): the box is then not to be trusted.
     box : (x, y, w, h)
         Axis-aligned box in pixels (floats), clipped to the frame; centre at ``x + (w - 1) / 2``
         (unless clipped: the unclipped centre is ``rotated[0]``).
