@@ -201,6 +201,8 @@ def track_video(
     VideoError, ValueError
         The source cannot be read, or a box is malformed or outside the frame.
     """
+    from meanshift.multi import update_targets
+
     boxes = _as_box_list(boxes)
     if make_tracker is None:
         make_tracker = (options or TrackerOptions()).create
@@ -222,7 +224,8 @@ def track_video(
                 csv_out = BoxCsvWriter(temp["csv"])
             if "video" in temp:
                 writer = VideoWriter(temp["video"], src.fps or 30.0)
-            trackers: list[Any] = []
+            trackers: dict[int, Any] = {}
+            current = dict(enumerate(boxes))  # every target's last box: the others do not take its pixels
             for frame in src:
                 if max_frames is not None and frames >= max_frames:
                     break
@@ -231,21 +234,20 @@ def track_video(
                     for number, box in enumerate(boxes):
                         tracker = make_tracker()
                         tracker.init(frame, box)
-                        trackers.append(tracker)
+                        trackers[number] = tracker
                         if csv_out is not None:
                             csv_out.write_box(frames, number, box)
                         if annotated is not None:
                             draw_box(annotated, box, target_color(number), label=f"#{number}")
                 else:
-                    any_lost = False
-                    for number, tracker in enumerate(trackers):
-                        result = tracker.update(frame)
-                        any_lost |= not result.ok
+                    results = update_targets(trackers, frame, current)
+                    for number, result in results.items():
+                        current[number] = result.box
                         if csv_out is not None:
                             csv_out.write_result(frames, number, result)
                         if annotated is not None:
                             draw_result(annotated, result, target_color(number), label=f"#{number}")
-                    lost += any_lost
+                    lost += any(not result.ok for result in results.values())
                 if writer is not None:
                     writer.write(annotated)
                 frames += 1

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from meanshift._inputs import tracking_frame
 from meanshift.presets import create_tracker
 from meanshift.tracker import Tracker, TrackResult
 
-__all__ = ["MultiTracker"]
+__all__ = ["MultiTracker", "update_targets"]
 
 
 class MultiTracker:
@@ -95,12 +96,26 @@ class MultiTracker:
     def update(self, frame: np.ndarray) -> dict[int, TrackResult]:
         """Track every target into ``frame``; ``{target id: TrackResult}`` in the order they were added."""
         frame = tracking_frame(frame)
-        results: dict[int, TrackResult] = {}
-        previous = dict(self._boxes)
-        for target, tracker in self._trackers.items():
-            # The others where they are now: already moved this frame, or still at their last box.
-            others = [results[t].box if t in results else box for t, box in previous.items() if t != target]
-            result = tracker.update(frame, exclude=others if self.exclusive else ())
-            results[target] = result
-            self._boxes[target] = result.box
+        results = update_targets(self._trackers, frame, self._boxes, exclusive=self.exclusive)
+        self._boxes.update({target: result.box for target, result in results.items()})
         return results
+
+
+def update_targets(trackers: Mapping[Any, Any], frame: np.ndarray,
+                   boxes: Mapping[Any, tuple[float, float, float, float]], *,
+                   exclusive: bool = True) -> dict[Any, Any]:
+    """``tracker.update(frame)`` for every target, each blind to the others' boxes when ``exclusive``.
+
+    ``boxes`` holds every target's last box; a target already moved this frame is excluded where it is
+    now. Trackers that are not :class:`~meanshift.Tracker` (anything with ``update(frame)``) are updated
+    without exclusion. Used by :class:`MultiTracker`, ``meanshift track`` and ``meanshift batch``.
+    """
+    results: dict[Any, Any] = {}
+    for target, tracker in trackers.items():
+        if exclusive and len(trackers) > 1 and isinstance(tracker, Tracker):
+            others = [results[t].box if t in results else boxes[t] for t in trackers if t != target and
+                      (t in results or t in boxes)]
+            results[target] = tracker.update(frame, exclude=others)
+        else:
+            results[target] = tracker.update(frame)
+    return results

@@ -866,6 +866,7 @@ class LiveTracker:
         self.pace = pace and source.kind in ("file", "images") and bool(source.fps)
         self.max_frames = max_frames
         self.targets: dict[int, Any] = {}  # target number -> tracker; numbers are never reused
+        self._boxes: dict[int, Box] = {}  # each target's last box: the others do not take its pixels
         self._next_target = 0
         self.frames = 0
         self.lost = 0
@@ -879,6 +880,7 @@ class LiveTracker:
         number = self._next_target
         self._next_target += 1
         self.targets[number] = tracker
+        self._boxes[number] = tuple(float(v) for v in box)
         return number, box
 
     def _select(self, frame: np.ndarray) -> Box | None:
@@ -925,6 +927,8 @@ class LiveTracker:
                 "cannot open a window: this OpenCV has no GUI support (opencv-python-headless?); "
                 "install opencv-python, or run without --show"
             ) from None
+        from meanshift.multi import update_targets
+
         period = 1.0 / self.source.fps if self.pace else 0.0
         playing = 0.0
         frame: np.ndarray | None = None
@@ -945,7 +949,9 @@ class LiveTracker:
                         for box in self.initial_boxes or [b for b in [self._select(frame)] if b is not None]:
                             number, new_boxes[number] = self._add_target(frame, box)
                         tick = time.perf_counter()  # drawing the box is not playing time
-                    results = {n: t.update(frame) for n, t in self.targets.items() if n not in new_boxes}
+                    moving = {n: t for n, t in self.targets.items() if n not in new_boxes}
+                    results = update_targets(moving, frame, self._boxes)
+                    self._boxes.update({n: r.box for n, r in results.items()})
                     self._record(results, new_boxes)
                     self.frames += 1
                     self.fps.tick()
@@ -967,6 +973,7 @@ class LiveTracker:
                     if box is not None:
                         if key == ord("r"):
                             self.targets.clear()
+                            self._boxes.clear()
                         number, box = self._add_target(frame, box)
                         new_boxes = {**new_boxes, number: box}
                         if self.csv is not None:

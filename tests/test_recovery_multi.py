@@ -241,3 +241,36 @@ def test_window_peaks_are_the_best_windows_a_window_apart():
         for b in range(a + 1, len(peaks)):
             assert abs(peaks[a][0] - peaks[b][0]) >= 6 or abs(peaks[a][1] - peaks[b][1]) >= 8
     assert window_peaks(np.zeros((5, 5)), (2, 2), 3) == []
+
+
+def test_track_video_keeps_several_targets_out_of_each_others_boxes(tmp_path):
+    """The CLI and batch path (track_video) updates several targets as MultiTracker does."""
+    from meanshift.batch import track_video
+    from meanshift.video import FrameSource
+
+    frames, truths = two_target_frames(6)
+    seen_excludes = []
+
+    class Recording(meanshift.Tracker):
+        def update(self, frame, *, exclude=()):
+            seen_excludes.append([tuple(round(v) for v in box) for box in exclude])
+            return super().update(frame, exclude=exclude)
+
+    class Frames(FrameSource):
+        def __init__(self):
+            self.name, self.kind, self.fps, self.frame_count = "two-targets", "file", 30.0, len(frames)
+            self._frames = iter(frames)
+            self._peeked = None
+
+        def _read(self):
+            return next(self._frames, None)
+
+    boxes = [pose.box(FRAME) for pose in truths[0]]
+    report = track_video(Frames(), boxes, make_tracker=lambda: Recording(features="bgr"),
+                         csv_path=tmp_path / "boxes.csv")
+    assert report.frames == len(frames)
+    # every update of a target excluded exactly the other target's box, where it was
+    assert len(seen_excludes) == 2 * (len(frames) - 1)
+    assert all(len(excluded) == 1 for excluded in seen_excludes)
+    first_other = seen_excludes[0][0]
+    assert first_other == tuple(round(v) for v in boxes[1])
