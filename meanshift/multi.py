@@ -43,8 +43,8 @@ class MultiTracker:
 
     Notes
     -----
-    The frame is validated once per :meth:`update` and each target reads only the pixels of its own
-    search region, so the cost per frame is the sum of the targets' costs, whatever the frame size.
+    Each target reads only the pixels of its own search region, so the cost per frame is the sum of
+    the targets' costs, whatever the frame size; nothing else is shared between them.
     """
 
     def __init__(self, preset: str = "generalized", *, exclusive: bool = True, **overrides: Any) -> None:
@@ -95,7 +95,7 @@ class MultiTracker:
 
     def update(self, frame: np.ndarray) -> dict[int, TrackResult]:
         """Track every target into ``frame``; ``{target id: TrackResult}`` in the order they were added."""
-        frame = tracking_frame(frame)
+        frame = tracking_frame(frame)  # a bad frame is refused even when no target is left
         results = update_targets(self._trackers, frame, self._boxes, exclusive=self.exclusive)
         self._boxes.update({target: result.box for target, result in results.items()})
         return results
