@@ -116,15 +116,15 @@ def two_threads(trackers, frames, indices) -> tuple[float, list]:
 def kernel_fraction(factory, frames, centres, size, indices) -> float:
     """Fraction of one thread's ``update`` time spent inside the Numba kernels (which release the GIL).
 
-    Each kernel in ``meanshift._core`` is wrapped with a timer for the run (the tracker looks them up
+    Each kernel in ``meanshift._kernels`` is wrapped with a timer for the run (the tracker looks them up
     on the module at each call). Two threads can overlap only in this fraction ``f``: whatever the number
     of free cores, their speed-up is at most ``min(2, 1 / (1 - f))``.
     """
-    from meanshift import _core
+    from meanshift import _kernels
 
-    names = [n for n in dir(_core) if hasattr(getattr(_core, n), "py_func")]  # the Numba dispatchers
+    names = [n for n in dir(_kernels) if hasattr(getattr(_kernels, n), "py_func")]  # the Numba dispatchers
     inside = [0.0]
-    saved = {n: getattr(_core, n) for n in names}
+    saved = {n: getattr(_kernels, n) for n in names}
 
     def timed(kernel):
         def call(*args):
@@ -138,7 +138,7 @@ def kernel_fraction(factory, frames, centres, size, indices) -> float:
     trackers = fresh(factory, frames, centres, size)
     try:
         for name in names:
-            setattr(_core, name, timed(saved[name]))
+            setattr(_kernels, name, timed(saved[name]))
         start = time.perf_counter()
         for i in indices:
             for tracker in trackers:
@@ -146,7 +146,7 @@ def kernel_fraction(factory, frames, centres, size, indices) -> float:
         total = time.perf_counter() - start
     finally:
         for name, kernel in saved.items():
-            setattr(_core, name, kernel)
+            setattr(_kernels, name, kernel)
     return inside[0] / total
 
 

@@ -395,10 +395,10 @@ def _select_on_first_frame(src, first) -> list:
 
 def _warn_if_compiling(quiet: bool) -> None:
     """Say why the first frames of the first run after installing are slow (Numba compiles, once)."""
-    from meanshift import _core
+    from meanshift import _kernels
     from meanshift._jit import CACHE_ENABLED, cache_is_warm
 
-    if not quiet and (not CACHE_ENABLED or cache_is_warm(_core.converge) is False):
+    if not quiet and (not CACHE_ENABLED or cache_is_warm(_kernels.converge) is False):
         click.echo("compiling the tracking kernels (first run after installing: about 20 s, then cached)"
                    if CACHE_ENABLED else "compiling the tracking kernels (MEANSHIFT_NUMBA_CACHE=0: every run)",
                    err=True)

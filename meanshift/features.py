@@ -21,12 +21,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from meanshift import _core
+from meanshift import _kernels
 from meanshift.config import HSV_MASK_DEFAULT
 
 __all__ = ["FeatureSpace", "get_features", "feature_spaces", "quantize"]
 
-_SDIV, _HDIV = _core.hsv_division_tables()
+_SDIV, _HDIV = _kernels.hsv_division_tables()
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class FeatureSpace:
         # Lookup tables value -> bin, for the Numba kernels: channel/gray/hue values, and saturation.
         values = np.arange(256, dtype=np.int64)
         first = int(self.bins[0])
-        if self.code in (_core.FEATURE_HUE, _core.FEATURE_HUE_SAT):
+        if self.code in (_kernels.FEATURE_HUE, _kernels.FEATURE_HUE_SAT):
             lut_a = np.minimum(values * first // 180, first - 1)  # hue runs 0..179 (entries past it unused)
         else:
             lut_a = values * first >> 8
@@ -78,20 +78,20 @@ class FeatureSpace:
     @property
     def n_bins(self) -> int:
         """Total number of histogram bins ``m``."""
-        if self.code == _core.FEATURE_BGR:
+        if self.code == _kernels.FEATURE_BGR:
             return self.bins[0] ** 3
         return int(np.prod(self.bins))
 
     @property
     def masked(self) -> bool:
         """Whether some pixels can be masked out (the hue spaces with a non-trivial HSV mask)."""
-        hue = self.code in (_core.FEATURE_HUE, _core.FEATURE_HUE_SAT)
+        hue = self.code in (_kernels.FEATURE_HUE, _kernels.FEATURE_HUE_SAT)
         return hue and (self.s_min > 0 or self.v_min > 0 or self.v_max < 255)
 
     @property
     def needs_color(self) -> bool:
         """Whether the space needs BGR frames (all but gray)."""
-        return self.code != _core.FEATURE_GRAY
+        return self.code != _kernels.FEATURE_GRAY
 
     def with_bins(self, bins: int | tuple[int, ...]) -> FeatureSpace:
         """The same space with another number of bins (an int applies to every channel)."""
@@ -101,8 +101,8 @@ class FeatureSpace:
 
 
 _DEFAULT_BINS = {"hue": (16,), "hue-sat": (16, 8), "bgr": (16,), "gray": (32,)}
-_CODES = {"hue": _core.FEATURE_HUE, "hue-sat": _core.FEATURE_HUE_SAT, "bgr": _core.FEATURE_BGR,
-          "gray": _core.FEATURE_GRAY}
+_CODES = {"hue": _kernels.FEATURE_HUE, "hue-sat": _kernels.FEATURE_HUE_SAT, "bgr": _kernels.FEATURE_BGR,
+          "gray": _kernels.FEATURE_GRAY}
 _ALIASES = {"rgb": "bgr", "hs": "hue-sat", "hue_sat": "hue-sat", "huesat": "hue-sat", "grey": "gray",
             "grayscale": "gray", "h": "hue"}
 
@@ -165,7 +165,7 @@ def quantize_into(
     frame: np.ndarray, space: FeatureSpace, rx0: int, ry0: int, out: np.ndarray, *, step: int = 1
 ) -> None:
     """Fill ``out[j, i]`` (int32) with the bin of pixel ``(rx0 + i*step, ry0 + j*step)``; no validation."""
-    _core.quantize_region(pixel_source(frame, space), rx0, ry0, step, out)
+    _kernels.quantize_region(pixel_source(frame, space), rx0, ry0, step, out)
 
 
 def quantize(

@@ -36,7 +36,7 @@ class Kernel:
     ----------
     name : str
     code : int
-        Identifier passed to the Numba kernels (``meanshift._core``).
+        Identifier passed to the Numba kernels (``meanshift._kernels``).
     rectangular : bool
         True when the support is the whole rectangle (flat kernel) rather than the inscribed ellipse.
     """

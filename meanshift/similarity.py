@@ -27,7 +27,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from meanshift import _core
+from meanshift import _kernels
 
 __all__ = [
     "Similarity",
@@ -53,7 +53,7 @@ class Similarity:
 
     name: str = "similarity"
     needs_background: bool = False
-    #: Built-in measures carry the code of their Numba weight table (``meanshift._core``), which lets
+    #: Built-in measures carry the code of their Numba weight table (``meanshift._kernels``), which lets
     #: the whole mean-shift iteration run in one Numba call; user-defined measures leave it None.
     numba_code: int | None = None
 
@@ -72,7 +72,7 @@ class Similarity:
 
 
 class _BuiltinSimilarity(Similarity):
-    """A built-in measure: its weight table is the Numba kernel ``numba_code`` of ``meanshift._core``."""
+    """A built-in measure: its weight table is the Numba kernel ``numba_code`` of ``meanshift._kernels``."""
 
     numba_code: int
     delta: float = 0.0
@@ -80,14 +80,14 @@ class _BuiltinSimilarity(Similarity):
     def value(self, p, q, *, background=None):
         if self.needs_background and background is None:
             raise ValueError(f"the {self.name} similarity needs a background histogram")
-        return float(_core.similarity_value(self.numba_code, p, q, q if background is None else background,
+        return float(_kernels.similarity_value(self.numba_code, p, q, q if background is None else background,
                                             self.delta))
 
     def weights(self, p, q, *, background=None, out=None):
         if self.needs_background and background is None:
             raise ValueError(f"the {self.name} similarity needs a background histogram")
         out = np.empty_like(q, dtype=np.float64) if out is None else out
-        _core.similarity_weights(self.numba_code, p, q, q if background is None else background, self.delta, out)
+        _kernels.similarity_weights(self.numba_code, p, q, q if background is None else background, self.delta, out)
         return out
 
 
@@ -95,42 +95,42 @@ class _Backprojection(_BuiltinSimilarity):
     """CAMSHIFT: ``f = p * q / max(q)``; weight ``q_u / max(q)``, the back-projection scaled to 0..1."""
 
     name = "backprojection"
-    numba_code = _core.WEIGHTS_BACKPROJECTION
+    numba_code = _kernels.WEIGHTS_BACKPROJECTION
 
 
 class _Bhattacharyya(_BuiltinSimilarity):
     """Comaniciu/Meer: ``rho = sum sqrt(p q)``; weight ``sqrt(q_u / p_u)``."""
 
     name = "bhattacharyya"
-    numba_code = _core.WEIGHTS_BHATTACHARYYA
+    numba_code = _kernels.WEIGHTS_BHATTACHARYYA
 
 
 class _KullbackLeibler(_BuiltinSimilarity):
     """``f = q log p``; reported value ``-KL(q || p)`` (0 at a perfect match); weight ``q_u / p_u``."""
 
     name = "kl"
-    numba_code = _core.WEIGHTS_RATIO
+    numba_code = _kernels.WEIGHTS_RATIO
 
 
 class _Intersection(_BuiltinSimilarity):
     """Histogram intersection ``sum min(p, q)``; weight 1 where ``p_u <= q_u`` (and ``q_u > 0``), else 0."""
 
     name = "intersection"
-    numba_code = _core.WEIGHTS_INTERSECTION
+    numba_code = _kernels.WEIGHTS_INTERSECTION
 
 
 class _ChiSquare(_BuiltinSimilarity):
     """``f = -(p - q)^2 / (p + q)``; weight ``(q - p)(p + 3q) / (p + q)^2`` clipped at 0."""
 
     name = "chi-square"
-    numba_code = _core.WEIGHTS_CHI_SQUARE
+    numba_code = _kernels.WEIGHTS_CHI_SQUARE
 
 
 class _L2(_BuiltinSimilarity):
     """``f = -(p - q)^2``; weight ``2 (q - p)`` clipped at 0."""
 
     name = "l2"
-    numba_code = _core.WEIGHTS_L2
+    numba_code = _kernels.WEIGHTS_L2
 
 
 class _LogLikelihood(_BuiltinSimilarity):
@@ -140,7 +140,7 @@ class _LogLikelihood(_BuiltinSimilarity):
     """
 
     name = "log-likelihood"
-    numba_code = _core.WEIGHTS_LOG_LIKELIHOOD
+    numba_code = _kernels.WEIGHTS_LOG_LIKELIHOOD
     needs_background = True
 
     def __init__(self, delta: float = LOG_LIKELIHOOD_DELTA) -> None:
@@ -155,7 +155,7 @@ class _BackgroundRatio(_BuiltinSimilarity):
     """
 
     name = "background-ratio"
-    numba_code = _core.WEIGHTS_BACKGROUND_RATIO
+    numba_code = _kernels.WEIGHTS_BACKGROUND_RATIO
     needs_background = True
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from meanshift import _core
+from meanshift import _kernels
 from meanshift._inputs import tracking_box, tracking_frame
 from meanshift.config import Convergence, ScaleGuard
 from meanshift.features import FeatureSpace, get_features, pixel_source, quantize_into
@@ -180,23 +180,23 @@ class _Region:
         return self.x0 <= x0 and self.y0 <= y0 and x1 < self.x1 and y1 < self.y1
 
     def histogram(self, cx: float, cy: float, hw: float, hh: float, kernel: int, out: np.ndarray) -> float:
-        return _core.kernel_histogram(*self.grid, cx, cy, hw, hh, kernel, out)
+        return _kernels.kernel_histogram(*self.grid, cx, cy, hw, hh, kernel, out)
 
     def shift(self, cx: float, cy: float, hw: float, hh: float, kernel: int,
               weights: np.ndarray) -> tuple[float, float, float]:
-        return _core.mean_shift_step(*self.grid, cx, cy, hw, hh, kernel, weights)
+        return _kernels.mean_shift_step(*self.grid, cx, cy, hw, hh, kernel, weights)
 
     def moments(self, x0: float, y0: float, x1: float, y1: float, weights: np.ndarray, out: np.ndarray) -> int:
-        return _core.box_moments(*self.grid, x0, y0, x1, y1, weights, out)
+        return _kernels.box_moments(*self.grid, x0, y0, x1, y1, weights, out)
 
     def ring_histogram(self, cx: float, cy: float, hw: float, hh: float, grow: float, out: np.ndarray) -> float:
         """Counts of the ring between the box of half-sizes (hw, hh) and the box ``grow`` times as large."""
-        _core.flat_histogram(*self.grid, cx - grow * hw, cy - grow * hh, cx + grow * hw, cy + grow * hh,
+        _kernels.flat_histogram(*self.grid, cx - grow * hw, cy - grow * hh, cx + grow * hw, cy + grow * hh,
                              cx - hw, cy - hh, cx + hw, cy + hh, out)
         return float(out.sum())
 
     def masked_fraction(self, cx: float, cy: float, hw: float, hh: float) -> float:
-        masked, total = _core.count_masked(*self.grid, cx - hw, cy - hh, cx + hw, cy + hh)
+        masked, total = _kernels.count_masked(*self.grid, cx - hw, cy - hh, cx + hw, cy + hh)
         return masked / total if total else 1.0
 
 
@@ -402,12 +402,12 @@ class Tracker:
         self._hist = np.empty(self._m, np.float64)
         self._weights = np.empty(self._m, np.float64)
         self._moments = np.empty(6, np.float64)
-        self._work = _core.converge_workspace(self._m)
+        self._work = _kernels.converge_workspace(self._m)
         self._half_sizes = np.empty((3, 2), np.float64)
         self._scores = np.empty(3, np.float64)
         # Zeros, as window_and_ring_histograms requires (it clears only the bins it listed last time).
         self._contrast = (np.zeros((3, self._m)), np.zeros((3, self._m)), np.empty(3), np.empty(3))
-        self._contrast_book = _core.contrast_workspace(3, self._m)
+        self._contrast_book = _kernels.contrast_workspace(3, self._m)
         self._region = _Region()
         grow = 2.0  # a ring as wide as half the box on every side, for the background histogram
         self._quantize(frame, cx, cy, w / 2 * grow, h / 2 * grow, force=True)
@@ -502,7 +502,7 @@ class Tracker:
         size_before = (self._w, self._h, self._length, self._breadth)
         iterations, mass = self._search(frame)
         p = self._hist
-        confidence = float(_core.bhattacharyya_coefficient(p, self._q))
+        confidence = float(_kernels.bhattacharyya_coefficient(p, self._q))
         ok = mass > 0 and confidence >= self.min_confidence
         level = self._level
         if self.recovery and level is not None:
@@ -531,7 +531,7 @@ class Tracker:
             # the weights where the iteration converged size the window
             self.similarity.weights(p, self._q, background=self._background, out=self._weights)
             self._update_size_from_moments(frame)
-        if self.similarity.numba_code == _core.WEIGHTS_BHATTACHARYYA:
+        if self.similarity.numba_code == _kernels.WEIGHTS_BHATTACHARYYA:
             score = confidence  # the same sum, already taken
         else:
             score = self.similarity.value(p, self._q, background=self._background)
@@ -580,7 +580,7 @@ class Tracker:
             self._cx, self._cy = float(col * step), float(row * step)
             self._quantize(frame, self._cx, self._cy, self._w / 2, self._h / 2, force=True)
             iterations, mass = self._converge(frame, self._w, self._h)
-            confidence = float(_core.bhattacharyya_coefficient(self._hist, self._q))
+            confidence = float(_kernels.bhattacharyya_coefficient(self._hist, self._q))
             if mass > 0 and confidence >= threshold and (best is None or confidence > best[1]):
                 best = (iterations, confidence, mass, self._cx, self._cy, self._hist.copy())
         if best is None:
@@ -616,12 +616,12 @@ class Tracker:
             rx1, ry1 = min(int(x1 + hw) + 1, width), min(int(y1 + hh) + 1, height)
         self._region = _Region(rx0, ry0, rx1, ry1, step, pixel_source(frame, self._space))
         for x, y, w, h in self._exclude:
-            _core.mask_box(*self._region.grid, x, y, x + w - 1, y + h - 1)
+            _kernels.mask_box(*self._region.grid, x, y, x + w - 1, y + h - 1)
 
     def _converge(self, frame: np.ndarray, w: float, h: float) -> tuple[int, float]:
         """Mean-shift iterations from the current centre with window ``w x h``; updates the centre.
 
-        Built-in measures iterate inside one Numba call (``_core.converge``); user-defined ones
+        Built-in measures iterate inside one Numba call (``_kernels.converge``); user-defined ones
         iterate here, calling their NumPy weight function once per iteration.
         """
         kernel, q = self.kernel.code, self._q
@@ -637,7 +637,7 @@ class Tracker:
             delta = float(getattr(self.similarity, "delta", 0.0))
             while True:
                 r = self._region
-                cx, cy, steps, mass, shift2, left = _core.converge(
+                cx, cy, steps, mass, shift2, left = _kernels.converge(
                     *r.grid[:5], r.x1, r.y1, r.step, cx, cy, hw, hh, kernel, code, q, self._background,
                     delta, eps2, max_iterations - iterations, width, height, self._hist, self._weights,
                     self._work)
@@ -707,12 +707,12 @@ class Tracker:
         self._quantize(frame, self._cx, self._cy, max(w for w, _ in sizes) / 2 * grow,
                        max(h for _, h in sizes) / 2 * grow)
         hists, rings, masses, totals = self._contrast
-        _core.window_and_ring_histograms(*self._region.grid, self._cx, self._cy, half, grow, self.kernel.code,
+        _kernels.window_and_ring_histograms(*self._region.grid, self._cx, self._cy, half, grow, self.kernel.code,
                                          hists, rings, masses, totals, self._contrast_book)
         scores = self._scores
         code = self.similarity.numba_code
         if code is not None:
-            _core.contrast_scores(code, hists, masses, rings, totals, self._q, self._background,
+            _kernels.contrast_scores(code, hists, masses, rings, totals, self._q, self._background,
                                   float(getattr(self.similarity, "delta", 0.0)), scores, self._contrast_book)
         else:
             for i in range(len(sizes)):

@@ -1,4 +1,4 @@
-"""Slow, obvious NumPy references for the Numba kernels in ``meanshift._core`` and the tracker's steps.
+"""Slow, obvious NumPy references for the Numba kernels in ``meanshift._kernels`` and the tracker's steps.
 
 Each function recomputes from the definitions with whole-array NumPy (meshgrids, masks), sharing no
 code with the kernels it checks.

@@ -67,7 +67,7 @@ def test_lazy_names_resolve_to_the_engine():
 
 
 def test_cache_is_warm_tells_a_cached_kernel_from_a_cold_one(monkeypatch):
-    from meanshift import _core
+    from meanshift import _kernels
     from meanshift._jit import CACHE_ENABLED, cache_is_warm
 
     if not CACHE_ENABLED:
@@ -77,7 +77,7 @@ def test_cache_is_warm_tells_a_cached_kernel_from_a_cold_one(monkeypatch):
     frame[10:20, 10:20] = (0, 0, 255)
     tracker.init(frame, (8, 8, 14, 14))
     tracker.update(frame)  # compiled, or loaded from the cache: either way the cache now holds it
-    assert cache_is_warm(_core.converge) is True
-    monkeypatch.setattr(_core.converge._cache._cache_file, "_index_path", "/nonexistent/converge.nbi")
-    assert cache_is_warm(_core.converge) is False
+    assert cache_is_warm(_kernels.converge) is True
+    monkeypatch.setattr(_kernels.converge._cache._cache_file, "_index_path", "/nonexistent/converge.nbi")
+    assert cache_is_warm(_kernels.converge) is False
     assert cache_is_warm(len) is None  # not a Numba dispatcher

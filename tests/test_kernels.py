@@ -7,7 +7,7 @@ import naive
 import numpy as np
 import pytest
 
-from meanshift import _core
+from meanshift import _kernels
 from meanshift.features import get_features, pixel_source, quantize, quantize_into
 from meanshift.kernels import get_kernel, kernels
 from meanshift.similarity import get_similarity
@@ -87,7 +87,7 @@ def test_kernel_histogram_matches_reference(rng, kernel_name):
         hw, hh = rng.uniform(0.5, 30), rng.uniform(0.5, 25)
         step = int(rng.integers(1, 4))
         got = np.empty(M)
-        mass = _core.kernel_histogram(*quantised(bins), rx0, ry0, step, cx, cy, hw, hh, kernel.code, got)
+        mass = _kernels.kernel_histogram(*quantised(bins), rx0, ry0, step, cx, cy, hw, hh, kernel.code, got)
         want, want_mass = naive.kernel_histogram(bins, rx0, ry0, cx, cy, hw, hh, kernel, M, step)
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
         assert mass == pytest.approx(want_mass, rel=1e-9, abs=1e-12)
@@ -96,12 +96,12 @@ def test_kernel_histogram_matches_reference(rng, kernel_name):
 def test_kernel_histogram_of_empty_or_masked_window_is_zero():
     bins = np.full((10, 10), -1, np.int32)
     hist = np.ones(M)
-    assert _core.kernel_histogram(*quantised(bins), 0, 0, 1, 5.0, 5.0, 3.0, 3.0, 1, hist) == 0.0
+    assert _kernels.kernel_histogram(*quantised(bins), 0, 0, 1, 5.0, 5.0, 3.0, 3.0, 1, hist) == 0.0
     assert not hist.any()
     bins[:] = 3  # window entirely outside the region
-    assert _core.kernel_histogram(*quantised(bins), 0, 0, 1, 50.0, 50.0, 3.0, 3.0, 1, hist) == 0.0
+    assert _kernels.kernel_histogram(*quantised(bins), 0, 0, 1, 50.0, 50.0, 3.0, 3.0, 1, hist) == 0.0
     # a window narrower than the sampling step can fall between samples
-    assert _core.kernel_histogram(*quantised(bins), 0, 0, 4, 5.0, 5.0, 0.5, 0.5, 1, hist) == 0.0
+    assert _kernels.kernel_histogram(*quantised(bins), 0, 0, 4, 5.0, 5.0, 0.5, 0.5, 1, hist) == 0.0
 
 
 @pytest.mark.parametrize("kernel_name", kernels())
@@ -113,14 +113,14 @@ def test_mean_shift_step_matches_reference(rng, kernel_name):
         cx, cy = 10 + rng.uniform(-8, 60), 20 + rng.uniform(-8, 45)
         hw, hh = rng.uniform(1, 30), rng.uniform(1, 25)
         step = int(rng.integers(1, 4))
-        got = _core.mean_shift_step(*quantised(bins), 10, 20, step, cx, cy, hw, hh, kernel.code, weights)
+        got = _kernels.mean_shift_step(*quantised(bins), 10, 20, step, cx, cy, hw, hh, kernel.code, weights)
         want = naive.mean_shift_step(bins, 10, 20, cx, cy, hw, hh, kernel, weights, step)
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
 
 
 def test_mean_shift_step_all_zero_weights():
     bins = np.zeros((9, 9), np.int32)
-    assert _core.mean_shift_step(*quantised(bins), 0, 0, 1, 4.0, 4.0, 3.0, 3.0, 1, np.zeros(M)) == (0.0, 0.0, 0.0)
+    assert _kernels.mean_shift_step(*quantised(bins), 0, 0, 1, 4.0, 4.0, 3.0, 3.0, 1, np.zeros(M)) == (0.0, 0.0, 0.0)
 
 
 def test_box_moments_match_reference(rng):
@@ -131,7 +131,7 @@ def test_box_moments_match_reference(rng):
         x1, y1 = x0 + rng.uniform(0, 50), y0 + rng.uniform(0, 40)
         step = int(rng.integers(1, 4))
         got = np.empty(6)
-        count = _core.box_moments(*quantised(bins), 3, 2, step, x0, y0, x1, y1, weights, got)
+        count = _kernels.box_moments(*quantised(bins), 3, 2, step, x0, y0, x1, y1, weights, got)
         want, want_count = naive.box_moments(bins, 3, 2, x0, y0, x1, y1, weights, step)
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-6)
         assert count == want_count
@@ -144,7 +144,7 @@ def test_flat_ring_histogram_matches_reference(rng):
         inner = (rng.uniform(10, 20), rng.uniform(10, 15), rng.uniform(20, 30), rng.uniform(15, 25))
         step = int(rng.integers(1, 4))
         got = np.empty(M)
-        _core.flat_histogram(*quantised(bins), 0, 0, step, *outer, *inner, got)
+        _kernels.flat_histogram(*quantised(bins), 0, 0, step, *outer, *inner, got)
         np.testing.assert_array_equal(got, naive.ring_histogram(bins, 0, 0, outer, inner, M, step))
 
 
@@ -183,9 +183,9 @@ def test_fused_converge_matches_reference_iteration(rng, name, kernel_name):
         background /= background.sum()
         cx, cy = x0 + 10 + rng.uniform(-6, 6), y0 + 7 + rng.uniform(-5, 5)
         hist, weights = np.empty(M), np.empty(M)
-        got = _core.converge(*quantised(bins), 0, 0, width, height, 1, cx, cy, 10.0, 7.5, kernel.code,
+        got = _kernels.converge(*quantised(bins), 0, 0, width, height, 1, cx, cy, 10.0, 7.5, kernel.code,
                              measure.numba_code, q, background, 1e-3, 0.01**2, 25, width, height, hist, weights,
-                             _core.converge_workspace(M))
+                             _kernels.converge_workspace(M))
 
         def weights_of(p, q=q, background=background):
             return naive.similarity_weights(name, p, q, background)
@@ -207,9 +207,9 @@ def test_fused_converge_stops_when_the_window_leaves_the_region():
     q[1] = 1.0
     hist, weights = np.empty(M), np.empty(M)
     # the region claims to end at x = 45: the window (half-width 8) must stop as soon as it crosses it
-    cx, cy, iterations, mass, shift2, left = _core.converge(
-        *quantised(bins), 0, 0, 45, 40, 1, 36.0, 20.0, 8.0, 8.0, 1, _core.WEIGHTS_BHATTACHARYYA, q, q, 0.0, 1e-4, 50,
-        60, 40, hist, weights, _core.converge_workspace(M))
+    cx, cy, iterations, mass, shift2, left = _kernels.converge(
+        *quantised(bins), 0, 0, 45, 40, 1, 36.0, 20.0, 8.0, 8.0, 1, _kernels.WEIGHTS_BHATTACHARYYA, q, q, 0.0, 1e-4, 50,
+        60, 40, hist, weights, _kernels.converge_workspace(M))
     assert left and iterations >= 1
     assert np.floor(cx + 8.0) >= 45 and cx > 36.0
 
@@ -233,21 +233,21 @@ def test_lazy_quantisation_gives_the_eager_results(rng, name):
             hw, hh = rng.uniform(1, 20), rng.uniform(1, 20)
             got, want = np.empty(m), np.empty(m)
             window = (rx0, ry0, step, cx, cy, hw, hh, 1)
-            assert _core.kernel_histogram(*lazy, *window, got) == _core.kernel_histogram(*quantised(eager), *window,
-                                                                                         want)
+            assert _kernels.kernel_histogram(*lazy, *window, got) == _kernels.kernel_histogram(
+                *quantised(eager), *window, want)
             np.testing.assert_array_equal(got, want)
-            assert _core.mean_shift_step(*lazy, *window, weights) == _core.mean_shift_step(*quantised(eager), *window,
-                                                                                           weights)
+            assert _kernels.mean_shift_step(*lazy, *window, weights) == _kernels.mean_shift_step(
+                *quantised(eager), *window, weights)
             box = (rx0, ry0, step, cx - 2 * hw, cy - 2 * hh, cx + 2 * hw, cy + 2 * hh)
             got6, want6 = np.empty(6), np.empty(6)
-            assert _core.box_moments(*lazy, *box, weights, got6) == _core.box_moments(*quantised(eager), *box,
+            assert _kernels.box_moments(*lazy, *box, weights, got6) == _kernels.box_moments(*quantised(eager), *box,
                                                                                       weights, want6)
             np.testing.assert_array_equal(got6, want6)
             ring = (*box, cx - hw, cy - hh, cx + hw, cy + hh)
-            _core.flat_histogram(*lazy, *ring, got)
-            _core.flat_histogram(*quantised(eager), *ring, want)
+            _kernels.flat_histogram(*lazy, *ring, got)
+            _kernels.flat_histogram(*quantised(eager), *ring, want)
             np.testing.assert_array_equal(got, want)
-            assert _core.count_masked(*lazy, *box) == _core.count_masked(*quantised(eager), *box)
+            assert _kernels.count_masked(*lazy, *box) == _kernels.count_masked(*quantised(eager), *box)
         bins, spans, _ = lazy
         for yy in range(rows):
             lo, hi = spans[yy]
@@ -258,7 +258,7 @@ def test_lazy_quantisation_gives_the_eager_results(rng, name):
     for kernel_code, pixels in ((0, 11 * 9), (1, 79)):
         bins = np.full((70, 90), 12345, np.int32)
         spans = np.zeros((70, 2), np.int64)
-        _core.kernel_histogram(bins, spans, pixel_source(frame, space), 0, 0, 1, 45.0, 35.0, 5.0, 4.0, kernel_code,
+        _kernels.kernel_histogram(bins, spans, pixel_source(frame, space), 0, 0, 1, 45.0, 35.0, 5.0, 4.0, kernel_code,
                                np.empty(m))
         touched = bins != 12345
         assert touched.sum() == pixels and touched[31:40, 40:51].sum() == pixels
@@ -275,7 +275,7 @@ def test_kernels_compile_once_per_frame_layout(rng):
             tracker.init(frames[0], (20, 15, 30, 25))
             for frame in frames[1:]:
                 tracker.update(frame)
-    before = {name: len(getattr(_core, name).signatures) for name in ("converge", "box_moments", "kernel_histogram",
+    before = {name: len(getattr(_kernels, name).signatures) for name in ("converge", "box_moments", "kernel_histogram",
                                                                       "flat_histogram", "quantize_span")}
     gray = rng.integers(0, 256, size=(60, 80), dtype=np.uint8)
     for make in (meanshift.camshift, meanshift.generalized):
@@ -285,7 +285,7 @@ def test_kernels_compile_once_per_frame_layout(rng):
         tracker = make()
         tracker.init(gray, (10, 12, 30, 20))
         tracker.update(gray)
-    after = {name: len(getattr(_core, name).signatures) for name in before}
+    after = {name: len(getattr(_kernels, name).signatures) for name in before}
     # Gray frames are a (H, W, 1) view: at most one more layout; floats in boxes add none.
     assert all(after[name] <= max(before[name], 1) + 1 for name in before), (before, after)
     assert all(count <= 3 for count in after.values()), after
@@ -296,17 +296,17 @@ def test_window_and_ring_histograms_match_the_separate_kernels(rng, kernel_name)
     kernel = get_kernel(kernel_name)
     # One workspace for every call, as a tracker keeps it: each call clears only what the last one listed.
     hists, rings, masses, totals = np.zeros((3, M)), np.zeros((3, M)), np.empty(3), np.empty(3)
-    book = _core.contrast_workspace(3, M)
+    book = _kernels.contrast_workspace(3, M)
     for _ in range(20):
         bins = random_bins(rng, shape=(60, 70))
         step = int(rng.integers(1, 3))
         cx, cy = rng.uniform(-5, 75), rng.uniform(-5, 65)
         half = np.array([[rng.uniform(1, 15), rng.uniform(1, 15)] for _ in range(3)])
-        _core.window_and_ring_histograms(*quantised(bins), 2, 1, step, cx, cy, half, 1.5, kernel.code, hists, rings,
+        _kernels.window_and_ring_histograms(*quantised(bins), 2, 1, step, cx, cy, half, 1.5, kernel.code, hists, rings,
                                          masses, totals, book)
         for i, (hw, hh) in enumerate(half):
             want = np.empty(M)
-            mass = _core.kernel_histogram(*quantised(bins), 2, 1, step, cx, cy, hw, hh, kernel.code, want)
+            mass = _kernels.kernel_histogram(*quantised(bins), 2, 1, step, cx, cy, hw, hh, kernel.code, want)
             np.testing.assert_allclose(hists[i], want, rtol=1e-9, atol=1e-12)
             assert masses[i] == pytest.approx(mass, rel=1e-9, abs=1e-12)
             ring = naive.ring_histogram(bins, 2, 1, (cx - 1.5 * hw, cy - 1.5 * hh, cx + 1.5 * hw, cy + 1.5 * hh),
@@ -325,7 +325,7 @@ def test_window_and_ring_histograms_match_the_separate_kernels(rng, kernel_name)
                 - (naive.similarity_value("bhattacharyya", rings[i] / totals[i], q) if totals[i] else 0.0)
                 if masses[i] > 0 else -np.inf for i in range(3)]
         scores = np.empty(3)
-        _core.contrast_scores(_core.WEIGHTS_BHATTACHARYYA, hists, masses, rings, totals, q, q, 0.0, scores, book)
+        _kernels.contrast_scores(_kernels.WEIGHTS_BHATTACHARYYA, hists, masses, rings, totals, q, q, 0.0, scores, book)
         np.testing.assert_allclose(scores, want, rtol=1e-9)
 
 
@@ -346,6 +346,6 @@ def test_contrast_scores_are_window_minus_ring_similarity(rng, name):
     scores = np.empty(3)
     # Every bin listed: the sparse sums must equal the dense definitions.
     book = (None, None, np.tile(np.arange(M), (6, 1)), np.full(6, M))
-    _core.contrast_scores(measure.numba_code, hists, masses, rings, totals, q, b, measure.delta, scores,
-                          _core.contrast_workspace(3, M)[:2] + book[2:])
+    _kernels.contrast_scores(measure.numba_code, hists, masses, rings, totals, q, b, measure.delta, scores,
+                          _kernels.contrast_workspace(3, M)[:2] + book[2:])
     np.testing.assert_allclose(scores, want, rtol=1e-9)
