@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 
 import meanshift
-from meanshift.evaluate import evaluate
+from meanshift.evaluation.runner import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 

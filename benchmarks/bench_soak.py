@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from meanshift.batch import TrackerOptions, track_video
+from meanshift.io import FrameSource
 from meanshift.synthetic import PastedTargetScene
-from meanshift.video import FrameSource
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "soak.md"

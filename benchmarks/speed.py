@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 import meanshift
-from meanshift.baselines import OpenCVCamShift  # the canonical pipeline, as `meanshift eval` runs it
+from meanshift.evaluation.baselines import OpenCVCamShift  # the canonical pipeline, as `meanshift eval` runs it
 from meanshift.synthetic import COOL_BACKGROUND_PALETTE, RED_TARGET_PALETTE, TargetPose, block_texture
 
 ROOT = Path(__file__).resolve().parents[1]

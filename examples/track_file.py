@@ -13,7 +13,7 @@ import csv
 from pathlib import Path
 
 import meanshift
-from meanshift.video import VideoWriter, draw_result, open_source, parse_box, read_box_file
+from meanshift.io import VideoWriter, draw_result, open_source, parse_box, read_box_file
 
 DEMO = Path(__file__).parent / "data" / "demo.mp4"
 parser = argparse.ArgumentParser(description="Track one video file.")

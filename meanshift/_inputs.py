@@ -10,7 +10,7 @@ input                                       outcome
 ``(H, W, 3)`` uint8                         BGR, used as is (any strides, read-only is fine)
 ``(H, W)`` or ``(H, W, 1)`` uint8           grayscale (tracked with ``gray`` features)
 ``(H, W, 4)`` uint8                         BGRA: the alpha channel is dropped
-``uint16`` (16-bit PNG, some cameras)       the high byte is kept, as :mod:`meanshift.video` does
+``uint16`` (16-bit PNG, some cameras)       the high byte is kept, as :mod:`meanshift.io` does
 float, signed, bool or object frames        ``ValueError``: the scale is ambiguous ([0, 1] or
                                             [0, 255]?); the message says how to convert
 other shapes, empty frames, ``None``        ``ValueError`` naming the shape received
@@ -90,7 +90,7 @@ def tracking_box(box: object, frame_shape: tuple[int, ...], *, name: str = "box"
     if isinstance(box, (str, bytes)):
         # A string is a sequence too: "1234" would otherwise read as the box (1, 2, 3, 4).
         raise ValueError(f"{name} must be four numbers (x, y, w, h), got the string {box!r} "
-                         "(meanshift.video.parse_box reads 'x,y,w,h')")
+                         "(meanshift.io.parse_box reads 'x,y,w,h')")
     x, y, w, h = validate_box(box, frame_shape, name=name)
     cx, cy, cw, ch = clip_box((x, y, w, h), frame_shape)
     if min(cw, ch) < 1.0 - 1e-6:  # (a tolerance for the rounding of x + w - x)

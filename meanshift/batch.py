@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from meanshift.video import (
+from meanshift.io import (
     IMAGE_EXTENSIONS,
     VIDEO_EXTENSIONS,
     BoxCsvWriter,
@@ -171,7 +171,7 @@ def track_video(
     Parameters
     ----------
     source : path, camera index or FrameSource
-        Anything :func:`meanshift.video.open_source` accepts, or an open source (it is closed).
+        Anything :func:`meanshift.io.open_source` accepts, or an open source (it is closed).
     boxes : (x, y, w, h) or sequence of them
         Initial box of each target in the first frame; target ``i`` is column ``target = i``.
     options : TrackerOptions, optional
@@ -179,11 +179,11 @@ def track_video(
     make_tracker : callable, optional
         Alternative to ``options``: returns a fresh tracker with ``init``/``update``.
     csv_path : path, optional
-        Box table (:data:`meanshift.video.CSV_COLUMNS`), one row per frame and target.
+        Box table (:data:`meanshift.io.CSV_COLUMNS`), one row per frame and target.
     video_path : path, optional
         Annotated video (rotated boxes and scores drawn on each frame).
     atomic : bool
-        Write outputs under :func:`~meanshift.video.partial_path` names and rename them when
+        Write outputs under :func:`~meanshift.io.partial_path` names and rename them when
         complete (the box table last, so its presence means the video is done); on any error or
         interruption the partial files are removed.
     max_frames : int, optional

@@ -1,6 +1,6 @@
 """The ``meanshift`` command line: ``track``, ``webcam``, ``batch`` (and ``eval``).
 
-Each subcommand is a thin layer over the library: :mod:`meanshift.video` (sources, writers, the
+Each subcommand is a thin layer over the library: :mod:`meanshift.io` (sources, writers), :mod:`meanshift.apps.live` (the
 live window) and :mod:`meanshift.batch` (tracking files, many at once), which use the public
 ``Tracker`` API only. Heavy imports (OpenCV, Numba, the engine) happen inside the commands so that
 ``meanshift --help`` answers at once. Errors a user can fix are printed as one line,
@@ -147,7 +147,7 @@ def _quiet_opencv() -> None:
     # lines from the decoder); our one-line errors say what went wrong. --verbose keeps them.
     # This is a command-line process: silence them for its whole life.
     os.environ.setdefault("QT_LOGGING_RULES", "default.warning=false")
-    from meanshift.video import silence_opencv
+    from meanshift.io import silence_opencv
 
     silence_opencv()
 
@@ -187,7 +187,7 @@ def _format_warning(message, category, filename, lineno, line=None) -> str:
 
 
 def _parse_boxes(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> list[tuple]:
-    from meanshift.video import parse_box  # light: the video module does not import the engine
+    from meanshift.io import parse_box  # light: the video module does not import the engine
 
     try:
         return [parse_box(v) for v in values]
@@ -236,7 +236,7 @@ def _prepare(ctx: click.Context) -> None:
 
 
 def _open_source(source: str, **kwargs: Any):
-    from meanshift.video import VideoError, open_source
+    from meanshift.io import VideoError, open_source
 
     try:
         return open_source(source, **kwargs)
@@ -313,7 +313,8 @@ def track(
       meanshift track 0 --show
     """
     _prepare(ctx)
-    from meanshift.video import check_box, has_display
+    from meanshift.apps.live import has_display
+    from meanshift.io import check_box
 
     options = _tracker_options(preset, similarity, kernel, features, bins)
     if show and not has_display():
@@ -346,7 +347,8 @@ def track(
 
 def _initial_boxes(source: str, boxes: list, box_file: str | None, quiet: bool) -> list:
     """--box, else --box-file, else the source's own box file; empty when the user is to draw one."""
-    from meanshift.video import VideoError, has_display, initial_box_for, read_box_file
+    from meanshift.apps.live import has_display
+    from meanshift.io import VideoError, initial_box_for, read_box_file
 
     boxes = list(boxes)
     if not boxes and box_file:
@@ -380,7 +382,7 @@ def _check_writable(path: str | None) -> None:
 def _select_on_first_frame(src, first) -> list:
     import cv2
 
-    from meanshift.video import select_box
+    from meanshift.apps.live import select_box
 
     window = f"meanshift: draw the target on {src.name}, then press Enter"
     try:
@@ -408,7 +410,7 @@ def _track_headless(src, boxes, options, output, output_video, max_frames, quiet
     from tqdm import tqdm
 
     from meanshift.batch import track_video
-    from meanshift.video import VideoError
+    from meanshift.io import VideoError
 
     # A bar for sources with an end; cameras and streams run until Ctrl-C (or --max-frames).
     total = src.frame_count if max_frames is None else min(max_frames, src.frame_count or max_frames)
@@ -447,7 +449,8 @@ def _describe(exc: BaseException) -> str:
 
 
 def _track_live(src, boxes, options, output, output_video, pace, max_frames) -> dict[str, Any]:
-    from meanshift.video import BoxCsvWriter, LiveTracker, VideoError, VideoWriter
+    from meanshift.apps.live import LiveTracker
+    from meanshift.io import BoxCsvWriter, VideoError, VideoWriter
 
     csv_out = writer = live = None
     try:
@@ -519,7 +522,8 @@ def webcam(
       meanshift webcam --output-video session.mp4
     """
     _prepare(ctx)
-    from meanshift.video import check_box, has_display
+    from meanshift.apps.live import has_display
+    from meanshift.io import check_box
 
     options = _tracker_options(preset, similarity, kernel, features, bins)
     for path in (output, output_video):
@@ -604,7 +608,7 @@ def batch(
     """
     _prepare(ctx)
     from meanshift.batch import SchedulerError, load_jobs, run_batch
-    from meanshift.video import VideoError
+    from meanshift.io import VideoError
 
     if scheduler is not None and scheduler != "local" and jobs is not None:
         raise click.UsageError("--jobs sets the number of local workers; a cluster's workers are set where it "

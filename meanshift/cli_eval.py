@@ -47,9 +47,9 @@ def eval_command(dataset_dir, out_dir, trackers, sequences, jobs, max_frames, op
       meanshift eval ../shared/data/sequences --out benchmarks/results
       meanshift eval DATA -t ours,opencv-csrt -s Crossing,Human7 --jobs 2
     """
-    from meanshift.baselines import available_baselines
-    from meanshift.datasets import DatasetError
-    from meanshift.evaluate import OURS_PREFIX, evaluate, tracker_names
+    from meanshift.evaluation.baselines import available_baselines
+    from meanshift.evaluation.datasets import DatasetError
+    from meanshift.evaluation.runner import OURS_PREFIX, evaluate, tracker_names
 
     if list_trackers:
         avail = available_baselines([n for n in tracker_names() if not n.startswith(OURS_PREFIX)])

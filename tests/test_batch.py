@@ -29,8 +29,8 @@ from meanshift.batch import (
     track_video,
 )
 from meanshift.cli import main
+from meanshift.io import FrameSource, VideoError, VideoWriter, format_box
 from meanshift.synthetic import moving_target_sequence
-from meanshift.video import FrameSource, VideoError, VideoWriter, format_box
 
 ROOT = Path(__file__).resolve().parents[1]
 SEQUENCES = ROOT.parent / "shared" / "data" / "sequences"

@@ -17,8 +17,8 @@ from test_batch import make_folder, partial_files, rows_of, summary, wait_until
 
 from meanshift.batch import SchedulerError, load_jobs, run_batch
 from meanshift.cli import main
+from meanshift.io import VideoWriter
 from meanshift.synthetic import moving_target_sequence
-from meanshift.video import VideoWriter
 
 distributed = pytest.importorskip(
     "distributed", reason="Dask's distributed is not installed (pip install 'meanshift[distributed]')"

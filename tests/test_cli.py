@@ -22,8 +22,8 @@ from support import count_frames, default_signals
 
 import meanshift
 from meanshift.cli import LAZY_SUBCOMMANDS, PRESET_NAMES, main
+from meanshift.io import VideoWriter, format_box
 from meanshift.synthetic import moving_target_sequence
-from meanshift.video import VideoWriter, format_box
 
 ROOT = Path(__file__).resolve().parents[1]
 SEQUENCES = ROOT.parent / "shared" / "data" / "sequences"

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from meanshift.datasets import (
+from meanshift.evaluation.datasets import (
     DatasetError,
     is_sequence_dir,
     list_frames,

@@ -14,16 +14,17 @@ import pytest
 from click.testing import CliRunner
 
 import meanshift
-from meanshift import evaluate as evaluate_module
-from meanshift.baselines import (
+from meanshift.evaluation import report as report_module
+from meanshift.evaluation import runner as evaluate_module
+from meanshift.evaluation.baselines import (
     BaselineResult,
     OpenCVCamShift,
     OpenCVMeanShift,
     OpenCVTracker,
     create_baseline,
 )
-from meanshift.datasets import load_dataset, load_sequence
-from meanshift.evaluate import (
+from meanshift.evaluation.datasets import load_dataset, load_sequence
+from meanshift.evaluation.runner import (
     evaluate,
     make_tracker,
     our_tracker_names,
@@ -296,7 +297,7 @@ def test_missing_matplotlib_names_the_extra(toy_dataset, tmp_path, monkeypatch):
     ev = evaluate(toy_dataset, "opencv-camshift", max_frames=3, progress=False)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r"pip install meanshift\[plots\]"):
-        evaluate_module.plot_curves(ev, tmp_path)
+        report_module.plot_curves(ev, tmp_path)
 
 
 # --------------------------------------------------------------------------- CLI

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from support import count_frames, xvfb
 
 from meanshift.cli import main
-from meanshift.video import check_box, read_box_file
+from meanshift.io import check_box, read_box_file
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

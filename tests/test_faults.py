@@ -18,8 +18,8 @@ import pytest
 
 import meanshift
 from meanshift.batch import track_video
+from meanshift.io import FrameSource
 from meanshift.synthetic import PastedTargetScene
-from meanshift.video import FrameSource
 
 SIZE = (240, 320)  # H, W
 TARGET = (40.0, 30.0)  # w, h of the elliptic target

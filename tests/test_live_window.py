@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from support import xvfb
 
+from meanshift.io import VideoWriter, format_box, target_color
 from meanshift.synthetic import moving_target_sequence
-from meanshift.video import VideoWriter, format_box, target_color
 
 pytestmark = pytest.mark.display
 

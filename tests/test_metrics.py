@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from meanshift import metrics
-from meanshift.metrics import (
+from meanshift.evaluation.metrics import (
     PRECISION_THRESHOLDS,
     SUCCESS_THRESHOLDS,
     auc,
@@ -170,7 +170,7 @@ def test_module_lists_its_public_names():
         assert hasattr(metrics, name)
 
 
-@pytest.mark.parametrize("module_name", ["meanshift.metrics", "meanshift.datasets", "meanshift.baselines"])
+@pytest.mark.parametrize("module_name", ["meanshift.evaluation.metrics", "meanshift.evaluation.datasets", "meanshift.evaluation.baselines"])
 def test_docstring_examples_run(module_name):
     import doctest
     import importlib

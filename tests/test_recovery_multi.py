@@ -150,7 +150,7 @@ def test_every_preset_survives_every_shared_sequence(sequences_dir):
     """No crash, NaN or empty box on any frame of the shared footage, for the reference presets as for ours."""
     import cv2
 
-    from meanshift.datasets import load_dataset
+    from meanshift.evaluation.datasets import load_dataset
 
     for sequence in load_dataset(sequences_dir):
         frames = [cv2.imread(str(path)) for path in sequence.frame_paths]
@@ -246,7 +246,7 @@ def test_window_peaks_are_the_best_windows_a_window_apart():
 def test_track_video_keeps_several_targets_out_of_each_others_boxes(tmp_path):
     """The CLI and batch path (track_video) updates several targets as MultiTracker does."""
     from meanshift.batch import track_video
-    from meanshift.video import FrameSource
+    from meanshift.io import FrameSource
 
     frames, truths = two_target_frames(6)
     seen_excludes = []

@@ -1,4 +1,4 @@
-"""Sources, writers, box files and drawing in meanshift.video (no window needed)."""
+"""Sources, writers, box files and drawing in meanshift.io (no window needed)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from meanshift.synthetic import moving_target_sequence
-from meanshift.video import (
+from meanshift.apps.live import has_display
+from meanshift.io import (
     CSV_COLUMNS,
     BoxCsvWriter,
     FpsMeter,
@@ -22,7 +22,6 @@ from meanshift.video import (
     draw_box,
     draw_result,
     format_box,
-    has_display,
     initial_box_for,
     is_camera_index,
     open_source,
@@ -32,6 +31,7 @@ from meanshift.video import (
     read_box_file,
     target_color,
 )
+from meanshift.synthetic import moving_target_sequence
 
 
 def write_clip(path: Path, n_frames: int = 12, size=(120, 160), fourcc: str | None = None) -> list:

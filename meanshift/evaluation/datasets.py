@@ -10,7 +10,7 @@ The layout (OTB-2013/OTB-2015, and the VOT sequences in ``shared/data/sequences`
 Ground-truth lines may separate their four numbers by commas, tabs or spaces (OTB mixes all three).
 OTB boxes are 1-based (MATLAB); VOT-derived rectangles are 0-based. A one-pass evaluation starts
 the tracker on frame 1's ground truth and scores it against ground truth of the same origin, so
-the boxes are used as they are (see :mod:`meanshift.metrics`).
+the boxes are used as they are (see :mod:`meanshift.evaluation.metrics`).
 
 Frames are read lazily, one at a time, as OpenCV reads them: BGR ``uint8`` of shape
 ``(H, W, 3)`` by default, also for grayscale JPEGs (three equal channels), which is what a video
@@ -18,7 +18,7 @@ capture hands a tracker.
 
 Examples
 --------
->>> from meanshift.datasets import load_dataset          # doctest: +SKIP
+>>> from meanshift.evaluation.datasets import load_dataset          # doctest: +SKIP
 >>> for seq in load_dataset("../shared/data/sequences"):   # doctest: +SKIP
 ...     for frame, box in zip(seq.frames(), seq.groundtruth):
 ...         pass

@@ -23,7 +23,7 @@ so it may recover later.
 Examples
 --------
 >>> import numpy as np
->>> from meanshift.baselines import create_baseline
+>>> from meanshift.evaluation.baselines import create_baseline
 >>> frame = np.zeros((60, 80, 3), np.uint8); frame[20:40, 30:50] = (0, 0, 255)
 >>> t = create_baseline("opencv-camshift")
 >>> t.init(frame, (30, 20, 20, 20))

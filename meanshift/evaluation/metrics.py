@@ -31,7 +31,7 @@ ground truth come from the same sequence.
 Examples
 --------
 >>> import numpy as np
->>> from meanshift.metrics import iou, center_error, score_sequence
+>>> from meanshift.evaluation.metrics import iou, center_error, score_sequence
 >>> gt = np.array([[0, 0, 10, 10], [0, 0, 10, 10]], dtype=float)
 >>> pred = np.array([[0, 0, 10, 10], [5, 0, 10, 10]], dtype=float)
 >>> iou(pred, gt).round(4).tolist()

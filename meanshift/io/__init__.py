@@ -1,0 +1,86 @@
+"""Frames in, annotated frames out: the tracker's contact with files, cameras and screens.
+
+Knows nothing of how tracking works; built on OpenCV and the public :mod:`meanshift` API only.
+``sources`` (video files, cameras, image folders, streams) -> the tracker -> ``writers`` (box tables,
+annotated videos, written under a temporary name until complete); ``boxes`` parses and checks boxes and
+box files; ``drawing`` draws results.
+
+Examples
+--------
+Track a file and write the boxes, without a window:
+
+>>> import meanshift                                                        # doctest: +SKIP
+>>> from meanshift.io import open_source, BoxCsvWriter
+>>> with open_source("clip.mp4") as source, BoxCsvWriter("boxes.csv") as csv:   # doctest: +SKIP
+...     tracker = meanshift.generalized()
+...     for index, frame in enumerate(source):
+...         if index == 0:
+...             tracker.init(frame, (120, 80, 40, 60))
+...             csv.write_box(index, 0, (120, 80, 40, 60))
+...         else:
+...             csv.write_result(index, 0, tracker.update(frame))
+"""
+
+from meanshift.io.boxes import (
+    check_box,
+    format_box,
+    initial_box_for,
+    parse_box,
+    read_box_file,
+    sidecar_box_path,
+)
+from meanshift.io.drawing import (
+    FpsMeter,
+    draw_box,
+    draw_result,
+    draw_status,
+    target_color,
+)
+from meanshift.io.sources import (
+    IMAGE_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    CaptureSource,
+    FrameSource,
+    ImageFolderSource,
+    VideoError,
+    image_folder_frames,
+    is_camera_index,
+    open_source,
+    quiet_opencv,
+    silence_opencv,
+)
+from meanshift.io.writers import (
+    CSV_COLUMNS,
+    BoxCsvWriter,
+    VideoWriter,
+    partial_path,
+)
+
+__all__ = [
+    "VIDEO_EXTENSIONS",
+    "IMAGE_EXTENSIONS",
+    "CSV_COLUMNS",
+    "VideoError",
+    "FrameSource",
+    "CaptureSource",
+    "ImageFolderSource",
+    "open_source",
+    "quiet_opencv",
+    "silence_opencv",
+    "is_camera_index",
+    "image_folder_frames",
+    "VideoWriter",
+    "BoxCsvWriter",
+    "partial_path",
+    "parse_box",
+    "read_box_file",
+    "format_box",
+    "sidecar_box_path",
+    "initial_box_for",
+    "check_box",
+    "target_color",
+    "draw_box",
+    "draw_result",
+    "draw_status",
+    "FpsMeter",
+]
