@@ -112,7 +112,7 @@ def trivial_jobs(folder: Path, n: int) -> list:
     """``n`` jobs reading one 3-frame 48x64 clip under different names: next to no tracking work."""
     import numpy as np
 
-    from meanshift.batch import BatchJob
+    from meanshift.apps.batch import BatchJob
 
     clip = folder / "tiny.avi"
     if not clip.exists():
@@ -126,7 +126,7 @@ def trivial_jobs(folder: Path, n: int) -> list:
 
 
 def time_trivial(folder: Path, n: int, scheduler: str | None) -> float:
-    from meanshift.batch import run_batch
+    from meanshift.apps.batch import run_batch
 
     jobs = trivial_jobs(folder, n)
     start = time.perf_counter()

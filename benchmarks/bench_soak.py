@@ -1,7 +1,7 @@
 """A long run: does tracking slow down or grow in memory over tens of thousands of frames?
 
 A 320x240 synthetic stream (a red ellipse on a loop over a textured background, made on the fly into one
-reused buffer, nothing stored) is tracked by ``meanshift.batch.track_video`` with its CSV written, as
+reused buffer, nothing stored) is tracked by ``meanshift.apps.batch.track_video`` with its CSV written, as
 ``meanshift track`` does. For every block of frames the time per frame and the process's resident memory
 (RSS, from /proc) at the block's end are recorded. The unit test ``tests/test_faults.py`` asserts the
 memory (20,000 frames; 200,000 under ``pytest -m soak``); timing is reported here only.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from meanshift.batch import TrackerOptions, track_video
+from meanshift.apps.batch import TrackerOptions, track_video
 from meanshift.io import FrameSource
 from meanshift.synthetic import PastedTargetScene
 

@@ -14,7 +14,7 @@ run as Dask tasks (``pip install meanshift[distributed]``).
 
 import argparse
 
-from meanshift.batch import TrackerOptions, load_jobs, run_batch
+from meanshift.apps.batch import TrackerOptions, load_jobs, run_batch
 
 
 def main() -> int:

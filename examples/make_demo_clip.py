@@ -16,8 +16,8 @@ Then::
 import sys
 from pathlib import Path
 
-from meanshift.synthetic import moving_target_sequence
 from meanshift.io import VideoWriter, format_box
+from meanshift.synthetic import moving_target_sequence
 
 out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "data"
 out_dir.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,8 @@ import argparse
 import cv2
 
 import meanshift
-from meanshift.io import FpsMeter, VideoError, draw_result, draw_status, open_source, parse_box
 from meanshift.apps.live import has_display, select_box
+from meanshift.io import FpsMeter, VideoError, draw_result, draw_status, open_source, parse_box
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("source", nargs="?", default="0", help="camera index, video file or folder of frames")

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from support import default_signals
 
-from meanshift.batch import (
+from meanshift.apps.batch import (
     SUMMARY_COLUMNS,
     BatchJob,
     TrackerOptions,
@@ -28,7 +28,7 @@ from meanshift.batch import (
     run_batch,
     track_video,
 )
-from meanshift.cli import main
+from meanshift.apps.cli import main
 from meanshift.io import FrameSource, VideoError, VideoWriter, format_box
 from meanshift.synthetic import moving_target_sequence
 

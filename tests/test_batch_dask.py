@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from test_batch import make_folder, partial_files, rows_of, summary, wait_until
 
-from meanshift.batch import SchedulerError, load_jobs, run_batch
-from meanshift.cli import main
+from meanshift.apps.batch import SchedulerError, load_jobs, run_batch
+from meanshift.apps.cli import main
 from meanshift.io import VideoWriter
 from meanshift.synthetic import moving_target_sequence
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from support import count_frames, default_signals
 
 import meanshift
-from meanshift.cli import LAZY_SUBCOMMANDS, PRESET_NAMES, main
+from meanshift.apps.cli import LAZY_SUBCOMMANDS, PRESET_NAMES, main
 from meanshift.io import VideoWriter, format_box
 from meanshift.synthetic import moving_target_sequence
 

@@ -304,7 +304,7 @@ def test_missing_matplotlib_names_the_extra(toy_dataset, tmp_path, monkeypatch):
 
 
 def test_cli_eval_runs_and_prints_the_mean_table(toy_dataset, tmp_path):
-    from meanshift.cli_eval import eval_command
+    from meanshift.apps.eval_command import eval_command
 
     out = tmp_path / "cli"
     result = CliRunner().invoke(
@@ -319,7 +319,7 @@ def test_cli_eval_runs_and_prints_the_mean_table(toy_dataset, tmp_path):
 
 
 def test_cli_eval_errors_and_listing(toy_dataset, tmp_path):
-    from meanshift.cli_eval import eval_command
+    from meanshift.apps.eval_command import eval_command
 
     runner = CliRunner()
     bad = runner.invoke(eval_command, [str(toy_dataset), "-t", "nope", "--out", str(tmp_path)])

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from support import count_frames, xvfb
 
-from meanshift.cli import main
+from meanshift.apps.cli import main
 from meanshift.io import check_box, read_box_file
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import meanshift
-from meanshift.batch import track_video
+from meanshift.apps.batch import track_video
 from meanshift.io import FrameSource
 from meanshift.synthetic import PastedTargetScene
 

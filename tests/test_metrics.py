@@ -170,7 +170,7 @@ def test_module_lists_its_public_names():
         assert hasattr(metrics, name)
 
 
-@pytest.mark.parametrize("module_name", ["meanshift.evaluation.metrics", "meanshift.evaluation.datasets", "meanshift.evaluation.baselines"])
+@pytest.mark.parametrize("module_name", [f"meanshift.evaluation.{n}" for n in ("metrics", "datasets", "baselines")])
 def test_docstring_examples_run(module_name):
     import doctest
     import importlib

@@ -44,14 +44,15 @@ def test_public_api_names():
 
 def test_importing_the_package_and_its_cli_does_not_load_numba():
     # `meanshift --help` stays instant: Numba, OpenCV and the engine load only when something uses them.
-    code = "import sys, meanshift, meanshift.cli; print('numba' in sys.modules, 'meanshift.tracker' in sys.modules)"
+    code = ("import sys, meanshift, meanshift.apps.cli; "
+            "print('numba' in sys.modules, 'meanshift.tracker' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
 
 
 def test_importing_the_batch_module_does_not_load_dask():
     # Dask is an optional extra, imported only when a batch is given a scheduler.
-    code = ("import sys, meanshift, meanshift.cli, meanshift.batch; "
+    code = ("import sys, meanshift, meanshift.apps.cli, meanshift.apps.batch; "
             "print(sorted({'dask', 'distributed'} & set(sys.modules)))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

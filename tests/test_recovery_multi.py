@@ -245,7 +245,7 @@ def test_window_peaks_are_the_best_windows_a_window_apart():
 
 def test_track_video_keeps_several_targets_out_of_each_others_boxes(tmp_path):
     """The CLI and batch path (track_video) updates several targets as MultiTracker does."""
-    from meanshift.batch import track_video
+    from meanshift.apps.batch import track_video
     from meanshift.io import FrameSource
 
     frames, truths = two_target_frames(6)

@@ -1,6 +1,6 @@
 """``meanshift eval``: one-pass evaluation (OTB protocol) of our presets and OpenCV's trackers.
 
-Registered on the main command group by ``meanshift.cli`` (``main.add_command(eval_command)``).
+Registered on the main command group by ``meanshift.apps.cli`` (``main.add_command(eval_command)``).
 Heavy imports (NumPy, OpenCV, Numba, matplotlib) happen inside the command, so ``--help`` is instant.
 """
 

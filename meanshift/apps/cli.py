@@ -1,9 +1,9 @@
 """The ``meanshift`` command line: ``track``, ``webcam``, ``batch`` (and ``eval``).
 
-Each subcommand is a thin layer over the library: :mod:`meanshift.io` (sources, writers), :mod:`meanshift.apps.live` (the
-live window) and :mod:`meanshift.batch` (tracking files, many at once), which use the public
-``Tracker`` API only. Heavy imports (OpenCV, Numba, the engine) happen inside the commands so that
-``meanshift --help`` answers at once. Errors a user can fix are printed as one line,
+Each subcommand is a thin layer over the library: :mod:`meanshift.io` (sources, writers),
+:mod:`meanshift.apps.live` (the live window) and :mod:`meanshift.apps.batch` (tracking files, many at
+once), which use the public ``Tracker`` API only. Heavy imports (OpenCV, Numba, the engine) happen
+inside the commands so that ``meanshift --help`` answers at once. Errors a user can fix are printed as one line,
 ``Error: <what is wrong and what to pass>``, with a non-zero exit code and never a traceback:
 1 for a failure (unreadable video, failed batch item, a video that broke off midway), 2 for bad usage,
 130 when interrupted by Ctrl-C and 143 when stopped by SIGTERM (a supervisor or ``kill``). Either way
@@ -11,10 +11,10 @@ the outputs written so far are closed properly: every row of the CSV, a playable
 
 Subcommands from other modules
 ------------------------------
-``meanshift eval`` lives in ``meanshift/cli_eval.py``. The group :data:`main` lists every name in
-:data:`LAZY_SUBCOMMANDS` whose module exists, and imports the module only when that subcommand is
+``meanshift eval`` lives in ``meanshift/apps/eval_command.py``. The group :data:`main` lists every
+name in :data:`LAZY_SUBCOMMANDS` whose module exists, and imports the module only when that subcommand is
 used or listed. The module either exposes a click command as ``command`` (or ``eval_command`` /
-``eval``), or registers itself with ``@main.command("eval")`` after ``from meanshift.cli import main``.
+``eval``), or registers itself with ``@main.command("eval")`` after ``from meanshift.apps.cli import main``.
 To add another subcommand in its own module, add one entry to :data:`LAZY_SUBCOMMANDS`.
 """
 
@@ -35,7 +35,7 @@ import click
 __all__ = ["main", "LAZY_SUBCOMMANDS", "PRESET_NAMES"]
 
 #: Subcommand name -> module defining it; loaded on first use (see the module docstring).
-LAZY_SUBCOMMANDS: dict[str, str] = {"eval": "meanshift.cli_eval"}
+LAZY_SUBCOMMANDS: dict[str, str] = {"eval": "meanshift.apps.eval_command"}
 
 #: ``--preset`` choices, spelled here so that ``--help`` needs no engine import (a test keeps
 #: them equal to ``meanshift.PRESETS``).
@@ -220,7 +220,7 @@ def tracker_options(function: Callable) -> Callable:
 
 def _tracker_options(preset: str, similarity, kernel, features, bins):
     """Build and check the tracker options once, so that a bad name fails before any video opens."""
-    from meanshift.batch import TrackerOptions
+    from meanshift.apps.batch import TrackerOptions
 
     options = TrackerOptions(preset, similarity=similarity, kernel=kernel, features=features, bins=bins)
     try:
@@ -409,7 +409,7 @@ def _warn_if_compiling(quiet: bool) -> None:
 def _track_headless(src, boxes, options, output, output_video, max_frames, quiet) -> dict[str, Any]:
     from tqdm import tqdm
 
-    from meanshift.batch import track_video
+    from meanshift.apps.batch import track_video
     from meanshift.io import VideoError
 
     # A bar for sources with an end; cameras and streams run until Ctrl-C (or --max-frames).
@@ -607,7 +607,7 @@ def batch(
       meanshift batch clips/ --out tracked/ --scheduler local --jobs 2
     """
     _prepare(ctx)
-    from meanshift.batch import SchedulerError, load_jobs, run_batch
+    from meanshift.apps.batch import SchedulerError, load_jobs, run_batch
     from meanshift.io import VideoError
 
     if scheduler is not None and scheduler != "local" and jobs is not None:
