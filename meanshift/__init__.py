@@ -30,11 +30,24 @@ from meanshift.kernels import Kernel, get_kernel, kernels
 if TYPE_CHECKING:  # the real imports, for type checkers and IDEs
     from meanshift.config import Convergence, ScaleGuard
     from meanshift.features import FeatureSpace, feature_spaces, get_features
+    from meanshift.motion import ConstantVelocity, MotionModel, get_motion_model, motion_models, register_motion_model
     from meanshift.multi import MultiTracker
     from meanshift.opencv import cam_shift, mean_shift
     from meanshift.presets import PRESETS, camshift, comaniciu_meer, create_tracker, generalized
+    from meanshift.recovery import LossDetector, Reacquisition, get_recovery, recoveries, register_recovery
+    from meanshift.result import TrackResult
+    from meanshift.scale import (
+        BandwidthScale,
+        ContrastScale,
+        FixedScale,
+        MomentsScale,
+        ScaleRule,
+        get_scale_rule,
+        register_scale_rule,
+        scale_rules,
+    )
     from meanshift.similarity import Similarity, get_similarity, register_similarity, similarities
-    from meanshift.tracker import SCALE_MODES, Tracker, TrackResult
+    from meanshift.tracker import SCALE_MODES, Tracker
 
 # Public names and the modules that define them. They are imported on first use (PEP 562), so that
 # `import meanshift` and `meanshift --help` do not pay for Numba until something needs it.
@@ -47,7 +60,13 @@ _EXPORTS = {
     "Similarity": "meanshift.similarity", "get_similarity": "meanshift.similarity",
     "register_similarity": "meanshift.similarity", "similarities": "meanshift.similarity",
     "MultiTracker": "meanshift.multi",
-    "SCALE_MODES": "meanshift.tracker", "Tracker": "meanshift.tracker", "TrackResult": "meanshift.tracker",
+    "SCALE_MODES": "meanshift.tracker", "Tracker": "meanshift.tracker", "TrackResult": "meanshift.result",
+    **{name: "meanshift.scale" for name in ("ScaleRule", "FixedScale", "MomentsScale", "BandwidthScale",
+                                            "ContrastScale", "scale_rules", "get_scale_rule", "register_scale_rule")},
+    **{name: "meanshift.motion" for name in ("MotionModel", "ConstantVelocity", "motion_models", "get_motion_model",
+                                             "register_motion_model")},
+    **{name: "meanshift.recovery" for name in ("LossDetector", "Reacquisition", "recoveries", "get_recovery",
+                                               "register_recovery")},
 }
 
 
@@ -88,6 +107,24 @@ __all__ = [
     "FeatureSpace",
     "feature_spaces",
     "get_features",
+    "ScaleRule",
+    "FixedScale",
+    "MomentsScale",
+    "BandwidthScale",
+    "ContrastScale",
+    "scale_rules",
+    "get_scale_rule",
+    "register_scale_rule",
+    "MotionModel",
+    "ConstantVelocity",
+    "motion_models",
+    "get_motion_model",
+    "register_motion_model",
+    "LossDetector",
+    "Reacquisition",
+    "recoveries",
+    "get_recovery",
+    "register_recovery",
     "Convergence",
     "ScaleGuard",
     "__version__",

@@ -24,7 +24,7 @@ import numpy as np
 from meanshift import _kernels
 from meanshift.config import HSV_MASK_DEFAULT
 
-__all__ = ["FeatureSpace", "get_features", "feature_spaces", "quantize"]
+__all__ = ["FeatureSpace", "get_features", "feature_spaces", "quantize", "select_features", "is_gray_bgr"]
 
 _SDIV, _HDIV = _kernels.hsv_division_tables()
 
@@ -198,3 +198,53 @@ def quantize(
     out = np.empty((h, w), dtype=np.int32)
     quantize_into(frame, space, x, y, out)
     return out
+
+
+#: Colour spaces ``features="auto"`` chooses from, with their bins.
+AUTO_CANDIDATES = (("bgr", 16), ("hue-sat", (16, 16)), ("hue", 16))
+
+
+def is_gray_bgr(frame: np.ndarray) -> bool:
+    """Whether a BGR frame holds a grayscale picture (three equal channels), judged on a sparse grid."""
+    sample = frame[::7, ::7]
+    return bool(np.array_equal(sample[..., 0], sample[..., 1]) and np.array_equal(sample[..., 1], sample[..., 2]))
+
+
+def select_features(frame: np.ndarray, box: tuple[float, float, float, float], default: FeatureSpace,
+                    candidates: tuple = AUTO_CANDIDATES) -> FeatureSpace:
+    """The candidate colour space that best separates the box from the ring around it (Collins et al. 2005).
+
+    For each space, the log-likelihood ratio ``L_u = log(max(q_u, d) / max(b_u, d))`` of target
+    ``q`` and background ``b`` histograms scores it by the variance ratio
+    ``var(L; (q + b) / 2) / (var(L; q) + var(L; b))``: large when target and background pixels
+    fall on distinct, each compact, sides of L. ``default`` when no candidate can be judged.
+    """
+    height, width = frame.shape[:2]
+    x, y, w, h = box
+    # The box and a ring half its size on every side, clipped to the frame.
+    rx0, ry0 = max(int(x - w / 2), 0), max(int(y - h / 2), 0)
+    rx1, ry1 = min(int(x + w * 1.5) + 1, width), min(int(y + h * 1.5) + 1, height)
+    ys, xs = np.mgrid[ry0:ry1, rx0:rx1]
+    inside = (xs >= x) & (xs < x + w) & (ys >= y) & (ys < y + h)
+    best, best_ratio = default, -np.inf
+    for name, bins in candidates:
+        space = get_features(name, bins=bins)
+        codes = np.empty((ry1 - ry0, rx1 - rx0), np.int32)
+        quantize_into(frame, space, rx0, ry0, codes)
+        valid = codes >= 0
+        q = np.bincount(codes[valid & inside], minlength=space.n_bins).astype(np.float64)
+        b = np.bincount(codes[valid & ~inside], minlength=space.n_bins).astype(np.float64)
+        if q.sum() < 0.5 * inside.sum() or b.sum() == 0:
+            continue  # most of the target masked (hue on grey), or no background to compare with
+        q, b = q / q.sum(), b / b.sum()
+        ratio = np.log(np.maximum(q, 1e-3) / np.maximum(b, 1e-3))
+        spread = _weighted_variance(ratio, q) + _weighted_variance(ratio, b)
+        score = _weighted_variance(ratio, (q + b) / 2) / max(spread, 1e-9)
+        if score > best_ratio:
+            best, best_ratio = space, score
+    return best
+
+
+def _weighted_variance(values: np.ndarray, weights: np.ndarray) -> float:
+    mean = float(np.dot(weights, values))
+    return float(np.dot(weights, (values - mean) ** 2))

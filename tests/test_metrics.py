@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from meanshift import metrics
+from meanshift.evaluation import metrics
 from meanshift.evaluation.metrics import (
     PRECISION_THRESHOLDS,
     SUCCESS_THRESHOLDS,

@@ -173,12 +173,12 @@ def test_auto_features_picks_the_space_that_separates_target_from_background():
     frame, _ = render_scene(FRAME, TargetPose(150, 120, 50, 40), rng=rng)
     tracker = meanshift.Tracker(features="auto")
     tracker.init(frame, TargetPose(150, 120, 50, 40).box(FRAME))
-    assert tracker._space.name in ("hue", "hue-sat", "bgr")
+    assert tracker.space.name in ("hue", "hue-sat", "bgr")
     grey = np.array([[128, 128, 128], [140, 140, 140]], np.uint8)
     frame, _ = render_scene(FRAME, TargetPose(150, 120, 50, 40), rng=rng, target_palette=grey, noise=0)
     tracker = meanshift.Tracker(features="auto")
     tracker.init(frame, TargetPose(150, 120, 50, 40).box(FRAME))
-    assert tracker._space.name != "hue"
+    assert tracker.space.name != "hue"
     assert tracker.update(frame).ok
 
 
@@ -212,7 +212,7 @@ def test_scale_check_refuses_a_growth_the_moments_do_not_see():
 
 
 def test_window_sums_match_brute_force(rng):
-    from meanshift.tracker import window_sums
+    from meanshift.recovery import window_sums
 
     for _ in range(10):
         values = rng.random((int(rng.integers(1, 30)), int(rng.integers(1, 30))))
@@ -228,7 +228,7 @@ def test_window_sums_match_brute_force(rng):
 
 
 def test_window_peaks_are_the_best_windows_a_window_apart():
-    from meanshift.tracker import window_peaks
+    from meanshift.recovery import window_peaks
 
     values = np.zeros((60, 80))
     values[10:16, 10:18] = 1.0  # strongest blob

@@ -1,0 +1,261 @@
+"""Loss detection and re-acquisition: whether a box is trusted, and what to do when it is not.
+
+One part of the engine, replaceable. After each frame's search the tracker hands the part the match
+it found (``confidence``: the Bhattacharyya coefficient of the candidate with the model; ``mass``:
+the kernel mass of target-like pixels) and the part decides ``ok``; when lost, it may search the frame.
+
+=========== ===========================================================================================
+name        rule
+=========== ===========================================================================================
+threshold   trusted while the window holds target-like pixels and ``confidence >= min_confidence``
+reacquire   also lost when ``confidence`` falls below ``loss_ratio`` times its recent level; while lost
+            the size is frozen and the whole frame is searched (peaks of the model's ratio
+            back-projection, each refined by mean shift) every frame at first, then every fifth; a
+            candidate is locked on only at ``reacquire_ratio`` times the level, which decays while lost
+=========== ===========================================================================================
+
+Examples
+--------
+>>> import meanshift
+>>> meanshift.recoveries()
+['threshold', 'reacquire']
+>>> meanshift.Tracker(recovery=meanshift.get_recovery("reacquire", loss_ratio=0.5)).recovery.loss_ratio
+0.5
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from meanshift import _kernels
+from meanshift.features import quantize_into
+
+if TYPE_CHECKING:
+    from meanshift.tracker import Tracker
+
+__all__ = ["LossDetector", "Reacquisition", "recoveries", "get_recovery", "register_recovery", "window_sums",
+           "window_peaks"]
+
+
+@dataclass
+class LossDetector:
+    """Trusted while the window holds target-like pixels and the match reaches ``min_confidence`` (``threshold``).
+
+    Base of the recovery parts: subclass it, override :meth:`assess` (and :meth:`trusts` to gate the
+    model update), register it with :func:`register_recovery`.
+
+    Attributes
+    ----------
+    min_confidence : float
+        Below this Bhattacharyya coefficient the box is reported lost (``ok=False``).
+    """
+
+    name: ClassVar[str] = "threshold"
+    min_confidence: float = 0.1
+
+    def __post_init__(self) -> None:
+        _check_range("min_confidence", self.min_confidence, 0.0, 1.0)
+
+    def reset(self, tracker: Tracker) -> None:
+        """Set up per-target state at ``init``."""
+
+    def assess(self, tracker: Tracker, frame: np.ndarray, confidence: float, mass: float,
+               size_before: tuple[float, float, float, float]) -> tuple[bool, float, float, int]:
+        """``(ok, confidence, mass, extra_iterations)`` for this frame; may move the window (a search).
+
+        ``size_before`` is ``(w, h, length, breadth)`` before this frame's scale rule ran.
+        """
+        return mass > 0 and confidence >= self.min_confidence, confidence, mass, 0
+
+    def trusts(self, confidence: float) -> bool:
+        """Whether a trusted frame with this match may update the model."""
+        return True
+
+    def confirm(self, confidence: float) -> None:
+        """The frame was trusted with this match."""
+
+
+@dataclass
+class Reacquisition(LossDetector):
+    """Loss relative to the recent level of the match, and a global search to find the target again.
+
+    Attributes
+    ----------
+    loss_ratio : float
+        Lost when the confidence falls below this times its recent level (an average of trusted frames).
+    reacquire_ratio : float
+        A candidate of the global search is locked on only at this times the level.
+    level_decay : float
+        Per lost frame the level to return to is multiplied by this, so a lasting change of look is
+        eventually accepted.
+    candidates : int
+        Back-projection peaks the global search refines and checks.
+    max_samples : int
+        The global search reads the frame on a grid of about this many pixels.
+    """
+
+    name: ClassVar[str] = "reacquire"
+    loss_ratio: float = 0.4
+    reacquire_ratio: float = 0.8
+    level_decay: float = 0.95
+    candidates: int = 5
+    max_samples: int = 30000
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_range("loss_ratio", self.loss_ratio, 0.0, 1.0)
+        _check_range("reacquire_ratio", self.reacquire_ratio, 0.0, 1.0)
+        _check_range("level_decay", self.level_decay, 0.0, 1.0)
+
+    def reset(self, tracker: Tracker) -> None:
+        self.level: float | None = None  # recent confidence of trusted frames
+        self.lost_frames = 0
+
+    def assess(self, tracker: Tracker, frame: np.ndarray, confidence: float, mass: float,
+               size_before: tuple[float, float, float, float]) -> tuple[bool, float, float, int]:
+        ok = mass > 0 and confidence >= self.min_confidence
+        level = self.level
+        if level is None:
+            return ok, confidence, mass, 0
+        ok = ok and confidence >= self.loss_ratio * level
+        iterations = 0
+        if not ok:
+            tracker.w, tracker.h, tracker.length, tracker.breadth = size_before
+            self.lost_frames += 1
+            # The global search costs a few window searches: every frame at first, then every
+            # fifth, so that a target gone for good does not slow the tracker down.
+            if self.lost_frames <= 3 or self.lost_frames % 5 == 0:
+                lost_at = (tracker.cx, tracker.cy)
+                found = self.search_frame(tracker, frame, self.reacquire_ratio * level)
+                if found is not None:
+                    iterations, confidence, mass = found
+                    ok = True
+                else:
+                    tracker.cx, tracker.cy = lost_at
+            if not ok:
+                # A slow change of look is not a loss for ever: the level to return to decays.
+                self.level = level * self.level_decay
+        return ok, confidence, mass, iterations
+
+    def trusts(self, confidence: float) -> bool:
+        return self.level is None or confidence >= self.level
+
+    def confirm(self, confidence: float) -> None:
+        self.lost_frames = 0
+        self.level = confidence if self.level is None else 0.9 * self.level + 0.1 * confidence
+
+    def search_frame(self, tracker: Tracker, frame: np.ndarray, threshold: float) -> tuple[int, float, float] | None:
+        """Global search for a lost target: ``(iterations, confidence, mass)`` of the locked-on window, or None.
+
+        Candidates are the peaks of the target's ratio back-projection (model over the frame's own
+        histogram, Swain & Ballard) summed over a window-sized box (:func:`window_peaks`), on a grid of
+        at most ~``max_samples`` samples of the whole frame; each is refined by mean shift at the frozen
+        size and kept only if its confidence reaches ``threshold``.
+        """
+        height, width = frame.shape[:2]
+        m = tracker.space.n_bins
+        step = max(1, math.ceil(math.sqrt(height * width / self.max_samples)))
+        bins = np.empty((-(-height // step), -(-width // step)), np.int32)
+        quantize_into(frame, tracker.space, 0, 0, bins, step=step)
+        for x, y, w, h in tracker.exclude:
+            bins[max(0, math.ceil(y / step)):max(0, math.floor((y + h - 1) / step) + 1),
+                 max(0, math.ceil(x / step)):max(0, math.floor((x + w - 1) / step) + 1)] = -1
+        valid = bins >= 0
+        frame_hist = np.bincount(bins[valid], minlength=m).astype(np.float64)
+        ratio = np.divide(tracker.q, frame_hist / max(frame_hist.sum(), 1.0), out=np.zeros(m), where=frame_hist > 0)
+        weight_map = np.where(valid, ratio[np.where(valid, bins, 0)], 0.0)
+        size = (max(1, round(tracker.h / step)), max(1, round(tracker.w / step)))
+        best = None
+        for row, col in window_peaks(weight_map, size, self.candidates):
+            tracker.cx, tracker.cy = float(col * step), float(row * step)
+            tracker.quantize(frame, tracker.cx, tracker.cy, tracker.w / 2, tracker.h / 2, force=True)
+            iterations, mass = tracker.converge(frame, tracker.w, tracker.h)
+            confidence = float(_kernels.bhattacharyya_coefficient(tracker.hist, tracker.q))
+            if mass > 0 and confidence >= threshold and (best is None or confidence > best[1]):
+                best = (iterations, confidence, mass, tracker.cx, tracker.cy, tracker.hist.copy())
+        if best is None:
+            return None
+        iterations, confidence, mass, tracker.cx, tracker.cy, tracker.hist[:] = best
+        tracker.quantize(frame, tracker.cx, tracker.cy, tracker.w / 2, tracker.h / 2, force=True)
+        return iterations, confidence, mass
+
+
+def window_sums(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Sum of ``values`` over the ``size = (rows, cols)`` window around every element (zeros outside).
+
+    The window of element ``(i, j)`` spans rows ``i - rows // 2`` to ``i - rows // 2 + rows - 1``
+    (likewise for columns); computed from one integral image.
+    """
+    height, width = values.shape
+    integral = np.zeros((height + 1, width + 1))
+    np.cumsum(np.cumsum(values, axis=0), axis=1, out=integral[1:, 1:])
+    rows, cols = size
+    top = np.arange(height) - rows // 2
+    left = np.arange(width) - cols // 2
+    r0, r1 = np.clip(top, 0, height), np.clip(top + rows, 0, height)
+    c0, c1 = np.clip(left, 0, width), np.clip(left + cols, 0, width)
+    return (integral[r1][:, c1] - integral[r0][:, c1]) - (integral[r1][:, c0] - integral[r0][:, c0])
+
+
+def window_peaks(values: np.ndarray, size: tuple[int, int], count: int) -> list[tuple[int, int]]:
+    """Up to ``count`` ``(row, col)`` of the largest positive window sums, each at least a window from the others.
+
+    Greedy: take the best, suppress the window-sized neighbourhood around it, repeat.
+    """
+    scores = window_sums(values, size)
+    rows, cols = size
+    peaks = []
+    for _ in range(count):
+        index = int(np.argmax(scores))
+        row, col = divmod(index, scores.shape[1])
+        if not scores[row, col] > 0:
+            break
+        peaks.append((row, col))
+        scores[max(0, row - rows + 1):row + rows, max(0, col - cols + 1):col + cols] = 0.0
+    return peaks
+
+
+def _check_range(name: str, value: Any, lo: float, hi: float) -> None:
+    if not lo <= float(value) <= hi:
+        raise ValueError(f"{name} must be in [{lo}, {hi}], got {value!r}")
+
+
+_REGISTRY: dict[str, type[LossDetector]] = {}
+
+
+def register_recovery(part: type[LossDetector], *, replace: bool = False) -> type[LossDetector]:
+    """Make a :class:`LossDetector` subclass available by its ``name`` to ``Tracker(recovery=...)``."""
+    key = part.name.strip().lower()
+    if key in _REGISTRY and not replace and _REGISTRY[key] is not part:
+        raise ValueError(f"a recovery named {key!r} already exists; pass replace=True to replace it")
+    _REGISTRY[key] = part
+    return part
+
+
+def recoveries() -> list[str]:
+    """Names of the registered loss-detection / re-acquisition parts (built-ins first)."""
+    return list(_REGISTRY)
+
+
+def get_recovery(part: str | bool | LossDetector, **params: Any) -> LossDetector:
+    """A recovery part by name with its parameters (``True`` = ``"reacquire"``, ``False`` = ``"threshold"``)."""
+    if isinstance(part, LossDetector):
+        if params:
+            raise ValueError(f"parameters {sorted(params)} given with a LossDetector object: set them on the object")
+        return part
+    key = {True: "reacquire", False: "threshold"}[part] if isinstance(part, bool) else str(part).strip().lower()
+    if key not in _REGISTRY:
+        raise ValueError(f"recovery must be True, False, one of {', '.join(_REGISTRY)} or a LossDetector, got {part!r}")
+    cls = _REGISTRY[key]
+    unknown = sorted(set(params) - {f.name for f in fields(cls)})
+    if unknown:
+        raise ValueError(f"recovery {key!r} has no parameter {', '.join(unknown)}")
+    return cls(**params)
+
+
+for _part in (LossDetector, Reacquisition):
+    register_recovery(_part)
