@@ -29,11 +29,13 @@ again on the new frame): a box of the old frame means nothing in the new one.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from meanshift.geometry import clip_box, validate_box
 
-__all__ = ["tracking_frame", "tracking_box"]
+__all__ = ["tracking_frame", "tracking_box", "exclusion_boxes"]
 
 
 def tracking_frame(frame: object, *, name: str = "frame") -> np.ndarray:
@@ -100,3 +102,14 @@ def tracking_box(box: object, frame_shape: tuple[int, ...], *, name: str = "box"
             "frame; it must cover at least 1 x 1"
         )
     return cx, cy, cw, ch
+
+
+def exclusion_boxes(boxes) -> tuple[tuple[float, float, float, float], ...]:
+    """``update(exclude=...)`` as float boxes; ValueError naming the first bad one."""
+    out = []
+    for box in boxes:
+        values = tuple(float(v) for v in box)
+        if len(values) != 4 or not all(math.isfinite(v) for v in values) or values[2] <= 0 or values[3] <= 0:
+            raise ValueError(f"exclude boxes must be finite (x, y, w, h) with w > 0 and h > 0, got {tuple(box)}")
+        out.append(values)
+    return tuple(out)

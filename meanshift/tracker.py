@@ -30,34 +30,24 @@ from typing import Any
 import numpy as np
 
 from meanshift import _kernels
-from meanshift._inputs import tracking_box, tracking_frame
+from meanshift._inputs import exclusion_boxes, tracking_box, tracking_frame
 from meanshift.config import Convergence
 from meanshift.features import FeatureSpace, get_features, is_gray_bgr, select_features
 from meanshift.geometry import box_to_center, center_to_box, clip_box
 from meanshift.kernels import Kernel, get_kernel
 from meanshift.model import background_weighted
 from meanshift.motion import MotionModel, get_motion_model
+from meanshift.parts import PART_KEYWORDS, part_options_for
 from meanshift.recovery import LossDetector, get_recovery
 from meanshift.region import Region, region_around
 from meanshift.result import TrackResult
 from meanshift.scale import ScaleRule, get_scale_rule, scale_rules
 from meanshift.similarity import Similarity, get_similarity
 
-__all__ = ["Tracker", "TrackResult", "SCALE_MODES", "PART_KEYWORDS"]
+__all__ = ["Tracker", "TrackResult", "SCALE_MODES"]
 
 #: Names of the built-in scale rules (:func:`meanshift.scale_rules` lists registered ones too).
 SCALE_MODES = tuple(scale_rules())
-
-#: Keywords of ``Tracker(...)`` that configure a part, with the part and its parameter's name and the
-#: value that means "not asked for" (ignored when the chosen part has no such parameter).
-PART_KEYWORDS: dict[str, tuple[str, str, Any]] = {
-    "scale_margin": ("scale", "margin", 0.25), "guard": ("scale", "guard", None),
-    "rotation": ("scale", "rotation", False), "area_estimate": ("scale", "area_estimate", "model"),
-    "box_fill": ("scale", "box_fill", 1.0), "adapt_aspect": ("scale", "adapt_aspect", True),
-    "bandwidth_step": ("scale", "step", 0.1), "bandwidth_smoothing": ("scale", "smoothing", 0.1),
-    "scale_check": ("scale", "scale_check", False), "min_confidence": ("recovery", "min_confidence", 0.1),
-    "loss_ratio": ("recovery", "loss_ratio", 0.4), "reacquire_ratio": ("recovery", "reacquire_ratio", 0.8),
-}
 
 # When more of the initial box than this fails the HSV mask, the mask is dropped (with a warning).
 _MAX_MASKED_FRACTION = 0.95
@@ -101,7 +91,7 @@ class Tracker:
         ``"reacquire"`` (also lost below ``loss_ratio`` times the recent match, then a global search;
         see :mod:`meanshift.recovery`), or a part object.
     **part_options
-        Parameters of the parts by the names listed in :data:`PART_KEYWORDS` (``scale_margin``,
+        Parameters of the parts by the names listed in :data:`meanshift.parts.PART_KEYWORDS` (``scale_margin``,
         ``guard``, ``rotation``, ``area_estimate``, ``box_fill``, ``adapt_aspect``, ``bandwidth_step``,
         ``bandwidth_smoothing``, ``scale_check``; ``min_confidence``, ``loss_ratio``,
         ``reacquire_ratio``), passed to the part named by ``scale`` or ``recovery``. A value for a
@@ -150,10 +140,12 @@ class Tracker:
         unknown = sorted(set(part_options) - set(PART_KEYWORDS))
         if unknown:
             raise TypeError(f"Tracker() got unexpected keyword argument(s) {', '.join(unknown)}")
-        self.scale_rule: ScaleRule = copy.deepcopy(get_scale_rule(scale, **_options_for(scale, "scale", part_options)))
+        # Copies: parts keep per-target state, and a part object may be handed to several trackers.
+        self.scale_rule: ScaleRule = copy.deepcopy(get_scale_rule(scale, **part_options_for(scale, "scale",
+                                                                                           part_options)))
         self.motion: MotionModel = copy.deepcopy(get_motion_model(motion))
-        self.recovery: LossDetector = copy.deepcopy(get_recovery(recovery, **_options_for(recovery, "recovery",
-                                                                                          part_options)))
+        self.recovery: LossDetector = copy.deepcopy(get_recovery(recovery, **part_options_for(recovery, "recovery",
+                                                                                             part_options)))
         self._initialized = False
 
     @property
@@ -248,7 +240,7 @@ class Tracker:
         if frame.shape != self.frame_shape:
             raise ValueError(f"frame shape changed from {self.frame_shape} at init to {frame.shape}: "
                              "call init() again on the new frame")
-        self.exclude = _exclusion_boxes(exclude)
+        self.exclude = exclusion_boxes(exclude)
         last_centre = (self.cx, self.cy)
         self.motion.predict(self)
         grow = 1 + self.scale_rule.margin
@@ -358,41 +350,3 @@ class Tracker:
                            rotated=((float(self.cx), float(self.cy)), (float(size[0]), float(size[1])),
                                     float(self.angle)),
                            score=float(score), iterations=int(iterations), confidence=confidence)
-
-
-def _options_for(part: Any, kind: str, options: dict[str, Any]) -> dict[str, Any]:
-    """The ``Tracker(...)`` keywords of ``options`` that configure the ``kind`` part named ``part``."""
-    from dataclasses import fields
-
-    if not isinstance(part, (str, bool)):
-        cls = type(part)
-    elif kind == "scale":
-        cls = type(get_scale_rule(part))
-    else:
-        cls = type(get_recovery(part))
-    has = {f.name for f in fields(cls)}
-    chosen = {}
-    for keyword, value in options.items():
-        owner, name, unset = PART_KEYWORDS[keyword]
-        if owner != kind:
-            continue
-        if name in has and not isinstance(part, (str, bool)):
-            if value is not unset and value != unset:
-                raise ValueError(f"{keyword}= given with a {kind} object: set {name} on the object instead")
-        elif name in has:
-            chosen[name] = value
-        elif value is not unset and value != unset:
-            raise ValueError(f"{keyword}={value!r} does not apply to the {kind} part {cls.name!r}: "
-                             f"choose a {kind} part that has {name!r}")
-    return chosen
-
-
-def _exclusion_boxes(boxes) -> tuple[tuple[float, float, float, float], ...]:
-    """``update(exclude=...)`` as float boxes; ValueError naming the first bad one."""
-    out = []
-    for box in boxes:
-        values = tuple(float(v) for v in box)
-        if len(values) != 4 or not all(math.isfinite(v) for v in values) or values[2] <= 0 or values[3] <= 0:
-            raise ValueError(f"exclude boxes must be finite (x, y, w, h) with w > 0 and h > 0, got {tuple(box)}")
-        out.append(values)
-    return tuple(out)
