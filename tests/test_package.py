@@ -7,6 +7,7 @@ import importlib
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -82,3 +83,12 @@ def test_cache_is_warm_tells_a_cached_kernel_from_a_cold_one(monkeypatch):
     monkeypatch.setattr(_kernels.converge._cache._cache_file, "_index_path", "/nonexistent/converge.nbi")
     assert cache_is_warm(_kernels.converge) is False
     assert cache_is_warm(len) is None  # not a Numba dispatcher
+
+
+def test_the_package_ships_a_py_typed_marker():
+    # PEP 561: without the marker type checkers ignore the annotations of an installed package.
+    from importlib.resources import files
+
+    assert files("meanshift").joinpath("py.typed").is_file()
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    assert "[tool.setuptools.package-data]" in pyproject and 'meanshift = ["py.typed"]' in pyproject
