@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["TrackResult"]
 
@@ -10,6 +12,11 @@ __all__ = ["TrackResult"]
 @dataclass(frozen=True)
 class TrackResult:
     """What :meth:`Tracker.update` returns for one frame.
+
+    A frozen dataclass that also unpacks as ``(ok, box)``, like the pair ``cv2.Tracker.update``
+    returns, so ``ok, box = tracker.update(frame)`` works; the other fields stay attributes.
+    ``box`` holds floats; :attr:`int_box` is the same box in whole pixels for drawing
+    (``cv2.rectangle`` refuses floats).
 
     Attributes
     ----------
@@ -38,7 +45,38 @@ class TrackResult:
     iterations: int
     confidence: float = 0.0
 
+    def __iter__(self) -> Iterator[Any]:
+        """``ok`` then ``box``: ``ok, box = tracker.update(frame)``, as with ``cv2.Tracker``.
+
+        Examples
+        --------
+        >>> from meanshift import TrackResult
+        >>> result = TrackResult(True, (10.4, 20.5, 30.2, 40.0), ((25.0, 40.0), (30.2, 40.0), 0.0), 0.9, 3)
+        >>> ok, box = result
+        >>> ok, box
+        (True, (10.4, 20.5, 30.2, 40.0))
+        """
+        yield self.ok
+        yield self.box
+
     @property
     def center(self) -> tuple[float, float]:
         """Centre ``(cx, cy)`` of the box."""
         return self.rotated[0]
+
+    @property
+    def int_box(self) -> tuple[int, int, int, int]:
+        """The box in whole pixels, ``(x, y, w, h)`` ints, for drawing: ``cv2.rectangle(image, result.int_box, colour)``.
+
+        The corners are rounded to the nearest pixel (halves to even), so the box stays inside the frame
+        whenever :attr:`box` does, and is at least 1 x 1.
+
+        Examples
+        --------
+        >>> from meanshift import TrackResult
+        >>> TrackResult(True, (10.4, 20.5, 30.2, 40.0), ((25.0, 40.0), (30.2, 40.0), 0.0), 0.9, 3).int_box
+        (10, 20, 31, 40)
+        """
+        x, y, w, h = self.box
+        x0, y0 = round(x), round(y)
+        return x0, y0, max(round(x + w) - x0, 1), max(round(y + h) - y0, 1)

@@ -15,7 +15,8 @@ import pytest
 import meanshift
 
 DOCUMENTED = ["meanshift", "meanshift.features", "meanshift.kernels", "meanshift.similarity", "meanshift.opencv",
-              "meanshift.presets", "meanshift.tracker", "meanshift.synthetic", "meanshift.geometry"]
+              "meanshift.presets", "meanshift.tracker", "meanshift.synthetic", "meanshift.geometry",
+              "meanshift.result"]
 
 
 @pytest.mark.parametrize("module_name", DOCUMENTED)
