@@ -1,5 +1,8 @@
 """Presets: the classic trackers as settings of the one engine, and our recommended default.
 
+``Tracker()``'s defaults are the recommended tracker (what :func:`generalized` sets); each preset sets
+every parameter in which it differs from them, so a change of the defaults never changes a preset.
+
 Examples
 --------
 >>> import meanshift
@@ -36,6 +39,7 @@ def camshift(**overrides: Any) -> Tracker:
         convergence=Convergence(epsilon=1.0, max_iterations=10),
         guard=ScaleGuard(max_step=None, smoothing=1.0, min_size=6.0, max_fraction=0.9),
         scale_margin=0.25, min_confidence=0.0,
+        background_weighting=False, recovery=False, model_update=0.0, motion="none", max_samples=4096,
     )
     settings.update(overrides)
     return Tracker(**settings)
@@ -52,6 +56,8 @@ def comaniciu_meer(**overrides: Any) -> Tracker:
         features="bgr", bins=16, similarity="bhattacharyya", kernel="epanechnikov", scale="bandwidth",
         convergence=Convergence(epsilon=0.1, max_iterations=20),
         bandwidth_step=0.1, bandwidth_smoothing=0.1,
+        background_weighting=False, recovery=False, min_confidence=0.1, model_update=0.0, motion="none",
+        max_samples=4096,
     )
     settings.update(overrides)
     return Tracker(**settings)

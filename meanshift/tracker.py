@@ -56,10 +56,15 @@ _MAX_MASKED_FRACTION = 0.95
 class Tracker:
     """Generalized mean-shift tracker: features x similarity x kernel x scale rule x motion x recovery.
 
+    The defaults are the recommended tracker, the settings :func:`meanshift.generalized` names (BGR
+    16x16x16 bins, background-weighted model, Bhattacharyya weights, Epanechnikov kernel, the
+    ``"contrast"`` scale rule, loss detection with re-acquisition, epsilon 0.1 px / 20 iterations):
+    ``Tracker()`` is that tracker. The presets are the named alternatives and set every parameter they need.
+
     Parameters
     ----------
     features : str or FeatureSpace
-        ``"hue"`` (with the HSV mask), ``"hue-sat"``, ``"bgr"`` or ``"gray"``; ``"auto"`` picks at
+        ``"bgr"`` (default), ``"hue"`` (with the HSV mask), ``"hue-sat"`` or ``"gray"``; ``"auto"`` picks at
         :meth:`init` the one that best separates the target from its surroundings. Grayscale frames,
         single-channel or BGR with three equal channels, are tracked with ``"gray"`` whatever is
         asked (a warning says so).
@@ -71,12 +76,13 @@ class Tracker:
         How the window's size follows the target: a name from :func:`meanshift.scale_rules`
         (``"fixed"``, ``"moments"``, ``"bandwidth"``, ``"contrast"``) or a rule object.
     bins : int or tuple, optional
-        Bins per channel of the feature space.
+        Bins per channel of the feature space (default: the space's own, 16 per channel for ``"bgr"``).
     background_weighting : bool
         Corrected background-weighted histogram (:func:`meanshift.model.background_weighted`): at
         ``init``, down-weight target bins that are frequent in a ring around the box.
     convergence : Convergence
-        Epsilon (pixels, sub-pixel allowed) and iteration cap of the mean-shift iteration.
+        Epsilon (pixels, sub-pixel allowed) and iteration cap of the mean-shift iteration
+        (default ``Convergence(epsilon=0.1, max_iterations=20)``).
     model_update : float
         Rate of blending the converged candidate histogram into the target model on trusted frames
         (that the recovery part also trusts); 0 = never update.
@@ -88,7 +94,7 @@ class Tracker:
         Where each frame's search starts: a name from :func:`meanshift.motion_models` or a model object.
     recovery : bool, str or LossDetector
         Loss detection: ``False`` / ``"threshold"`` (lost below ``min_confidence``), ``True`` /
-        ``"reacquire"`` (also lost below ``loss_ratio`` times the recent match, then a global search;
+        ``"reacquire"`` (the default: also lost below ``loss_ratio`` times the recent match, then a global search;
         see :mod:`meanshift.recovery`), or a part object.
     **part_options
         Parameters of the parts by the names listed in :data:`meanshift.parts.PART_KEYWORDS` (``scale_margin``,
@@ -102,26 +108,29 @@ class Tracker:
     --------
     >>> import numpy as np, meanshift
     >>> frame = np.zeros((100, 100, 3), np.uint8); frame[40:60, 30:50] = (0, 0, 255)
-    >>> t = meanshift.Tracker(features="hue", scale="moments"); t.init(frame, (28, 38, 24, 24))
-    >>> moved = np.roll(frame, 5, axis=1)
-    >>> round(t.update(moved).center[0])
-    44
+    >>> t = meanshift.Tracker(); t.init(frame, (28, 38, 24, 24))    # the recommended tracker
+    >>> moved = np.roll(frame, 5, axis=1)                          # the target's centre: 39.5 -> 44.5
+    >>> ok, box = t.update(moved)
+    >>> ok, abs(box[0] + (box[2] - 1) / 2 - 44.5) < 1.5
+    (True, True)
+    >>> meanshift.Tracker(features="hue", scale="moments", background_weighting=False, recovery=False)
+    Tracker(features='hue', bins=(16,), similarity='bhattacharyya', kernel='epanechnikov', scale='moments', rotation=False)
     """
 
     def __init__(
         self,
-        features: str | FeatureSpace = "hue",
+        features: str | FeatureSpace = "bgr",
         similarity: str | Similarity = "bhattacharyya",
         kernel: str | Kernel = "epanechnikov",
-        scale: str | ScaleRule = "moments",
+        scale: str | ScaleRule = "contrast",
         *,
         bins: int | tuple[int, ...] | None = None,
-        background_weighting: bool = False,
+        background_weighting: bool = True,
         convergence: Convergence | None = None,
         model_update: float = 0.0,
         max_samples: int | None = 4096,
         motion: str | MotionModel = "none",
-        recovery: bool | str | LossDetector = False,
+        recovery: bool | str | LossDetector = True,
         **part_options: Any,
     ) -> None:
         # "auto": the colour space is chosen at init (see select_features); bgr until then.

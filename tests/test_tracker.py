@@ -48,7 +48,7 @@ def test_whole_iteration_matches_reference(similarity, max_iterations, kernel):
     space = get_features("bgr", bins=8)
     tracker = meanshift.Tracker(features=space, similarity=similarity, kernel=kernel, scale="fixed",
                                 convergence=Convergence(epsilon=0.01, max_iterations=max_iterations),
-                                min_confidence=0.0)
+                                background_weighting=False, recovery=False, min_confidence=0.0)
     box = (50.0, 45.0, 41.0, 31.0)
     tracker.init(first, box)
     result = tracker.update(second)

@@ -44,3 +44,36 @@ def test_int_box_draws_with_cv2_rectangle_and_stays_in_the_frame():
     assert edge.int_box == (0, 0, 160, 120)  # inside a 160x120 frame, as the float box is
     assert meanshift.TrackResult(True, (5.0, 5.0, 1.0, 1.0), ((5.0, 5.0), (1.0, 1.0), 0.0), 1.0, 1).int_box == (
         5, 5, 1, 1)
+
+
+# ------------------------------------------------------------------------------- item 12: defaults
+
+
+def test_the_default_tracker_is_the_recommended_one():
+    """``Tracker()`` is what ``generalized()`` sets (bgr 16 bins, Bhattacharyya, Epanechnikov, contrast scale, CBWH,
+    re-acquisition, epsilon 0.1 / 20 iterations), and tracks the same boxes. If the recommended preset changes,
+    change the defaults with it (or this test says they went apart)."""
+    default, recommended = meanshift.Tracker(), meanshift.generalized()
+    assert repr(default) == repr(recommended)
+    assert default.features.name == "bgr" and default.features.bins == (16,)
+    assert default.scale_rule.name == "contrast" and default.recovery.name == "reacquire"
+    assert default.background_weighting and default.convergence == meanshift.Convergence(0.1, 20)
+    for name in ("background_weighting", "convergence", "model_update", "max_samples"):
+        assert getattr(default, name) == getattr(recommended, name), name
+    assert vars(default.scale_rule) == vars(recommended.scale_rule)
+    assert vars(default.recovery) == vars(recommended.recovery)
+    assert type(default.motion) is type(recommended.motion)
+    frames = _sequence(12)
+    default.init(*frames[0])
+    recommended.init(*frames[0])
+    for frame, _ in frames[1:]:
+        assert default.update(frame) == recommended.update(frame)
+
+
+def test_presets_do_not_depend_on_the_defaults():
+    # Every preset sets what it differs in: the classic trackers keep the plain model and no re-acquisition.
+    for preset in (meanshift.camshift(), meanshift.comaniciu_meer()):
+        assert not preset.background_weighting
+        assert preset.recovery.name != "reacquire"
+    assert meanshift.camshift().features.name == "hue" and meanshift.camshift().scale_rule.name == "moments"
+    assert meanshift.comaniciu_meer().scale_rule.name == "bandwidth"
