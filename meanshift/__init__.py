@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs
     from meanshift.multi import MultiTracker
     from meanshift.opencv import cam_shift, mean_shift
     from meanshift.presets import PRESETS, camshift, comaniciu_meer, create_tracker, generalized
-    from meanshift.recovery import LossDetector, Reacquisition, get_recovery, recoveries, register_recovery
+    from meanshift.recovery import LossDetector, LossWatch, Reacquisition, get_recovery, recoveries, register_recovery
     from meanshift.result import TrackResult
     from meanshift.scale import (
         BandwidthScale,
@@ -65,7 +65,7 @@ _EXPORTS = {
                                             "ContrastScale", "scale_rules", "get_scale_rule", "register_scale_rule")},
     **{name: "meanshift.motion" for name in ("MotionModel", "ConstantVelocity", "motion_models", "get_motion_model",
                                              "register_motion_model")},
-    **{name: "meanshift.recovery" for name in ("LossDetector", "Reacquisition", "recoveries", "get_recovery",
+    **{name: "meanshift.recovery" for name in ("LossDetector", "Reacquisition", "LossWatch", "recoveries", "get_recovery",
                                                "register_recovery")},
 }
 
@@ -122,6 +122,7 @@ __all__ = [
     "register_motion_model",
     "LossDetector",
     "Reacquisition",
+    "LossWatch",
     "recoveries",
     "get_recovery",
     "register_recovery",

@@ -8,6 +8,9 @@ the kernel mass of target-like pixels) and the part decides ``ok``; when lost, i
 name        rule
 =========== ===========================================================================================
 threshold   trusted while the window holds target-like pixels and ``confidence >= min_confidence``
+watch       reports a loss without acting on it: the tracker carries on as ``threshold`` would, but ``ok``
+            is False while ``confidence`` is below ``loss_ratio`` times its recent level (the
+            ``camshift`` preset, whose boxes stay OpenCV's)
 reacquire   also lost when ``confidence`` falls below ``loss_ratio`` times its recent level; while lost
             the size is frozen and the whole frame is searched (peaks of the model's ratio
             back-projection, each refined by mean shift) every frame at first, then every fifth; a
@@ -18,7 +21,7 @@ Examples
 --------
 >>> import meanshift
 >>> meanshift.recoveries()
-['threshold', 'reacquire']
+['threshold', 'reacquire', 'watch']
 >>> meanshift.Tracker(recovery=meanshift.get_recovery("reacquire", loss_ratio=0.5)).recovery.loss_ratio
 0.5
 """
@@ -37,7 +40,7 @@ from meanshift.features import quantize_into
 if TYPE_CHECKING:
     from meanshift.tracker import Tracker
 
-__all__ = ["LossDetector", "Reacquisition", "recoveries", "get_recovery", "register_recovery", "window_sums",
+__all__ = ["LossDetector", "Reacquisition", "LossWatch", "recoveries", "get_recovery", "register_recovery", "window_sums",
            "window_peaks"]
 
 
@@ -77,6 +80,13 @@ class LossDetector:
 
     def confirm(self, confidence: float) -> None:
         """The frame was trusted with this match."""
+
+    def report(self, ok: bool) -> bool:
+        """What ``TrackResult.ok`` says for this frame, given the ``ok`` of :meth:`assess` the tracker acted on.
+
+        The same by default; a part may report a loss it does not act on (:class:`LossWatch`).
+        """
+        return ok
 
 
 @dataclass
@@ -184,6 +194,53 @@ class Reacquisition(LossDetector):
         return iterations, confidence, mass
 
 
+@dataclass
+class LossWatch(LossDetector):
+    """Reports a loss without acting on it (``watch``): ``ok`` says whether the box is trusted, nothing else changes.
+
+    The tracker acts on the ``threshold`` rule (``min_confidence``; 0 keeps ``cv2.CamShift``'s behaviour of
+    following whatever the window holds), so its boxes are those of a tracker without this part; the
+    reported ``ok`` is also False while the match is below ``loss_ratio`` times its recent level (an
+    average over the frames reported trusted, decaying by ``level_decay`` per frame reported lost, so a
+    lasting change of look is eventually accepted).
+
+    Attributes
+    ----------
+    loss_ratio : float
+        Reported lost when the confidence falls below this times its recent level.
+    level_decay : float
+        Per frame reported lost, the level to return to is multiplied by this.
+    """
+
+    name: ClassVar[str] = "watch"
+    min_confidence: float = 0.0
+    loss_ratio: float = 0.6
+    level_decay: float = 0.99
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_range("loss_ratio", self.loss_ratio, 0.0, 1.0)
+        _check_range("level_decay", self.level_decay, 0.0, 1.0)
+
+    def reset(self, tracker: Tracker) -> None:
+        self.level: float | None = None  # recent confidence of the frames reported trusted
+        self.trusted = True
+
+    def assess(self, tracker: Tracker, frame: np.ndarray, confidence: float, mass: float,
+               size_before: tuple[float, float, float, float]) -> tuple[bool, float, float, int]:
+        ok = mass > 0 and confidence >= self.min_confidence
+        level = self.level
+        self.trusted = ok and (level is None or confidence >= self.loss_ratio * level)
+        if self.trusted:
+            self.level = confidence if level is None else 0.9 * level + 0.1 * confidence
+        elif level is not None:
+            self.level = level * self.level_decay
+        return ok, confidence, mass, 0
+
+    def report(self, ok: bool) -> bool:
+        return ok and self.trusted
+
+
 def window_sums(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Sum of ``values`` over the ``size = (rows, cols)`` window around every element (zeros outside).
 
@@ -257,5 +314,5 @@ def get_recovery(part: str | bool | LossDetector, **params: Any) -> LossDetector
     return cls(**params)
 
 
-for _part in (LossDetector, Reacquisition):
+for _part in (LossDetector, Reacquisition, LossWatch):
     register_recovery(_part)

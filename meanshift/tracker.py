@@ -273,7 +273,8 @@ class Tracker:
             if self.model_update > 0 and self.recovery.trusts(confidence):
                 self.q = (1 - self.model_update) * self.q + self.model_update * self.hist
             self.recovery.confirm(confidence)
-        return self._result(ok, score, iterations, confidence)
+        # The part may report a loss it did not act on (the camshift preset's "watch").
+        return self._result(self.recovery.report(ok), score, iterations, confidence)
 
     # ------------------------------------------------------------------ the steps the parts use
 

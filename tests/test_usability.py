@@ -77,3 +77,31 @@ def test_presets_do_not_depend_on_the_defaults():
         assert preset.recovery.name != "reacquire"
     assert meanshift.camshift().features.name == "hue" and meanshift.camshift().scale_rule.name == "moments"
     assert meanshift.comaniciu_meer().scale_rule.name == "bandwidth"
+
+
+# ------------------------------------------------------------------------------- item 10: camshift's ok
+
+
+@pytest.mark.parametrize("exit", ["left", "top", "vanish"])
+def test_camshift_reports_a_target_that_left_without_changing_its_boxes(exit):
+    """``ok`` means "the box is trusted" for every preset: CAMSHIFT's window follows what it holds as
+    cv2.CamShift's does (the same boxes as without loss reporting), but ``ok`` is False while the target is gone."""
+    import test_faults
+
+    scene, path = test_faults.Scene(), test_faults.exit_path(exit)
+    watching, plain = meanshift.camshift(), meanshift.camshift(recovery=False)
+    first = scene.frame(*path[0])
+    for tracker in (watching, plain):
+        tracker.init(first, scene.box(*path[0]))
+    gone_for, reported_gone, frames_gone = 0, 0, 0
+    for centre in path[1:]:
+        frame = scene.frame(*centre) if centre else scene.background.copy()
+        result, reference = watching.update(frame), plain.update(frame)
+        assert result.box == reference.box and result.rotated == reference.rotated
+        gone_for = gone_for + 1 if centre is None or not scene.visible(*centre) else 0
+        if gone_for > 2:
+            frames_gone += 1
+            reported_gone += not result.ok
+            assert reference.ok  # what OpenCV's CAMSHIFT says: never lost while a pixel of target colour is left
+    assert frames_gone > 10 and reported_gone == frames_gone
+    assert result.ok  # back in view: trusted again
