@@ -20,6 +20,9 @@ box NaN/inf, ``w <= 0`` or ``h <= 0``       ``ValueError``
 box with less than 1 x 1 px in the frame    ``ValueError`` (nothing to learn a model from)
 box under 2 px between pixel centres        ``init`` may find no pixel with a kernel weight: its
                                             ``ValueError`` says "holds no usable pixel"
+box under 8 px on a side                    tracked with a warning, ``ok`` False while the window
+                                            stays under 8 px (``meanshift.config.MIN_BOX_SIDE``;
+                                            decided in :meth:`meanshift.Tracker.init`)
 a string, or not four numbers               ``ValueError``
 ==========================================  =====================================================
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from meanshift import _kernels
 from meanshift._inputs import exclusion_boxes, tracking_box, tracking_frame
-from meanshift.config import Convergence
+from meanshift.config import MIN_BOX_SIDE, Convergence
 from meanshift.features import FeatureSpace, get_features, is_gray_bgr, select_features
 from meanshift.geometry import box_to_center, center_to_box, clip_box
 from meanshift.kernels import Kernel, get_kernel
@@ -175,7 +175,9 @@ class Tracker:
         frame : (H, W, 3) uint8 BGR or (H, W) uint8
             Also BGRA and 16-bit frames (converted; see :mod:`meanshift._inputs` for every case).
         box : (x, y, w, h)
-            Pixels, floats allowed; clipped to the frame (at least 1 x 1 pixel must lie inside).
+            Pixels, floats allowed; clipped to the frame (at least 1 x 1 pixel must lie inside). A box
+            under :data:`meanshift.config.MIN_BOX_SIDE` (8 px) on a side is tracked with a warning, and
+            ``ok`` stays False while the window is under it too.
 
         Raises
         ------
@@ -188,6 +190,13 @@ class Tracker:
         self._initialized = False
         frame = tracking_frame(frame)
         x, y, w, h = tracking_box(box, frame.shape)
+        # A box too small for a meaningful histogram: tracked, but not trusted while the window stays that small.
+        self.below_floor = min(w, h) < MIN_BOX_SIDE
+        if self.below_floor:
+            warnings.warn(f"box ({x:g}, {y:g}, {w:g}, {h:g}) is under {MIN_BOX_SIDE:g} px (meanshift.config.MIN_BOX_SIDE), "
+                          "too few pixels for a meaningful histogram: tracking it, but ok stays False while the "
+                          f"window is under {MIN_BOX_SIDE:g} px; draw a box of at least {MIN_BOX_SIDE:g} x "
+                          f"{MIN_BOX_SIDE:g} px around the target", stacklevel=2)
         self.space = self.features
         if self.features.needs_color and (frame.ndim == 2 or is_gray_bgr(frame)):
             # Colour features on gray pixels would waste every bin but the diagonal (or, for hue,
@@ -274,7 +283,8 @@ class Tracker:
                 self.q = (1 - self.model_update) * self.q + self.model_update * self.hist
             self.recovery.confirm(confidence)
         # The part may report a loss it did not act on (the camshift preset's "watch").
-        return self._result(self.recovery.report(ok), score, iterations, confidence)
+        reported = self.recovery.report(ok) and not (self.below_floor and min(self.w, self.h) < MIN_BOX_SIDE)
+        return self._result(reported, score, iterations, confidence)
 
     # ------------------------------------------------------------------ the steps the parts use
 

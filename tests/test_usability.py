@@ -105,3 +105,41 @@ def test_camshift_reports_a_target_that_left_without_changing_its_boxes(exit):
             assert reference.ok  # what OpenCV's CAMSHIFT says: never lost while a pixel of target colour is left
     assert frames_gone > 10 and reported_gone == frames_gone
     assert result.ok  # back in view: trusted again
+
+
+# ------------------------------------------------------------------------------- item 8: boxes too small
+
+
+def test_a_box_under_the_floor_warns_and_is_not_trusted_while_its_window_stays_small():
+    """A 1x1 box used to be tracked with ok=True and score 1.0 wherever its one colour was."""
+    from meanshift.config import MIN_BOX_SIDE
+
+    frames = list(moving_target_sequence(n_frames=20, frame_size=(120, 160), base_size=(30, 24)))
+    first, (x, y, w, h) = frames[0]
+    cx, cy = round(x + w / 2), round(y + h / 2)
+    for side in (1, 4):
+        tracker = meanshift.Tracker()
+        with pytest.warns(UserWarning, match=r"under 8 px \(meanshift.config.MIN_BOX_SIDE\).*at least 8 x 8"):
+            tracker.init(first, (cx, cy, side, side))
+        results = [tracker.update(frame) for frame, _ in frames[1:]]
+        assert not any(r.ok for r in results)
+        assert all(min(r.box[2:]) < MIN_BOX_SIDE for r in results)
+    # CAMSHIFT sizes its window from the weights: it grows to the target and is trusted again.
+    tracker = meanshift.camshift()
+    with pytest.warns(UserWarning, match="MIN_BOX_SIDE"):
+        tracker.init(first, (cx, cy, 4, 4))
+    results = [tracker.update(frame) for frame, _ in frames[1:]]
+    assert all(r.ok == (min(r.box[2:]) >= MIN_BOX_SIDE) for r in results) and results[-1].ok
+
+
+def test_a_box_at_the_floor_tracks_without_a_warning():
+    import warnings
+
+    frame = np.zeros((100, 100, 3), np.uint8)
+    frame[30:60, 30:60] = (0, 0, 255)
+    frame[60:, :] = (255, 0, 0)
+    tracker = meanshift.Tracker()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tracker.init(frame, (41, 41, 8, 8))
+    assert tracker.update(np.roll(frame, 2, axis=1)).ok
