@@ -65,8 +65,8 @@ _EXPORTS = {
                                             "ContrastScale", "scale_rules", "get_scale_rule", "register_scale_rule")},
     **{name: "meanshift.motion" for name in ("MotionModel", "ConstantVelocity", "motion_models", "get_motion_model",
                                              "register_motion_model")},
-    **{name: "meanshift.recovery" for name in ("LossDetector", "Reacquisition", "LossWatch", "recoveries", "get_recovery",
-                                               "register_recovery")},
+    **{name: "meanshift.recovery" for name in ("LossDetector", "Reacquisition", "LossWatch", "recoveries",
+                                               "get_recovery", "register_recovery")},
 }
 
 

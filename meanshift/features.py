@@ -1,8 +1,14 @@
-"""Feature spaces: how a pixel becomes a histogram bin (HSV hue, hue x saturation, BGR, gray).
+"""Feature spaces: how a pixel becomes a histogram bin (HSV hue, hue x saturation, BGR, gray, HSV-full, Lab, YCrCb).
 
 Quantisation runs in Numba over a rectangular *region* of the frame only, never the whole frame.
-The HSV conversion is bit-exact with ``cv2.cvtColor(..., cv2.COLOR_BGR2HSV)`` so that a hue
-histogram here equals ``cv2.calcHist`` on OpenCV's HSV image with the same mask.
+The HSV conversions are bit-exact with ``cv2.cvtColor(..., cv2.COLOR_BGR2HSV)`` (and ``_FULL``) so that a
+hue histogram here equals ``cv2.calcHist`` on OpenCV's HSV image with the same mask. Lab and YCrCb are
+converted by ``cv2.cvtColor`` itself, over the search region only (so they are OpenCV's 8-bit values by
+construction), then binned per channel in Numba.
+
+Frames are BGR, as OpenCV reads them; ``channel_order="rgb"`` (:func:`get_features`, or
+``Tracker(channel_order="rgb")``) reads RGB frames (imageio, PIL, deep-learning loaders) by swapping the
+channel indices the kernels read, without copying a frame.
 
 Examples
 --------
@@ -27,6 +33,10 @@ from meanshift.config import HSV_MASK_DEFAULT
 __all__ = ["FeatureSpace", "get_features", "feature_spaces", "quantize", "select_features", "is_gray_bgr"]
 
 _SDIV, _HDIV = _kernels.hsv_division_tables()
+_HDIV_FULL = _kernels.hsv_division_tables(256)[1]
+
+#: Channel orders a frame may have (``channel_order=``).
+CHANNEL_ORDERS = ("bgr", "rgb")
 
 
 @dataclass(frozen=True)
@@ -36,11 +46,14 @@ class FeatureSpace:
     Attributes
     ----------
     name : str
-        ``"hue"``, ``"hue-sat"``, ``"bgr"`` or ``"gray"``.
+        ``"hue"``, ``"hue-sat"``, ``"bgr"``, ``"gray"``, ``"hsv-full"``, ``"lab"`` or ``"ycrcb"``.
     bins : tuple of int
-        Bins per channel: ``(hue,)``, ``(hue, saturation)``, ``(per_channel,)`` or ``(gray,)``.
+        Bins per channel: ``(hue,)``, ``(hue, saturation)``, ``(gray,)``, or ``(per_channel,)`` for the
+        three-channel spaces (bgr, hsv-full, lab, ycrcb: ``per_channel ** 3`` bins).
     s_min, v_min, v_max : int
         HSV mask for the hue spaces (pixels outside are ignored, as with ``cv2.inRange``).
+    channel_order : {"bgr", "rgb"}
+        The order of the frames' channels: OpenCV's BGR, or RGB (imageio, PIL, deep-learning loaders).
     """
 
     name: str
@@ -49,6 +62,7 @@ class FeatureSpace:
     s_min: int = HSV_MASK_DEFAULT[0]
     v_min: int = HSV_MASK_DEFAULT[1]
     v_max: int = HSV_MASK_DEFAULT[2]
+    channel_order: str = "bgr"
     lut_a: np.ndarray = field(init=False, repr=False, compare=False)
     lut_b: np.ndarray = field(init=False, repr=False, compare=False)
     mask: np.ndarray = field(init=False, repr=False, compare=False)
@@ -61,6 +75,9 @@ class FeatureSpace:
             value = getattr(self, name)
             if not 0 <= int(value) <= 255:
                 raise ValueError(f"{self.name}: {name} must be in 0..255, got {value}")
+        if self.channel_order not in CHANNEL_ORDERS:
+            raise ValueError(f"channel_order must be 'bgr' (OpenCV's frames) or 'rgb' (imageio, PIL), "
+                             f"got {self.channel_order!r}")
         # Lookup tables value -> bin, for the Numba kernels: channel/gray/hue values, and saturation.
         values = np.arange(256, dtype=np.int64)
         first = int(self.bins[0])
@@ -78,9 +95,14 @@ class FeatureSpace:
     @property
     def n_bins(self) -> int:
         """Total number of histogram bins ``m``."""
-        if self.code == _kernels.FEATURE_BGR:
+        if self.code in _THREE_CHANNEL_CODES:
             return self.bins[0] ** 3
         return int(np.prod(self.bins))
+
+    @property
+    def converted(self) -> bool:
+        """Whether pixels are converted by ``cv2.cvtColor`` (over the search region) before binning."""
+        return self.code in (_kernels.FEATURE_LAB, _kernels.FEATURE_YCRCB)
 
     @property
     def masked(self) -> bool:
@@ -100,16 +122,33 @@ class FeatureSpace:
         return replace(self, bins=tuple(int(b) for b in bins))
 
 
-_DEFAULT_BINS = {"hue": (16,), "hue-sat": (16, 8), "bgr": (16,), "gray": (32,)}
+_THREE_CHANNEL_CODES = (_kernels.FEATURE_BGR, _kernels.FEATURE_HSV_FULL, _kernels.FEATURE_LAB,
+                        _kernels.FEATURE_YCRCB)
+_DEFAULT_BINS = {"hue": (16,), "hue-sat": (16, 8), "bgr": (16,), "gray": (32,), "hsv-full": (16,), "lab": (16,),
+                 "ycrcb": (16,)}
 _CODES = {"hue": _kernels.FEATURE_HUE, "hue-sat": _kernels.FEATURE_HUE_SAT, "bgr": _kernels.FEATURE_BGR,
-          "gray": _kernels.FEATURE_GRAY}
+          "gray": _kernels.FEATURE_GRAY, "hsv-full": _kernels.FEATURE_HSV_FULL, "lab": _kernels.FEATURE_LAB,
+          "ycrcb": _kernels.FEATURE_YCRCB}
 _ALIASES = {"rgb": "bgr", "hs": "hue-sat", "hue_sat": "hue-sat", "huesat": "hue-sat", "grey": "gray",
-            "grayscale": "gray", "h": "hue"}
+            "grayscale": "gray", "h": "hue", "hsv_full": "hsv-full", "hsvfull": "hsv-full", "cielab": "lab",
+            "ycc": "ycrcb", "ycbcr": "ycrcb"}
+#: The cv2.cvtColor conversion of the converted spaces, by channel order.
+_CVT_CODES = {("lab", "bgr"): "COLOR_BGR2Lab", ("lab", "rgb"): "COLOR_RGB2Lab",
+              ("ycrcb", "bgr"): "COLOR_BGR2YCrCb", ("ycrcb", "rgb"): "COLOR_RGB2YCrCb"}
 
 
 def feature_spaces() -> list[str]:
-    """Names ``get_features`` accepts."""
-    return list(_CODES)
+    """Every name ``Tracker(features=...)`` accepts: the spaces :func:`get_features` builds, then ``"auto"``.
+
+    (``get_features`` also takes a few aliases: ``"rgb"`` for ``"bgr"``, ``"hs"``, ``"grey"``, ``"ycbcr"``, ...)
+
+    Examples
+    --------
+    >>> from meanshift.features import feature_spaces
+    >>> feature_spaces()
+    ['hue', 'hue-sat', 'bgr', 'gray', 'hsv-full', 'lab', 'ycrcb', 'auto']
+    """
+    return [*_CODES, "auto"]
 
 
 def get_features(
@@ -119,23 +158,35 @@ def get_features(
     s_min: int | None = None,
     v_min: int | None = None,
     v_max: int | None = None,
+    channel_order: str | None = None,
 ) -> FeatureSpace:
     """Build a feature space by name, or adjust a given one.
 
     Parameters
     ----------
     features : str or FeatureSpace
-        ``"hue"`` (16 bins), ``"hue-sat"`` (16 x 8), ``"bgr"`` (16 per channel; alias ``"rgb"``)
-        or ``"gray"`` (32).
+        ``"hue"`` (16 bins), ``"hue-sat"`` (16 x 8), ``"bgr"`` (16 per channel; alias ``"rgb"``),
+        ``"gray"`` (32), or, 16 per channel each: ``"hsv-full"`` (H over 0..255 as
+        ``cv2.COLOR_BGR2HSV_FULL``, S, V; no mask), ``"lab"`` (``cv2.COLOR_BGR2Lab``, 8-bit) or
+        ``"ycrcb"`` (``cv2.COLOR_BGR2YCrCb``).
     bins : int or tuple of int, optional
         Bins per channel.
     s_min, v_min, v_max : int, optional
         HSV mask of the hue spaces; default ``(60, 32, 255)``, the canonical CAMSHIFT mask.
+    channel_order : {"bgr", "rgb"}, optional
+        Order of the frames' channels (default ``"bgr"``, OpenCV's).
 
     Raises
     ------
     ValueError
         For an unknown name or out-of-range bins/thresholds.
+
+    Examples
+    --------
+    >>> from meanshift.features import get_features
+    >>> space = get_features("lab", bins=8, channel_order="rgb")
+    >>> space.n_bins, space.channel_order
+    (512, 'rgb')
     """
     if isinstance(features, FeatureSpace):
         space = features
@@ -147,25 +198,51 @@ def get_features(
         space = FeatureSpace(key, _CODES[key], _DEFAULT_BINS[key])
     if bins is not None:
         space = space.with_bins(bins)
-    changes = {k: int(v) for k, v in (("s_min", s_min), ("v_min", v_min), ("v_max", v_max)) if v is not None}
+    changes: dict = {k: int(v) for k, v in (("s_min", s_min), ("v_min", v_min), ("v_max", v_max)) if v is not None}
+    if channel_order is not None:
+        changes["channel_order"] = str(channel_order).strip().lower()
     return replace(space, **changes) if changes else space
 
 
-def pixel_source(frame: np.ndarray, space: FeatureSpace) -> tuple:
+def pixel_source(frame: np.ndarray, space: FeatureSpace, x0: int = 0, y0: int = 0, x1: int | None = None,
+                 y1: int | None = None, step: int = 1) -> tuple:
     """What the Numba kernels need to quantise pixels of ``frame`` on demand; no validation.
 
-    ``(frame as (H, W, C) uint8, code, lut_a, lut_b, mask, sdiv, hdiv)``: a single-channel frame is
-    passed as a ``(H, W, 1)`` view (no copy).
+    ``(pixels as (H, W, C) uint8, code, lut_a, lut_b, mask, sdiv, hdiv, ib, ir, ox, oy, ss)``: a
+    single-channel frame is passed as a ``(H, W, 1)`` view (no copy); ``ib, ir`` are the channel indices of
+    blue and red (swapped for RGB frames, no copy). For the converted spaces (Lab, YCrCb), ``pixels`` is
+    the grid of every ``step``-th pixel of the box ``[x0, x1) x [y0, y1)`` (default: the whole frame)
+    converted by ``cv2.cvtColor`` (a per-pixel conversion: only the pixels the kernels may read are
+    converted), with its origin ``(ox, oy) = (x0, y0)`` and ``ss = step``; the kernels must then read
+    that grid only.
     """
-    pixels = frame if frame.ndim == 3 else frame[:, :, None]
-    return (pixels, space.code, space.lut_a, space.lut_b, space.mask, _SDIV, _HDIV)
+    if frame.ndim == 2:
+        return (frame[:, :, None], space.code, space.lut_a, space.lut_b, space.mask, _SDIV, _HDIV, 0, 0, 0, 0, 1)
+    hdiv = _HDIV_FULL if space.code == _kernels.FEATURE_HSV_FULL else _HDIV
+    if space.converted:
+        import cv2  # only these spaces need it
+
+        height, width = frame.shape[:2]
+        x1 = width if x1 is None else min(x1, width)
+        y1 = height if y1 is None else min(y1, height)
+        x0, y0 = max(x0, 0), max(y0, 0)
+        if x1 <= x0 or y1 <= y0:  # an empty region reads no pixel
+            pixels = np.zeros((1, 1, 3), np.uint8)
+        else:
+            conversion = getattr(cv2, _CVT_CODES[space.name, space.channel_order])
+            pixels = cv2.cvtColor(np.ascontiguousarray(frame[y0:y1:step, x0:x1:step]), conversion)
+        return (pixels, space.code, space.lut_a, space.lut_b, space.mask, _SDIV, hdiv, 0, 2, x0, y0, step)
+    ib, ir = (2, 0) if space.channel_order == "rgb" else (0, 2)
+    return (frame, space.code, space.lut_a, space.lut_b, space.mask, _SDIV, hdiv, ib, ir, 0, 0, 1)
 
 
 def quantize_into(
     frame: np.ndarray, space: FeatureSpace, rx0: int, ry0: int, out: np.ndarray, *, step: int = 1
 ) -> None:
     """Fill ``out[j, i]`` (int32) with the bin of pixel ``(rx0 + i*step, ry0 + j*step)``; no validation."""
-    _kernels.quantize_region(pixel_source(frame, space), rx0, ry0, step, out)
+    rows, cols = out.shape
+    source = pixel_source(frame, space, rx0, ry0, rx0 + (cols - 1) * step + 1, ry0 + (rows - 1) * step + 1, step)
+    _kernels.quantize_region(source, rx0, ry0, step, out)
 
 
 def quantize(
@@ -201,7 +278,7 @@ def quantize(
 
 
 #: Colour spaces ``features="auto"`` chooses from, with their bins.
-AUTO_CANDIDATES = (("bgr", 16), ("hue-sat", (16, 16)), ("hue", 16))
+AUTO_CANDIDATES = (("bgr", 16), ("hue-sat", (16, 16)), ("hue", 16), ("hsv-full", 16), ("lab", 16), ("ycrcb", 16))
 
 
 def is_gray_bgr(frame: np.ndarray) -> bool:
@@ -228,7 +305,7 @@ def select_features(frame: np.ndarray, box: tuple[float, float, float, float], d
     inside = (xs >= x) & (xs < x + w) & (ys >= y) & (ys < y + h)
     best, best_ratio = default, -np.inf
     for name, bins in candidates:
-        space = get_features(name, bins=bins)
+        space = get_features(name, bins=bins, channel_order=default.channel_order)
         codes = np.empty((ry1 - ry0, rx1 - rx0), np.int32)
         quantize_into(frame, space, rx0, ry0, codes)
         valid = codes >= 0

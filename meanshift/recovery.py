@@ -40,7 +40,8 @@ from meanshift.features import quantize_into
 if TYPE_CHECKING:
     from meanshift.tracker import Tracker
 
-__all__ = ["LossDetector", "Reacquisition", "LossWatch", "recoveries", "get_recovery", "register_recovery", "window_sums",
+__all__ = ["LossDetector", "Reacquisition", "LossWatch", "recoveries", "get_recovery", "register_recovery",
+           "window_sums",
            "window_peaks"]
 
 

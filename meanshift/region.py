@@ -84,4 +84,4 @@ def region_around(frame: np.ndarray, space: FeatureSpace, current: Region, cx: f
         height, width = frame.shape[:2]
         rx0, ry0 = max(int(x0 - hw), 0), max(int(y0 - hh), 0)
         rx1, ry1 = min(int(x1 + hw) + 1, width), min(int(y1 + hh) + 1, height)
-    return Region(rx0, ry0, rx1, ry1, step, pixel_source(frame, space))
+    return Region(rx0, ry0, rx1, ry1, step, pixel_source(frame, space, rx0, ry0, rx1, ry1, step))

@@ -66,7 +66,7 @@ class TrackResult:
 
     @property
     def int_box(self) -> tuple[int, int, int, int]:
-        """The box in whole pixels, ``(x, y, w, h)`` ints, for drawing: ``cv2.rectangle(image, result.int_box, colour)``.
+        """The box in whole pixels, ``(x, y, w, h)`` ints: ``cv2.rectangle(image, result.int_box, colour)``.
 
         The corners are rounded to the nearest pixel (halves to even), so the box stays inside the frame
         whenever :attr:`box` does, and is at least 1 x 1.

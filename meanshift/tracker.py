@@ -64,7 +64,8 @@ class Tracker:
     Parameters
     ----------
     features : str or FeatureSpace
-        ``"bgr"`` (default), ``"hue"`` (with the HSV mask), ``"hue-sat"`` or ``"gray"``; ``"auto"`` picks at
+        ``"bgr"`` (default), ``"hue"`` (with the HSV mask), ``"hue-sat"``, ``"gray"``, ``"hsv-full"``,
+        ``"lab"`` or ``"ycrcb"`` (:func:`meanshift.feature_spaces` lists them); ``"auto"`` picks at
         :meth:`init` the one that best separates the target from its surroundings. Grayscale frames,
         single-channel or BGR with three equal channels, are tracked with ``"gray"`` whatever is
         asked (a warning says so).
@@ -96,6 +97,10 @@ class Tracker:
         Loss detection: ``False`` / ``"threshold"`` (lost below ``min_confidence``), ``True`` /
         ``"reacquire"`` (the default: also lost below ``loss_ratio`` times the recent match, then a global search;
         see :mod:`meanshift.recovery`), or a part object.
+    channel_order : {"bgr", "rgb"}
+        The order of the frames' channels: ``"bgr"`` as OpenCV reads them (default), ``"rgb"`` for
+        imageio, PIL or deep-learning loaders. Only the channel indices the kernels read are swapped:
+        no frame is copied, and hue, gray and the other spaces see the right colours.
     **part_options
         Parameters of the parts by the names listed in :data:`meanshift.parts.PART_KEYWORDS` (``scale_margin``,
         ``guard``, ``rotation``, ``area_estimate``, ``box_fill``, ``adapt_aspect``, ``bandwidth_step``,
@@ -114,7 +119,8 @@ class Tracker:
     >>> ok, abs(box[0] + (box[2] - 1) / 2 - 44.5) < 1.5
     (True, True)
     >>> meanshift.Tracker(features="hue", scale="moments", background_weighting=False, recovery=False)
-    Tracker(features='hue', bins=(16,), similarity='bhattacharyya', kernel='epanechnikov', scale='moments', rotation=False)
+    Tracker(features='hue', bins=(16,), similarity='bhattacharyya', kernel='epanechnikov', scale='moments',
+            rotation=False)
     """
 
     def __init__(
@@ -131,11 +137,13 @@ class Tracker:
         max_samples: int | None = 4096,
         motion: str | MotionModel = "none",
         recovery: bool | str | LossDetector = True,
+        channel_order: str = "bgr",
         **part_options: Any,
     ) -> None:
         # "auto": the colour space is chosen at init (see select_features); bgr until then.
         self.auto_features = isinstance(features, str) and features.strip().lower() == "auto"
-        self.features = get_features("bgr" if self.auto_features else features, bins=bins)
+        self.features = get_features("bgr" if self.auto_features else features, bins=bins,
+                                     channel_order=channel_order)
         self.similarity = get_similarity(similarity)
         self.kernel = get_kernel(kernel)
         self.background_weighting = bool(background_weighting)
@@ -162,10 +170,16 @@ class Tracker:
         """Whether :meth:`init` has been called."""
         return self._initialized
 
+    @property
+    def channel_order(self) -> str:
+        """``"bgr"`` or ``"rgb"``: the channel order of the frames this tracker reads."""
+        return self.features.channel_order
+
     def __repr__(self) -> str:
+        order = "" if self.channel_order == "bgr" else f", channel_order={self.channel_order!r}"
         return (f"Tracker(features={self.features.name!r}, bins={self.features.bins}, "
                 f"similarity={self.similarity.name!r}, kernel={self.kernel.name!r}, scale={self.scale_rule.name!r}, "
-                f"rotation={getattr(self.scale_rule, 'rotation', False)})")
+                f"rotation={getattr(self.scale_rule, 'rotation', False)}{order})")
 
     def init(self, frame: np.ndarray, box: tuple[float, float, float, float]) -> None:
         """Learn the target's histogram inside ``box`` of ``frame``.
@@ -173,7 +187,8 @@ class Tracker:
         Parameters
         ----------
         frame : (H, W, 3) uint8 BGR or (H, W) uint8
-            Also BGRA and 16-bit frames (converted; see :mod:`meanshift._inputs` for every case).
+            RGB with ``Tracker(channel_order="rgb")``. Also BGRA (RGBA) and 16-bit frames (converted; see
+            :mod:`meanshift._inputs` for every case).
         box : (x, y, w, h)
             Pixels, floats allowed; clipped to the frame (at least 1 x 1 pixel must lie inside). A box
             under :data:`meanshift.config.MIN_BOX_SIDE` (8 px) on a side is tracked with a warning, and
@@ -193,17 +208,18 @@ class Tracker:
         # A box too small for a meaningful histogram: tracked, but not trusted while the window stays that small.
         self.below_floor = min(w, h) < MIN_BOX_SIDE
         if self.below_floor:
-            warnings.warn(f"box ({x:g}, {y:g}, {w:g}, {h:g}) is under {MIN_BOX_SIDE:g} px (meanshift.config.MIN_BOX_SIDE), "
+            floor = f"{MIN_BOX_SIDE:g}"
+            warnings.warn(f"box ({x:g}, {y:g}, {w:g}, {h:g}) is under {floor} px (meanshift.config.MIN_BOX_SIDE), "
                           "too few pixels for a meaningful histogram: tracking it, but ok stays False while the "
-                          f"window is under {MIN_BOX_SIDE:g} px; draw a box of at least {MIN_BOX_SIDE:g} x "
-                          f"{MIN_BOX_SIDE:g} px around the target", stacklevel=2)
+                          f"window is under {floor} px; draw a box of at least {floor} x {floor} px around the target",
+                          stacklevel=2)
         self.space = self.features
         if self.features.needs_color and (frame.ndim == 2 or is_gray_bgr(frame)):
             # Colour features on gray pixels would waste every bin but the diagonal (or, for hue,
             # mask everything): gray videos often decode as three equal channels.
             warnings.warn(f"grayscale frames: tracking with 'gray' features instead of {self.features.name!r}",
                           stacklevel=2)
-            self.space = get_features("gray")
+            self.space = get_features("gray", channel_order=self.features.channel_order)
         elif self.auto_features:
             self.space = select_features(frame, (x, y, w, h), self.features)
         self.frame_shape = frame.shape

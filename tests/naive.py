@@ -21,6 +21,11 @@ def bins_reference(frame: np.ndarray, name: str, bins: tuple[int, ...], s_min=60
     if name == "gray":
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY).astype(np.int64)
         return gray * bins[0] // 256
+    if name in ("hsv-full", "lab", "ycrcb"):  # OpenCV's 8-bit conversion, then n bins per channel
+        code = {"hsv-full": cv2.COLOR_BGR2HSV_FULL, "lab": cv2.COLOR_BGR2Lab, "ycrcb": cv2.COLOR_BGR2YCrCb}[name]
+        n = bins[0]
+        c0, c1, c2 = (channel.astype(np.int64) * n // 256 for channel in cv2.split(cv2.cvtColor(frame, code)))
+        return (c0 * n + c1) * n + c2
     hsv = cv2.cvtColor(frame, cv2.COLOR_BGR2HSV).astype(np.int64)
     h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     out = h * bins[0] // 180

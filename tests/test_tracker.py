@@ -255,7 +255,7 @@ def test_registry_names_and_errors():
     with pytest.raises(ValueError, match="unknown kernel"):
         meanshift.Tracker(kernel="triangle")
     with pytest.raises(ValueError, match="unknown feature space"):
-        meanshift.Tracker(features="lab")
+        meanshift.Tracker(features="luv")
     with pytest.raises(ValueError, match="unknown preset"):
         meanshift.create_tracker("kcf")
     with pytest.raises(ValueError, match="scale must be one of"):

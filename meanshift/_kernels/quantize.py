@@ -18,16 +18,22 @@ FEATURE_GRAY = 0
 FEATURE_HUE = 1
 FEATURE_HUE_SAT = 2
 FEATURE_BGR = 3
+FEATURE_HSV_FULL = 4  # H (0..255, cv2.COLOR_BGR2HSV_FULL) x S x V
+FEATURE_LAB = 5  # converted by cv2.cvtColor over the search region, then binned per channel
+FEATURE_YCRCB = 6
 
 _HSV_SHIFT = 12
 
 
-def hsv_division_tables() -> tuple[np.ndarray, np.ndarray]:
-    """OpenCV's fixed-point reciprocal tables for 8-bit BGR->HSV (``cv2.COLOR_BGR2HSV``, hue 0..179)."""
+def hsv_division_tables(hue_range: int = 180) -> tuple[np.ndarray, np.ndarray]:
+    """OpenCV's fixed-point reciprocal tables for 8-bit BGR->HSV.
+
+    ``hue_range`` 180 for ``cv2.COLOR_BGR2HSV`` (hue 0..179), 256 for ``cv2.COLOR_BGR2HSV_FULL`` (0..255).
+    """
     i = np.arange(256, dtype=np.float64)
     with np.errstate(divide="ignore"):
         sdiv = np.where(i > 0, np.rint((255 << _HSV_SHIFT) / np.maximum(i, 1)), 0).astype(np.int32)
-        hdiv = np.where(i > 0, np.rint((180 << _HSV_SHIFT) / (6.0 * np.maximum(i, 1))), 0).astype(np.int32)
+        hdiv = np.where(i > 0, np.rint((hue_range << _HSV_SHIFT) / (6.0 * np.maximum(i, 1))), 0).astype(np.int32)
     return sdiv, hdiv
 
 
@@ -39,37 +45,66 @@ MASKED = -1
 def quantize_span(src, bins, yy, xs, xe, rx0, ry0, step):
     """Bins of grid pixels ``xx in [xs, xe)`` of grid row ``yy`` into ``bins[yy, xs:xe]``.
 
-    ``src = (frame, code, lut_a, lut_b, mask, sdiv, hdiv)`` (:func:`meanshift.features.pixel_source`):
-    the frame as ``(H, W, C)`` uint8 (C = 3: BGR, C = 1: gray) and the feature space's tables.
-    ``lut_a`` maps a channel value (BGR, gray) or a hue (0..179) to its bin, ``lut_b`` a saturation to
-    its bin (hue x saturation); ``mask = (s_min, v_min, v_max)`` for the hue spaces.
+    ``src = (frame, code, lut_a, lut_b, mask, sdiv, hdiv, ib, ir, ox, oy, ss)``
+    (:func:`meanshift.features.pixel_source`): the frame as ``(H, W, C)`` uint8 (C = 3: colour, C = 1:
+    gray) and the feature space's tables. ``lut_a`` maps a channel value (BGR, gray, the converted spaces'
+    channels, HSV-full's H, S and V) or a hue (0..179) to its bin, ``lut_b`` a saturation to its bin
+    (hue x saturation); ``mask = (s_min, v_min, v_max)`` for the hue spaces. ``ib`` and ``ir`` are the
+    channel indices of blue and red (0 and 2 for BGR frames, 2 and 0 for RGB ones: no frame is copied to
+    swap them). Pixel ``(x, y)`` of the frame is ``frame[(y - oy) // ss, (x - ox) // ss]``: the Lab and YCrCb
+    spaces pass the search region's grid (origin ``(ox, oy)``, every ``ss``-th pixel) converted by
+    ``cv2.cvtColor``; the other spaces the frame itself (``ox = oy = 0``, ``ss = 1``).
     """
-    frame, code, lut_a, lut_b, mask, sdiv, hdiv = src
+    frame, code, lut_a, lut_b, mask, sdiv, hdiv, ib, ir, ox, oy, ss = src
     n1 = lut_a[255] + 1
     n2 = lut_b[255] + 1
     s_min, v_min, v_max = mask[0], mask[1], mask[2]
-    row = frame[ry0 + yy * step, rx0 + xs * step : rx0 + xe * step : step]
+    row = frame[(ry0 - oy + yy * step) // ss,
+                (rx0 - ox + xs * step) // ss : (rx0 - ox + xe * step) // ss : step // ss]
     o = bins[yy, xs:xe]
     # One loop per feature space, each storing where it decides: a shared exit point lets LLVM turn
     # the branches into selects, which measured 3-4x slower on real frames.
     if frame.shape[2] == 1:
         for xx in range(o.shape[0]):
             o[xx] = lut_a[row[xx, 0]]
-    elif code == FEATURE_BGR:
-        for xx in range(o.shape[0]):
-            o[xx] = (lut_a[row[xx, 0]] * n1 + lut_a[row[xx, 1]]) * n1 + lut_a[row[xx, 2]]
+    elif code == FEATURE_BGR or code == FEATURE_LAB or code == FEATURE_YCRCB:
+        if ib == 0:  # constant channel indices in the loop of the most used space
+            for xx in range(o.shape[0]):
+                o[xx] = (lut_a[row[xx, 0]] * n1 + lut_a[row[xx, 1]]) * n1 + lut_a[row[xx, 2]]
+        else:
+            for xx in range(o.shape[0]):
+                o[xx] = (lut_a[row[xx, 2]] * n1 + lut_a[row[xx, 1]]) * n1 + lut_a[row[xx, 0]]
     elif code == FEATURE_GRAY:
         for xx in range(o.shape[0]):
             # cv2.COLOR_BGR2GRAY's fixed-point weights (OpenCV 5; OpenCV 4's 14-bit ones differ by <= 1).
-            gray = (np.int32(row[xx, 0]) * 3735 + np.int32(row[xx, 1]) * 19235
-                    + np.int32(row[xx, 2]) * 9798 + 16384) >> 15
+            gray = (np.int32(row[xx, ib]) * 3735 + np.int32(row[xx, 1]) * 19235
+                    + np.int32(row[xx, ir]) * 9798 + 16384) >> 15
             o[xx] = lut_a[gray]
+    elif code == FEATURE_HSV_FULL:
+        for xx in range(o.shape[0]):
+            # cv2.COLOR_BGR2HSV_FULL, bit-exact: hue over 0..255 (hdiv is its table), no mask.
+            b = np.int32(row[xx, ib])
+            g = np.int32(row[xx, 1])
+            r = np.int32(row[xx, ir])
+            v = max(b, max(g, r))
+            diff = v - min(b, min(g, r))
+            s = (diff * sdiv[v] + (1 << (_HSV_SHIFT - 1))) >> _HSV_SHIFT
+            if v == r:
+                h = g - b
+            elif v == g:
+                h = b - r + 2 * diff
+            else:
+                h = r - g + 4 * diff
+            h = (h * hdiv[diff] + (1 << (_HSV_SHIFT - 1))) >> _HSV_SHIFT
+            if h < 0:
+                h += 256
+            o[xx] = (lut_a[min(h, 255)] * n1 + lut_a[s]) * n1 + lut_a[v]
     else:
         for xx in range(o.shape[0]):
             # Bit-exact with OpenCV's integer BGR->HSV, so hue histograms equal cv2.calcHist's.
-            b = np.int32(row[xx, 0])
+            b = np.int32(row[xx, ib])
             g = np.int32(row[xx, 1])
-            r = np.int32(row[xx, 2])
+            r = np.int32(row[xx, ir])
             v = max(b, max(g, r))
             diff = v - min(b, min(g, r))
             s = (diff * sdiv[v] + (1 << (_HSV_SHIFT - 1))) >> _HSV_SHIFT
