@@ -223,7 +223,7 @@ class LossWatch(LossDetector):
         _check_range("loss_ratio", self.loss_ratio, 0.0, 1.0)
         _check_range("level_decay", self.level_decay, 0.0, 1.0)
 
-    def reset(self, tracker: Tracker) -> None:
+    def reset(self, tracker: Tracker, frame: np.ndarray | None = None) -> None:
         self.level: float | None = None  # recent confidence of the frames reported trusted
         self.trusted = True
 
