@@ -10,7 +10,8 @@ It declares rectangle and polygon regions and image *paths*. Whatever the toolki
 initialise -- a rectangle, a polygon (VOT2013-2019 ground truth) or a mask -- the tracker starts on
 its axis-aligned bounding box; every reply is a rectangle ``(x, y, w, h)`` with the tracker's
 ``confidence`` as a property (read by the long-term analyses). Frames are read from their paths
-with OpenCV, as BGR. A frame request that carries a region re-initialises the tracker on it.
+with OpenCV, as BGR. It is a multi-object server (TraX 4): every target of a sequence is tracked by
+one :class:`meanshift.MultiTracker`, and regions sent with a later frame are new targets.
 
 The entry a user puts in the ``trackers.ini`` of a VOT workspace::
 
