@@ -79,6 +79,16 @@ def test_missing_extra_names_the_install_command():
 
 
 @needs_got10k
+def test_docstring_examples_run():
+    import doctest
+
+    from meanshift.integrations import got10k as module
+
+    failures, tried = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert tried > 0 and failures == 0
+
+
+@needs_got10k
 def test_rgb_frames_become_bgr_and_boxes_arrays():
     from PIL import Image
 

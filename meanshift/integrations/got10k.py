@@ -120,7 +120,20 @@ class MeanShiftTracker(_Got10kTracker):
         self.last_result = None
 
     def init(self, image: Any, box: Sequence[float]) -> None:
-        """Start a fresh tracker on ``box`` = ``(x, y, w, h)`` of the first frame (PIL RGB image)."""
+        """Start a fresh tracker on the first frame of a sequence.
+
+        Parameters
+        ----------
+        image : PIL.Image.Image or ndarray
+            The first frame, RGB (as ``Tracker.track`` hands it).
+        box : sequence of 4 floats
+            The target's ``(x, y, w, h)`` in that frame.
+
+        Examples
+        --------
+        >>> tracker = MeanShiftTracker("camshift")                       # doctest: +SKIP
+        >>> tracker.init(Image.open("0001.jpg").convert("RGB"), [198, 214, 34, 81])  # doctest: +SKIP
+        """
         import meanshift
 
         self.tracker = meanshift.create_tracker(self.preset, **self.overrides)
@@ -129,7 +142,28 @@ class MeanShiftTracker(_Got10kTracker):
         self.tracker.init(to_bgr(image), (x, y, w, h))
 
     def update(self, image: Any) -> np.ndarray:
-        """Track into the next frame; the box ``(x, y, w, h)`` as a float array of shape ``(4,)``."""
+        """Track the target into the next frame.
+
+        Parameters
+        ----------
+        image : PIL.Image.Image or ndarray
+            The next frame, RGB.
+
+        Returns
+        -------
+        ndarray, shape (4,), float64
+            The box ``(x, y, w, h)``, as got10k records it.
+
+        Raises
+        ------
+        RuntimeError
+            Before any ``init``.
+
+        Examples
+        --------
+        >>> tracker.update(Image.open("0002.jpg").convert("RGB"))        # doctest: +SKIP
+        array([199.1, 213.6,  34. ,  81. ])
+        """
         if self.tracker is None:
             raise RuntimeError("update() before init(): got10k calls init on the first frame of a sequence")
         self.last_result = self.tracker.update(to_bgr(image))
