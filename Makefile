@@ -15,9 +15,10 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml
 	$(PY) -m pip install -q -e .
 	touch $@
 
-# The distributed extra too, so that the Dask batch tests run rather than skip.
+# The distributed, vot and got10k extras too, so that the Dask batch tests and the VOT-toolkit and got10k
+# integration tests run rather than skip.
 $(VENV)/.installed-test: $(BIN)/activate pyproject.toml
-	$(PY) -m pip install -q -e '.[test,distributed]'
+	$(PY) -m pip install -q -e '.[test,distributed,vot,got10k]'
 	touch $@
 
 ## Track the clip that ships with the project; writes out/demo_boxes.csv and out/demo_tracked.mp4
