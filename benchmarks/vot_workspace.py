@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing: the datasets reader is ours
 
-from meanshift.datasets import DatasetError, load_dataset, read_frame  # noqa: E402
+from meanshift.evaluation.datasets import DatasetError, load_dataset, read_frame  # noqa: E402
 
 POLYGON_FILE = "groundtruth_vot_polygon.txt"
 TAGS_DIR = "vot_tags"

@@ -1,4 +1,4 @@
-"""The got10k interface: got10k's own tracking loop and reports score our preset as `meanshift.evaluate` does.
+"""The got10k interface: got10k's own tracking loop and reports score our preset as `meanshift.evaluation` does.
 
 Needs the ``got10k`` extra (skips and says so without it) and, for the runs on real footage, the shared
 sequences. A GOT-10k ``val`` layout is built in a temporary folder from two shared sequences;
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from meanshift.datasets import load_dataset
+from meanshift.evaluation.datasets import load_dataset
 
 HAS_GOT10K = importlib.util.find_spec("got10k") is not None
 needs_got10k = pytest.mark.skipif(not HAS_GOT10K, reason="got10k is not installed: pip install 'meanshift[got10k]'")
@@ -39,7 +39,7 @@ def _got10k_layout(root: Path, sequences_dir: Path) -> Path:
         folder.mkdir()
         for i, src in enumerate(seq.frame_paths, start=1):
             os.symlink(src.resolve(), folder / f"{i:08d}.jpg")
-        # The boxes as stored (1-based for OTB, 0-based for VOT): got10k and meanshift.evaluate score
+        # The boxes as stored (1-based for OTB, 0-based for VOT): got10k and meanshift.evaluation score
         # both runs against the same numbers.
         np.savetxt(folder / "groundtruth.txt", seq.groundtruth, fmt="%.4f", delimiter=",")
         n = len(seq)
@@ -121,7 +121,7 @@ def test_got10k_experiments_score_as_meanshift_evaluate(tmp_path, sequences_dir)
     from got10k.datasets import GOT10k
     from got10k.experiments import ExperimentGOT10k, ExperimentOTB
 
-    from meanshift.evaluate import evaluate
+    from meanshift.evaluation import evaluate
     from meanshift.integrations.got10k import MeanShiftTracker
 
     class LocalExperimentOTB(ExperimentOTB):
