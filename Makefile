@@ -26,8 +26,9 @@ $(VENV)/.installed-docs: $(BIN)/activate pyproject.toml
 	touch $@
 
 # --strict (also set in mkdocs.yml): any warning, such as a broken link, image, snippet or API path, fails.
+# Not --quiet: it hides the warnings from the counter too, and a broken build then passes.
 # NO_MKDOCS_2_WARNING silences a banner about MkDocs 2 that Material prints; mkdocs is pinned below 2.
-MKDOCS_BUILD = NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+MKDOCS_BUILD = NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 ## Track the clip that ships with the project; writes out/demo_boxes.csv and out/demo_tracked.mp4
 demo: $(VENV)/.installed
