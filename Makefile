@@ -51,7 +51,7 @@ dist: $(VENV)/.installed-test
 	$(PY) -m build --outdir dist .
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check meanshift tests examples benchmarks
+	$(BIN)/ruff check meanshift tests examples benchmarks docs/_ext
 
 ## The whole test suite (CI runs exactly this): ruff, the docs build, pytest (which also builds and
 ## installs the wheel: tests/test_packaging.py)
