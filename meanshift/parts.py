@@ -29,10 +29,11 @@ PART_KEYWORDS: dict[str, tuple[str, str, Any]] = {
 
 def part_options_for(part: Any, kind: str, options: dict[str, Any]) -> dict[str, Any]:
     """The ``Tracker(...)`` keywords of ``options`` that configure the ``kind`` part named ``part``."""
+    cls: type
     if not isinstance(part, (str, bool)):
         cls = type(part)
     elif kind == "scale":
-        cls = type(get_scale_rule(part))
+        cls = type(get_scale_rule(str(part)))
     else:
         cls = type(get_recovery(part))
     has = {f.name for f in fields(cls)}

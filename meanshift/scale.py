@@ -236,7 +236,7 @@ class BandwidthScale(ScaleRule):
 
     def search(self, tracker: Tracker, frame: np.ndarray) -> tuple[int, float]:
         start = (tracker.cx, tracker.cy)
-        best = None
+        best: tuple | None = None
         total_iterations = 0
         for factor in (1.0, 1.0 - self.step, 1.0 + self.step):
             w, h = tracker.clamp_size(tracker.w * factor, tracker.h * factor)
@@ -247,6 +247,7 @@ class BandwidthScale(ScaleRule):
                    if mass > 0 else -np.inf)
             if best is None or rho > best[0]:
                 best = (rho, tracker.cx, tracker.cy, w, h, mass, tracker.hist.copy())
+        assert best is not None  # three sizes were tried
         _, tracker.cx, tracker.cy, w, h, mass, tracker.hist[:] = best
         self.smooth_size(tracker, w, h, self.smoothing)
         return total_iterations, mass

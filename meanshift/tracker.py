@@ -346,7 +346,8 @@ class Tracker:
     def _result(self, ok: bool, score: float, iterations: int, confidence: float) -> TrackResult:
         box = clip_box(center_to_box(self.cx, self.cy, self.w, self.h), self.frame_shape)
         size = self.scale_rule.rotated_size(self)
-        return TrackResult(ok=bool(ok), box=tuple(map(float, box)),
+        x, y, w, h = (float(v) for v in box)
+        return TrackResult(ok=bool(ok), box=(x, y, w, h),
                            rotated=((float(self.cx), float(self.cy)), (float(size[0]), float(size[1])),
                                     float(self.angle)),
                            score=float(score), iterations=int(iterations), confidence=confidence)

@@ -100,7 +100,7 @@ def test_wheel_installs_and_tracks(dist, tmp_path):
     assert len(rows) == 30
     assert all(row["ok"] in ("1", "True", "true") for row in rows), rows[:3]
     # and every meanshift module loaded came from the installed wheel
-    loaded = run(str(python), "-c", "import sys, meanshift, meanshift.cli, meanshift.video; "
+    loaded = run(str(python), "-c", "import sys, meanshift, meanshift.apps.cli, meanshift.io; "
                  "meanshift.generalized(); "
                  "print('\\n'.join(m.__file__ for n, m in sys.modules.items() "
                  "if n.split('.')[0] == 'meanshift' and getattr(m, '__file__', None)))").stdout.split()

@@ -116,8 +116,8 @@ class MeanShiftTracker(_Got10kTracker):
         super().__init__(name=name or f"meanshift-{preset}", is_deterministic=True)
         self.preset = preset
         self.overrides = dict(overrides)
-        self.tracker = None
-        self.last_result = None
+        self.tracker: Any = None
+        self.last_result: Any = None
 
     def init(self, image: Any, box: Sequence[float]) -> None:
         """Start a fresh tracker on the first frame of a sequence.
