@@ -24,6 +24,7 @@ PART_KEYWORDS: dict[str, tuple[str, str, Any]] = {
     "bandwidth_step": ("scale", "step", 0.1), "bandwidth_smoothing": ("scale", "smoothing", 0.1),
     "scale_check": ("scale", "scale_check", False), "min_confidence": ("recovery", "min_confidence", 0.1),
     "loss_ratio": ("recovery", "loss_ratio", 0.4), "reacquire_ratio": ("recovery", "reacquire_ratio", 0.8),
+    "posterior": ("scale", "settings", None),
 }
 
 

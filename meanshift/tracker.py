@@ -144,6 +144,8 @@ class Tracker:
         self.scale_rule: ScaleRule = copy.deepcopy(get_scale_rule(scale, **part_options_for(scale, "scale",
                                                                                            part_options)))
         self.motion: MotionModel = copy.deepcopy(get_motion_model(motion))
+        if isinstance(recovery, bool):
+            recovery = self.scale_rule.recovery_for(recovery)  # a rule may bring its own loss detection
         self.recovery: LossDetector = copy.deepcopy(get_recovery(recovery, **part_options_for(recovery, "recovery",
                                                                                              part_options)))
         self._initialized = False
@@ -215,7 +217,7 @@ class Tracker:
         self.background = background / total if total > 0 else background
         self.q = background_weighted(q, self.background) if self.background_weighting else q
         for part in (self.scale_rule, self.motion, self.recovery):
-            part.reset(self)
+            part.reset(self, frame)
         self._initialized = True
 
     def update(self, frame: np.ndarray, *, exclude: Sequence[tuple[float, float, float, float]] = ()) -> TrackResult:
@@ -247,7 +249,7 @@ class Tracker:
         self.quantize(frame, self.cx, self.cy, self.w / 2 * grow, self.h / 2 * grow, force=True)
         size_before = (self.w, self.h, self.length, self.breadth)
         iterations, mass = self.scale_rule.search(self, frame)  # region -> bins -> weights -> moments -> window
-        confidence = float(_kernels.bhattacharyya_coefficient(self.hist, self.q))
+        confidence = self.scale_rule.match(self)
         ok, confidence, mass, extra = self.recovery.assess(self, frame, confidence, mass, size_before)
         iterations += extra
         if not ok:

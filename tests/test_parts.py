@@ -17,10 +17,10 @@ def _frames(n: int = 12):
 
 
 def test_registries_list_the_builtin_parts():
-    assert meanshift.scale_rules()[:4] == ["fixed", "moments", "bandwidth", "contrast"]
+    assert meanshift.scale_rules()[:5] == ["fixed", "moments", "bandwidth", "contrast", "posterior"]
     assert meanshift.motion_models()[:2] == ["none", "constant-velocity"]
-    assert meanshift.recoveries()[:2] == ["threshold", "reacquire"]
-    assert meanshift.SCALE_MODES == ("fixed", "moments", "bandwidth", "contrast")
+    assert meanshift.recoveries()[:3] == ["threshold", "reacquire", "posterior"]
+    assert meanshift.SCALE_MODES[:4] == ("fixed", "moments", "bandwidth", "contrast")
 
 
 def test_old_keywords_reach_the_part_that_owns_them():
@@ -96,7 +96,7 @@ class KnownOffset(meanshift.MotionModel):
         self.starts.append((tracker.cx + self.offset[0], tracker.cy + self.offset[1]))
         tracker.cx, tracker.cy = self.starts[-1]
 
-    def reset(self, tracker):
+    def reset(self, tracker, frame):
         self.starts = []
 
 
