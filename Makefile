@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 PY      = $(BIN)/python
 
-.PHONY: demo test lint system-deps bench eval clean
+.PHONY: demo test lint docs dist system-deps bench eval clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,21 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml
 	$(PY) -m pip install -q -e .
 	touch $@
 
-# The distributed extra too, so that the Dask batch tests run rather than skip.
+# The distributed, vot and got10k extras too, so that the Dask batch tests and the VOT-toolkit and got10k
+# integration tests run rather than skip; and the docs extra, because `make test` builds the documentation
+# site (a broken link or API path fails it).
 $(VENV)/.installed-test: $(BIN)/activate pyproject.toml
-	$(PY) -m pip install -q -e '.[test,distributed]'
+	$(PY) -m pip install -q -e '.[test,distributed,vot,got10k,docs]'
 	touch $@
+
+$(VENV)/.installed-docs: $(BIN)/activate pyproject.toml
+	$(PY) -m pip install -q -e '.[docs]'
+	touch $@
+
+# --strict (also set in mkdocs.yml): any warning, such as a broken link, image, snippet or API path, fails.
+# Not --quiet: it hides the warnings from the counter too, and a broken build then passes.
+# NO_MKDOCS_2_WARNING silences a banner about MkDocs 2 that Material prints; mkdocs is pinned below 2.
+MKDOCS_BUILD = NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 ## Track the clip that ships with the project; writes out/demo_boxes.csv and out/demo_tracked.mp4
 demo: $(VENV)/.installed
@@ -31,11 +42,22 @@ demo: $(VENV)/.installed
 system-deps:
 	@bash .ci/system-deps.sh
 
-lint: $(VENV)/.installed-test
-	$(BIN)/ruff check meanshift tests examples benchmarks
+## The documentation site, into site/ (open site/index.html; `mkdocs serve` for a live preview)
+docs: $(VENV)/.installed-docs
+	$(MKDOCS_BUILD)
+	@echo "wrote site/"
 
-## The whole test suite (CI runs exactly this)
+## An sdist and a wheel in dist/ (meanshift is not on PyPI: install these, or the checkout, with pip)
+dist: $(VENV)/.installed-test
+	$(PY) -m build --outdir dist .
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check meanshift tests examples benchmarks docs/_ext
+
+## The whole test suite (CI runs exactly this): ruff, the docs build, pytest (which also builds and
+## installs the wheel: tests/test_packaging.py)
 test: $(VENV)/.installed-test system-deps lint
+	$(MKDOCS_BUILD)
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.installed-test
@@ -45,4 +67,4 @@ eval: $(VENV)/.installed-test
 	$(BIN)/meanshift eval ../shared/data/sequences --out benchmarks/results
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) out site dist .pytest_cache .ruff_cache

@@ -69,15 +69,31 @@ def time_trackers(trackers: dict, frames, box, repeats: int) -> dict[str, float]
     return {name: 1000 * statistics.median(values) for name, values in samples.items()}
 
 
-def synthetic_frames(width: int, height: int, n_frames: int):
-    """A target 1/8 of the frame's width (an ellipse, aspect 4:3) moving and scaling a little over a texture.
+#: Backgrounds of the synthetic scenes: ``palette``, blocks of a few cool colours (the target's red is in
+#: none of them); ``textured``, a blurred random image with every colour, red included, so that the
+#: back-projection and the weights are busy everywhere (the scene that cannot flatter us).
+BACKGROUNDS = ("palette", "textured")
 
-    Drawn only inside the target's bounding box over one noisy background, so that 4K frames are
-    cheap to make; the first frame's box is returned with the frames.
+
+def synthetic_background(width: int, height: int, kind: str, rng: np.random.Generator) -> np.ndarray:
+    """The ``kind`` background (see :data:`BACKGROUNDS`) of a ``width x height`` scene."""
+    if kind == "textured":
+        # Random colours at 1/8 of the resolution, enlarged and blurred: smooth, colourful blobs.
+        small = rng.integers(0, 256, size=(max(height // 8, 2), max(width // 8, 2), 3), dtype=np.uint8)
+        big = cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
+        return cv2.GaussianBlur(big, (0, 0), 3)
+    background = block_texture((height, width), COOL_BACKGROUND_PALETTE, rng=rng, block=max(8, width // 80))
+    return np.clip(background + rng.normal(0, 3, size=background.shape), 0, 255).astype(np.uint8)
+
+
+def synthetic_frames(width: int, height: int, n_frames: int, background_kind: str = "palette"):
+    """A target 1/8 of the frame's width (an ellipse, aspect 4:3) moving and scaling a little over a background.
+
+    Drawn only inside the target's bounding box over one background (:data:`BACKGROUNDS`), so that 4K
+    frames are cheap to make; the first frame's box is returned with the frames.
     """
     rng = np.random.default_rng(1)
-    background = block_texture((height, width), COOL_BACKGROUND_PALETTE, rng=rng, block=max(8, width // 80))
-    background = np.clip(background + rng.normal(0, 3, size=background.shape), 0, 255).astype(np.uint8)
+    background = synthetic_background(width, height, background_kind, rng)
     base_w, base_h = width / 8, width / 8 * 0.75
     frames, first_box = [], None
     for t in range(n_frames):
@@ -99,13 +115,45 @@ def synthetic_frames(width: int, height: int, n_frames: int):
     return frames, first_box
 
 
-def frame_size_sweep(n_frames: int, repeats: int, sizes=FRAME_SIZES) -> list[tuple[int, int, dict[str, float]]]:
+def frame_size_sweep(n_frames: int, repeats: int, sizes=FRAME_SIZES,
+                     background_kind: str = "palette") -> list[tuple[int, int, dict[str, float]]]:
     rows = []
     for width, height in sizes:
-        frames, box = synthetic_frames(width, height, n_frames)
+        frames, box = synthetic_frames(width, height, n_frames, background_kind)
         rows.append((width, height, time_trackers(trackers_to_time(), frames, box, repeats)))
-        print(f"{width}x{height}: " + ", ".join(f"{k} {v:.3f} ms" for k, v in rows[-1][2].items()), flush=True)
+        print(f"{background_kind} {width}x{height}: " + ", ".join(f"{k} {v:.3f} ms" for k, v in rows[-1][2].items()),
+              flush=True)
     return rows
+
+
+def machine_report() -> list[str]:
+    """Markdown lines: the CPU, its SIMD features, and what OpenCV and Numba compiled for."""
+    import llvmlite.binding as llvm
+    import numba
+
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and ":" in line:
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith(("flags", "Features")) and ":" in line:
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    simd = [f for f in ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "asimd", "neon", "sve")
+            if f in flags]
+    # cv::CpuFeatures (core/cvdef.h); OpenCV 5's Python module no longer exports the CPU_* names.
+    ids = {"SSE4_2": 7, "AVX": 10, "AVX2": 11, "FMA3": 12, "AVX_512F": 13, "NEON": 100}
+    features = {name: getattr(cv2, f"CPU_{name}", code) for name, code in ids.items()}
+    used = ", ".join(name for name, code in features.items() if cv2.checkHardwareSupport(code)) or "none"
+    build = cv2.getBuildInformation().splitlines()
+    dispatch = [line.strip() for line in build if line.strip().startswith(("Baseline:", "Dispatched code generation:"))]
+    return [
+        f"- CPU: {model} ({os.cpu_count()} cores); SIMD flags: {', '.join(simd) or 'none listed'}",
+        f"- OpenCV {cv2.__version__}: `checkHardwareSupport` finds {used}; build: "
+        + ("; ".join(" ".join(line.split()) for line in dispatch) if dispatch else "no CPU lines in its build report"),
+        f"- Numba {numba.__version__}: compiles for the host CPU `{llvm.get_host_cpu_name()}`",
+    ]
 
 
 def multi_target_frames(n_targets: int, n_frames: int, width: int = 1920, height: int = 1080):
@@ -277,22 +325,29 @@ def main() -> None:
         f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores; both sides on one "
         "thread). Medians of interleaved runs; the machine is shared and noisy, so read the ratios.",
         "",
-        "## Cost against frame size",
-        "",
-        f"Synthetic frames, the target 1/8 of the frame's width; milliseconds per `update`, median of "
-        f"{args.frames - 1} frames x {args.repeats}. (x) = how many times faster than OpenCV's pipeline on the "
-        "same frames.",
-        "",
-        "| frame | " + OPENCV + " | " + " | ".join(presets) + " |",
-        "|---|---:|" + "---:|" * len(presets),
+        *machine_report(),
     ]
-    sweep = frame_size_sweep(args.frames, args.repeats)
-    for width, height, times in sweep:
-        reference = times[OPENCV]
-        cells = [f"{times[p]:.3f} ({reference / times[p]:.1f}x)" for p in presets]
-        lines.append(f"| {width}x{height} | {reference:.3f} | " + " | ".join(cells) + " |")
-    if plot_sweep(sweep, RESULTS / "speed_vs_frame_size.png"):
-        lines += ["", "![cost against frame size](speed_vs_frame_size.png)"]
+    for kind in BACKGROUNDS:
+        lines += [
+            "",
+            f"## Cost against frame size, {kind} background",
+            "",
+            f"Synthetic frames, the target 1/8 of the frame's width, over a {kind} background "
+            "(palette: a few cool colours; textured: a blurred random image holding every colour); milliseconds "
+            f"per `update`, median of {args.frames - 1} frames x {args.repeats}. (x) = how many times faster than "
+            "OpenCV's pipeline on the same frames.",
+            "",
+            "| frame | " + OPENCV + " | " + " | ".join(presets) + " |",
+            "|---|---:|" + "---:|" * len(presets),
+        ]
+        sweep = frame_size_sweep(args.frames, args.repeats, background_kind=kind)
+        for width, height, times in sweep:
+            reference = times[OPENCV]
+            cells = [f"{times[p]:.3f} ({reference / times[p]:.1f}x)" for p in presets]
+            lines.append(f"| {width}x{height} | {reference:.3f} | " + " | ".join(cells) + " |")
+        suffix = "" if kind == "palette" else f"_{kind}"
+        if plot_sweep(sweep, RESULTS / f"speed_vs_frame_size{suffix}.png"):
+            lines += ["", f"![cost against frame size, {kind} background](speed_vs_frame_size{suffix}.png)"]
 
     multi = time_multi_target(10, args.frames, args.repeats)
     reference = multi["OpenCV pipeline, 1 target"]
@@ -321,6 +376,8 @@ def main() -> None:
             print(lines[-1], flush=True)
         lines.append("| **geometric mean of the ratios** | | | 1x | "
                      + " | ".join(f"{statistics.geometric_mean(r):.1f}x" for r in ratios.values()) + " |")
+        lines.append("| **slowest sequence's ratio** | | | 1x | "
+                     + " | ".join(f"{min(r):.1f}x" for r in ratios.values()) + " |")
 
     if not args.quick:
         lines += ["", "## Drop-ins on one 640x480 weight image", "",

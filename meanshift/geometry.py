@@ -27,7 +27,7 @@ def validate_box(box: object, frame_shape: tuple[int, ...], *, name: str = "box"
         When the box is not four finite numbers, has a non-positive size, or lies entirely outside the frame.
     """
     try:
-        values = [float(v) for v in box]  # type: ignore[union-attr]
+        values = [float(v) for v in box]  # type: ignore[attr-defined]
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be four numbers (x, y, w, h), got {box!r}") from None
     if len(values) != 4:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from meanshift.tracker import Tracker
 
 __all__ = ["MotionModel", "ConstantVelocity", "motion_models", "get_motion_model", "register_motion_model"]
@@ -41,7 +43,7 @@ class MotionModel:
 
     name: ClassVar[str] = "none"
 
-    def reset(self, tracker: Tracker) -> None:
+    def reset(self, tracker: Tracker, frame: np.ndarray) -> None:
         """Set up per-target state at ``init``."""
 
     def predict(self, tracker: Tracker) -> None:
@@ -67,7 +69,7 @@ class ConstantVelocity(MotionModel):
     smoothing: float = 0.5
     decay: float = 0.8
 
-    def reset(self, tracker: Tracker) -> None:
+    def reset(self, tracker: Tracker, frame: np.ndarray) -> None:
         self.velocity = (0.0, 0.0)
 
     def predict(self, tracker: Tracker) -> None:

@@ -77,7 +77,8 @@ class MultiTracker:
         target = self._next_id
         self._next_id += 1
         self._trackers[target] = tracker
-        self._boxes[target] = tuple(float(v) for v in box)
+        x, y, w, h = (float(v) for v in box)
+        self._boxes[target] = (x, y, w, h)
         return target
 
     def remove(self, target: int) -> None:

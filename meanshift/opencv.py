@@ -234,7 +234,7 @@ def _as_prob_image(prob: object) -> np.ndarray:
 
 def _as_window(window: object, shape: tuple[int, int]) -> tuple[int, int, int, int]:
     try:
-        values = tuple(int(v) for v in window)  # type: ignore[union-attr]
+        values = tuple(int(v) for v in window)  # type: ignore[attr-defined]
     except (TypeError, ValueError):
         raise ValueError(f"window must be four integers (x, y, w, h), got {window!r}") from None
     if len(values) != 4:
@@ -251,13 +251,15 @@ def _as_window(window: object, shape: tuple[int, int]) -> tuple[int, int, int, i
 def _parse_criteria(criteria: object) -> tuple[float, int]:
     # As cv::meanShift: eps = round(eps^2) (whole pixels!), default 1 and 100 iterations.
     try:
-        kind, max_count, epsilon = criteria  # type: ignore[misc]
+        raw: tuple = tuple(criteria)  # type: ignore[arg-type]
+        if len(raw) != 3:
+            raise ValueError
+        kind, max_count, epsilon = int(raw[0]), int(raw[1]), float(raw[2])
     except (TypeError, ValueError):
         raise ValueError(f"criteria must be (type, maxCount, epsilon) like cv2's, got {criteria!r}") from None
-    kind = int(kind)
-    eps = max(float(epsilon), 0.0) if kind & _TERM_EPS else 1.0
+    eps = max(epsilon, 0.0) if kind & _TERM_EPS else 1.0
     eps = float(np.rint(eps * eps))
-    niters = max(int(max_count), 1) if kind & _TERM_COUNT else 100
+    niters = max(max_count, 1) if kind & _TERM_COUNT else 100
     return eps, niters
 
 

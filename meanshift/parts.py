@@ -24,15 +24,17 @@ PART_KEYWORDS: dict[str, tuple[str, str, Any]] = {
     "bandwidth_step": ("scale", "step", 0.1), "bandwidth_smoothing": ("scale", "smoothing", 0.1),
     "scale_check": ("scale", "scale_check", False), "min_confidence": ("recovery", "min_confidence", 0.1),
     "loss_ratio": ("recovery", "loss_ratio", 0.4), "reacquire_ratio": ("recovery", "reacquire_ratio", 0.8),
+    "posterior": ("scale", "settings", None),
 }
 
 
 def part_options_for(part: Any, kind: str, options: dict[str, Any]) -> dict[str, Any]:
     """The ``Tracker(...)`` keywords of ``options`` that configure the ``kind`` part named ``part``."""
+    cls: type
     if not isinstance(part, (str, bool)):
         cls = type(part)
     elif kind == "scale":
-        cls = type(get_scale_rule(part))
+        cls = type(get_scale_rule(str(part)))
     else:
         cls = type(get_recovery(part))
     has = {f.name for f in fields(cls)}

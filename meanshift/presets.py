@@ -68,19 +68,22 @@ def comaniciu_meer(**overrides: Any) -> Tracker:
 
 
 def generalized(**overrides: Any) -> Tracker:
-    """Our recommended default: the settings that measured best on the shared sequences.
+    """Our recommended default: the settings that measured best on the shared sequences, fold by fold.
 
-    BGR histogram of 16x16x16 bins with a background-weighted target model (CBWH, Ning et al.
-    2012), Bhattacharyya weights, Epanechnikov kernel, and the ``"contrast"`` scale rule: of the
-    windows h and h(1 -/+ 10 %), keep the one whose similarity most exceeds its surrounding ring's;
-    loss detection with global re-acquisition (``recovery=True``): ``ok`` is False while the match is
-    well below its recent level, and the target is searched for over the whole frame.
-    On the shared sequences this measured better than sizing from the zeroth moment
-    (``scale="moments"``), which follows the colour weights into similar-coloured background;
-    see ``benchmarks/results``. Keyword arguments override any :class:`Tracker` parameter.
+    ``scale="posterior"`` (issue 15, :mod:`meanshift.posterior` with the default
+    :class:`~meanshift.posterior.PosteriorSettings`): each pixel weighs P(obj | u) from an object
+    histogram (BGR 16x16x16) and a histogram of its surroundings; the window is the best box-sized sum
+    of posteriors under a Gaussian motion prior, refined by mean shift on the posterior map; its size
+    follows the zeroth moment of the posteriors (the expected object area) within guard rails, when
+    the colours separate the target at init. Otherwise the classic search (Bhattacharyya weights of a
+    background-weighted model, CBWH, Epanechnikov kernel) proposes a position too and the closer
+    match to the object model wins. The models learn at 0.05 on confident frames; ``ok`` is False
+    while the match is below 0.4 of its recent level. Chosen on fold A of the shared sequences and
+    checked on fold B (``benchmarks/results/ablation_folds.md``). Keyword arguments override any
+    :class:`Tracker` parameter; the previous default is ``generalized(scale="contrast")``.
     """
     settings: dict[str, Any] = dict(
-        features="bgr", bins=16, similarity="bhattacharyya", kernel="epanechnikov", scale="contrast",
+        features="bgr", bins=16, similarity="bhattacharyya", kernel="epanechnikov", scale="posterior",
         background_weighting=True, recovery=True,
         convergence=Convergence(epsilon=0.1, max_iterations=20),
         bandwidth_step=0.1, bandwidth_smoothing=0.1,

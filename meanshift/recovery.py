@@ -21,7 +21,7 @@ Examples
 --------
 >>> import meanshift
 >>> meanshift.recoveries()
-['threshold', 'reacquire', 'watch']
+['threshold', 'reacquire', 'watch', 'posterior']
 >>> meanshift.Tracker(recovery=meanshift.get_recovery("reacquire", loss_ratio=0.5)).recovery.loss_ratio
 0.5
 """
@@ -64,7 +64,7 @@ class LossDetector:
     def __post_init__(self) -> None:
         _check_range("min_confidence", self.min_confidence, 0.0, 1.0)
 
-    def reset(self, tracker: Tracker) -> None:
+    def reset(self, tracker: Tracker, frame: np.ndarray) -> None:
         """Set up per-target state at ``init``."""
 
     def assess(self, tracker: Tracker, frame: np.ndarray, confidence: float, mass: float,
@@ -122,7 +122,7 @@ class Reacquisition(LossDetector):
         _check_range("reacquire_ratio", self.reacquire_ratio, 0.0, 1.0)
         _check_range("level_decay", self.level_decay, 0.0, 1.0)
 
-    def reset(self, tracker: Tracker) -> None:
+    def reset(self, tracker: Tracker, frame: np.ndarray) -> None:
         self.level: float | None = None  # recent confidence of trusted frames
         self.lost_frames = 0
 
@@ -294,8 +294,14 @@ def register_recovery(part: type[LossDetector], *, replace: bool = False) -> typ
     return part
 
 
+def _load_builtins() -> None:
+    # The posterior rule's verdict lives in its own module, which builds on this one.
+    import meanshift.posterior  # noqa: F401
+
+
 def recoveries() -> list[str]:
     """Names of the registered loss-detection / re-acquisition parts (built-ins first)."""
+    _load_builtins()
     return list(_REGISTRY)
 
 
@@ -306,6 +312,7 @@ def get_recovery(part: str | bool | LossDetector, **params: Any) -> LossDetector
             raise ValueError(f"parameters {sorted(params)} given with a LossDetector object: set them on the object")
         return part
     key = {True: "reacquire", False: "threshold"}[part] if isinstance(part, bool) else str(part).strip().lower()
+    _load_builtins()
     if key not in _REGISTRY:
         raise ValueError(f"recovery must be True, False, one of {', '.join(_REGISTRY)} or a LossDetector, got {part!r}")
     cls = _REGISTRY[key]

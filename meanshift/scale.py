@@ -79,12 +79,23 @@ class ScaleRule:
     def __post_init__(self) -> None:
         _check_range("margin", self.margin, 0.0, 4.0)
 
-    def reset(self, tracker: Tracker) -> None:
+    def reset(self, tracker: Tracker, frame: np.ndarray) -> None:
         """Set up per-target state at ``init`` (the model's bin count is ``tracker.space.n_bins``)."""
 
     def search(self, tracker: Tracker, frame: np.ndarray) -> tuple[int, float]:
         """Mean shift from the current centre; returns ``(iterations, mass)`` and leaves the window found."""
         return tracker.converge(frame, tracker.w, tracker.h)
+
+    def match(self, tracker: Tracker) -> float:
+        """How well the window found matches the target, in [0, 1] (the recovery part judges it).
+
+        The Bhattacharyya coefficient of the candidate histogram with the model.
+        """
+        return float(_kernels.bhattacharyya_coefficient(tracker.hist, tracker.q))
+
+    def recovery_for(self, enabled: bool) -> str | Any:
+        """The recovery part ``Tracker(recovery=True / False)`` means with this rule (a name or an object)."""
+        return "reacquire" if enabled else "threshold"
 
     def resize(self, tracker: Tracker, frame: np.ndarray) -> None:
         """Size the window from this frame's evidence; called only when the box is trusted."""
@@ -236,7 +247,7 @@ class BandwidthScale(ScaleRule):
 
     def search(self, tracker: Tracker, frame: np.ndarray) -> tuple[int, float]:
         start = (tracker.cx, tracker.cy)
-        best = None
+        best: tuple | None = None
         total_iterations = 0
         for factor in (1.0, 1.0 - self.step, 1.0 + self.step):
             w, h = tracker.clamp_size(tracker.w * factor, tracker.h * factor)
@@ -247,6 +258,7 @@ class BandwidthScale(ScaleRule):
                    if mass > 0 else -np.inf)
             if best is None or rho > best[0]:
                 best = (rho, tracker.cx, tracker.cy, w, h, mass, tracker.hist.copy())
+        assert best is not None  # three sizes were tried
         _, tracker.cx, tracker.cy, w, h, mass, tracker.hist[:] = best
         self.smooth_size(tracker, w, h, self.smoothing)
         return total_iterations, mass
@@ -274,7 +286,7 @@ class ContrastScale(BandwidthScale):
     ring: float = 1.5
     scale_check: bool = False
 
-    def reset(self, tracker: Tracker) -> None:
+    def reset(self, tracker: Tracker, frame: np.ndarray) -> None:
         m = tracker.space.n_bins
         self._half_sizes = np.empty((3, 2), np.float64)
         self._scores = np.empty(3, np.float64)
@@ -362,8 +374,14 @@ def register_scale_rule(rule: type[ScaleRule], *, replace: bool = False) -> type
     return rule
 
 
+def _load_builtins() -> None:
+    # The posterior rule lives in its own module, which builds on this one: registered on first look-up.
+    import meanshift.posterior  # noqa: F401
+
+
 def scale_rules() -> list[str]:
     """Names of the registered scale rules (built-ins first)."""
+    _load_builtins()
     return list(_REGISTRY)
 
 
@@ -380,6 +398,7 @@ def get_scale_rule(rule: str | ScaleRule, **params: Any) -> ScaleRule:
             raise ValueError(f"parameters {sorted(params)} given with a ScaleRule object: set them on the object")
         return rule
     key = str(rule).strip().lower()
+    _load_builtins()
     if key not in _REGISTRY:
         raise ValueError(f"scale must be one of {', '.join(_REGISTRY)} (or a ScaleRule), got {rule!r}")
     cls = _REGISTRY[key]

@@ -58,7 +58,7 @@ class Tracker:
 
     The defaults are the recommended tracker, the settings :func:`meanshift.generalized` names (BGR
     16x16x16 bins, background-weighted model, Bhattacharyya weights, Epanechnikov kernel, the
-    ``"contrast"`` scale rule, loss detection with re-acquisition, epsilon 0.1 px / 20 iterations):
+    ``"posterior"`` scale rule with its loss detection, epsilon 0.1 px / 20 iterations):
     ``Tracker()`` is that tracker. The presets are the named alternatives and set every parameter they need.
 
     Parameters
@@ -75,7 +75,8 @@ class Tracker:
         A name from :func:`meanshift.kernels` (``"epanechnikov"``, ``"flat"``, ``"gaussian"``, ``"biweight"``).
     scale : str or ScaleRule
         How the window's size follows the target: a name from :func:`meanshift.scale_rules`
-        (``"fixed"``, ``"moments"``, ``"bandwidth"``, ``"contrast"``) or a rule object.
+        (``"fixed"``, ``"moments"``, ``"bandwidth"``, ``"contrast"``, ``"posterior"``, the default) or a
+        rule object.
     bins : int or tuple, optional
         Bins per channel of the feature space (default: the space's own, 16 per channel for ``"bgr"``).
     background_weighting : bool
@@ -128,7 +129,7 @@ class Tracker:
         features: str | FeatureSpace = "bgr",
         similarity: str | Similarity = "bhattacharyya",
         kernel: str | Kernel = "epanechnikov",
-        scale: str | ScaleRule = "contrast",
+        scale: str | ScaleRule = "posterior",
         *,
         bins: int | tuple[int, ...] | None = None,
         background_weighting: bool = True,
@@ -161,6 +162,8 @@ class Tracker:
         self.scale_rule: ScaleRule = copy.deepcopy(get_scale_rule(scale, **part_options_for(scale, "scale",
                                                                                            part_options)))
         self.motion: MotionModel = copy.deepcopy(get_motion_model(motion))
+        if isinstance(recovery, bool):
+            recovery = self.scale_rule.recovery_for(recovery)  # a rule may bring its own loss detection
         self.recovery: LossDetector = copy.deepcopy(get_recovery(recovery, **part_options_for(recovery, "recovery",
                                                                                              part_options)))
         self._initialized = False
@@ -249,7 +252,7 @@ class Tracker:
         self.background = background / total if total > 0 else background
         self.q = background_weighted(q, self.background) if self.background_weighting else q
         for part in (self.scale_rule, self.motion, self.recovery):
-            part.reset(self)
+            part.reset(self, frame)
         self._initialized = True
 
     def update(self, frame: np.ndarray, *, exclude: Sequence[tuple[float, float, float, float]] = ()) -> TrackResult:
@@ -281,7 +284,7 @@ class Tracker:
         self.quantize(frame, self.cx, self.cy, self.w / 2 * grow, self.h / 2 * grow, force=True)
         size_before = (self.w, self.h, self.length, self.breadth)
         iterations, mass = self.scale_rule.search(self, frame)  # region -> bins -> weights -> moments -> window
-        confidence = float(_kernels.bhattacharyya_coefficient(self.hist, self.q))
+        confidence = self.scale_rule.match(self)
         ok, confidence, mass, extra = self.recovery.assess(self, frame, confidence, mass, size_before)
         iterations += extra
         if not ok:
@@ -382,7 +385,8 @@ class Tracker:
     def _result(self, ok: bool, score: float, iterations: int, confidence: float) -> TrackResult:
         box = clip_box(center_to_box(self.cx, self.cy, self.w, self.h), self.frame_shape)
         size = self.scale_rule.rotated_size(self)
-        return TrackResult(ok=bool(ok), box=tuple(map(float, box)),
+        x, y, w, h = (float(v) for v in box)
+        return TrackResult(ok=bool(ok), box=(x, y, w, h),
                            rotated=((float(self.cx), float(self.cy)), (float(size[0]), float(size[1])),
                                     float(self.angle)),
                            score=float(score), iterations=int(iterations), confidence=confidence)

@@ -44,7 +44,7 @@ class Scene(PastedTargetScene):
 
 def trackers() -> dict[str, meanshift.Tracker]:
     # CAMSHIFT's preset keeps OpenCV's behaviour of never judging the target lost (min_confidence=0):
-    # with a threshold it reports the loss like the others (README, "Bad input, lost targets").
+    # with a threshold it reports the loss like the others (docs/failures.md, "Lost targets").
     return {"camshift": meanshift.camshift(min_confidence=0.6), "comaniciu-meer": meanshift.comaniciu_meer(),
             "generalized": meanshift.generalized()}
 

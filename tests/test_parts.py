@@ -17,10 +17,10 @@ def _frames(n: int = 12):
 
 
 def test_registries_list_the_builtin_parts():
-    assert meanshift.scale_rules()[:4] == ["fixed", "moments", "bandwidth", "contrast"]
+    assert meanshift.scale_rules()[:5] == ["fixed", "moments", "bandwidth", "contrast", "posterior"]
     assert meanshift.motion_models()[:2] == ["none", "constant-velocity"]
-    assert meanshift.recoveries()[:2] == ["threshold", "reacquire"]
-    assert meanshift.SCALE_MODES == ("fixed", "moments", "bandwidth", "contrast")
+    assert meanshift.recoveries()[:4] == ["threshold", "reacquire", "watch", "posterior"]
+    assert meanshift.SCALE_MODES[:4] == ("fixed", "moments", "bandwidth", "contrast")
 
 
 def test_old_keywords_reach_the_part_that_owns_them():
@@ -40,7 +40,7 @@ def test_a_keyword_the_chosen_part_lacks_is_refused_unless_it_is_the_default():
     with pytest.raises(ValueError, match="rotation=True does not apply to the scale part 'contrast'"):
         meanshift.Tracker(scale="contrast", rotation=True)
     with pytest.raises(ValueError, match="loss_ratio=0.5 does not apply to the recovery part 'threshold'"):
-        meanshift.Tracker(recovery=False, loss_ratio=0.5)
+        meanshift.Tracker(scale="contrast", recovery=False, loss_ratio=0.5)
     # A preset's settings for another rule, at their defaults, do not stand in the way of a swap.
     assert meanshift.generalized(scale="moments").scale_rule.name == "moments"
     with pytest.raises(ValueError, match="set step on the object"):
@@ -96,7 +96,7 @@ class KnownOffset(meanshift.MotionModel):
         self.starts.append((tracker.cx + self.offset[0], tracker.cy + self.offset[1]))
         tracker.cx, tracker.cy = self.starts[-1]
 
-    def reset(self, tracker):
+    def reset(self, tracker, frame):
         self.starts = []
 
 

@@ -182,7 +182,7 @@ def test_auto_features_picks_the_space_that_separates_target_from_background():
     assert tracker.update(frame).ok
 
 
-@pytest.mark.parametrize("options", [{"similarity": "background-ratio"}, {"scale_check": True},
+@pytest.mark.parametrize("options", [{"similarity": "background-ratio"}, {"scale": "contrast", "scale_check": True},
                                      {"motion": "constant-velocity"}, {"features": "auto"},
                                      {"model_update": 0.05}])
 def test_accuracy_options_follow_a_moving_scaling_target(options):
@@ -205,7 +205,7 @@ def test_scale_check_refuses_a_growth_the_moments_do_not_see():
     """A window twice its target: the zeroth moment says shrink, so with the check it never grows."""
     rng = np.random.default_rng(11)
     frame, _ = render_scene(FRAME, TargetPose(160, 120, 40, 30, shape="rectangle"), rng=rng)
-    tracker = meanshift.generalized(scale_check=True, recovery=False)
+    tracker = meanshift.generalized(scale="contrast", scale_check=True, recovery=False)
     tracker.init(frame, (120, 90, 80, 60))
     widths = [tracker.update(frame).box[2] for _ in range(20)]
     assert max(widths) <= 80 + 1e-6 and widths[-1] < 80

@@ -132,13 +132,11 @@ def _fail(message: str) -> click.ClickException:
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    try:
-        from importlib.metadata import PackageNotFoundError, version
+    # meanshift.__version__ is the one place the version is written; the package metadata takes it from
+    # there at build time (pyproject.toml's dynamic version), so an installed copy reports the same.
+    from meanshift import __version__
 
-        text = version("meanshift")
-    except PackageNotFoundError:  # running from a source tree that is not pip-installed
-        from meanshift import __version__ as text
-    click.echo(f"meanshift {text}")
+    click.echo(f"meanshift {__version__}")
     ctx.exit()
 
 

@@ -1,0 +1,155 @@
+"""Accuracy options measured per fold: choose on one fold, report on the other (issue 15).
+
+Writes ``benchmarks/results/ablation_folds.md``: per variant, mean AUC and P@20 on fold A (the first
+nine shared sequences), fold B (the ten added) and all 19, and the median ms per ``update``. Usage::
+
+    python benchmarks/ablation_folds.py [DATASET_DIR] [--jobs 1] [--only 0,3] [--fold A]
+
+Every variant is ``meanshift.generalized(**settings)``; one set of parameters for every sequence, no
+ground truth past the first frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+from meanshift.evaluate import evaluate
+
+import meanshift
+from meanshift.posterior import PosteriorSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FOLD_A = ("Crossing", "Human7", "Jumping", "Skiing", "Soccer", "vot2015_bag", "vot2017_ball1", "vot2017_book",
+          "vot2017_tiger")
+FOLD_B = ("Bird2", "David", "Deer", "DragonBaby", "Jogging-1", "MotorRolling", "Woman", "dtb70_Animal3",
+          "uav123_10fps_car16_1", "uav123_10fps_wakeboard10")
+
+#: The previous preset (before issue 15), spelled out so that the baseline rows stay fixed.
+OLD_PRESET = dict(features="bgr", bins=16, similarity="bhattacharyya", kernel="epanechnikov", scale="contrast",
+                  background_weighting=True, recovery=True)
+#: The new preset: ``meanshift.generalized()`` = the old one with ``scale="posterior"`` and the default
+#: :class:`PosteriorSettings` (each default below was chosen on fold A and kept only if fold B did not lose).
+NEW = dict(OLD_PRESET, scale="posterior")
+
+
+def _new(**changes) -> dict:
+    return dict(NEW, posterior=PosteriorSettings(**changes))
+
+
+#: name -> settings of ``meanshift.Tracker`` (full settings, not overrides of the current preset).
+VARIANTS: dict[str, dict] = {
+    "old preset (contrast scale, CBWH, recovery)": OLD_PRESET,
+    'old preset, scale="fixed"': dict(OLD_PRESET, scale="fixed"),
+    'old preset, scale="moments"': dict(OLD_PRESET, scale="moments"),
+    "**new preset** (posterior; defaults of PosteriorSettings)": NEW,
+    "new, size fixed (scale_rule=fixed)": _new(scale_rule="fixed"),
+    "new, zeroth moment also on inseparable targets (scale_rule=zeroth)": _new(scale_rule="zeroth"),
+    "new, zeroth moment without the band check": _new(scale_check=False),
+    "new, zeroth moment without the size prior (size_prior=0)": _new(size_prior=0.0),
+    "new, zeroth moment with max_step 0.1, smoothing 0.5": _new(max_step=0.1, smoothing=0.5),
+    "new, no classic mean-shift proposal (proposal=never)": _new(proposal="never"),
+    "new, classic proposal on every target (proposal=always)": _new(proposal="always"),
+    "new, no motion prior (motion_sigma=None)": _new(motion_sigma=None),
+    "new, motion prior sigma 1.0 instead of 0.5": _new(motion_sigma=1.0),
+    "new, search region 3x instead of 4x": _new(search=3.0),
+    "new, no mean-shift refinement of the best window": _new(refine=False),
+    "new + DAT distractor-aware posterior (distractors=True)": _new(distractors=True),
+    "new + jump check in loss detection": _new(jump_check=True),
+    "new + colour-texture (LBP) bins when they separate better (texture=auto)": _new(texture="auto"),
+    "new, no model update (learning_rate=0)": _new(learning_rate=0.0),
+    "new, learning rate 0.02 instead of 0.05": _new(learning_rate=0.02),
+    "new + constant-velocity prediction": dict(NEW, motion="constant-velocity"),
+}
+
+
+def _factory(settings: dict):
+    return partial(meanshift.Tracker, **settings)
+
+
+def fold_means(ev, tracker: str, names) -> tuple[float, float]:
+    names = [s for s in names if s in ev.sequences]
+    auc = float(np.mean([ev.scores[s, tracker].auc for s in names]))
+    p20 = float(np.mean([ev.scores[s, tracker].precision_at_20 for s in names]))
+    return auc, p20
+
+
+def median_ms(ev, tracker: str) -> float:
+    times = np.concatenate([ev.runs[s, tracker].update_seconds[1:] for s in ev.sequences])
+    return float(np.nanmedian(times) * 1000)
+
+
+def run(dataset: Path, variants: dict[str, dict], jobs: int, sequences=None) -> dict:
+    factories = {name: _factory(settings) for name, settings in variants.items()}
+    ev = evaluate(dataset, factories, jobs=jobs, progress=False, plots=False, sequences=sequences)
+    rows = {}
+    for name in variants:
+        a = fold_means(ev, name, FOLD_A)
+        b = fold_means(ev, name, FOLD_B)
+        al = fold_means(ev, name, ev.sequences)
+        rows[name] = {"A": a, "B": b, "all": al, "ms": median_ms(ev, name),
+                      "per_sequence": {s: ev.scores[s, name].auc for s in ev.sequences}}
+    return rows
+
+
+def table(rows: dict) -> str:
+    lines = ["| variant | A AUC | A P@20 | B AUC | B P@20 | all AUC | all P@20 | median ms/update |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, r in rows.items():
+        lines.append(f"| {name} | {r['A'][0]:.3f} | {r['A'][1]:.3f} | {r['B'][0]:.3f} | {r['B'][1]:.3f} | "
+                     f"{r['all'][0]:.3f} | {r['all'][1]:.3f} | {r['ms']:.2f} |")
+    return "\n".join(lines)
+
+
+def per_sequence_table(rows: dict) -> str:
+    names = list(rows)
+    seqs = list(next(iter(rows.values()))["per_sequence"])
+    lines = ["| sequence | fold | " + " | ".join(f"({i})" for i in range(len(names))) + " |",
+             "|---|---|" + "---:|" * len(names)]
+    for s in seqs:
+        fold = "A" if s in FOLD_A else "B"
+        lines.append(f"| {s} | {fold} | " + " | ".join(f"{rows[n]['per_sequence'][s]:.3f}" for n in names) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset", nargs="?", type=Path, default=ROOT.parent / "shared" / "data" / "sequences")
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--only", help="comma-separated variant numbers (0-based) to run")
+    parser.add_argument("--fold", choices=("A", "B"), help="only this fold's sequences")
+    parser.add_argument("--json", type=Path, help="also dump the rows here")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "ablation_folds.md")
+    args = parser.parse_args()
+    names = list(VARIANTS)
+    if args.only:
+        names = [names[int(i)] for i in args.only.split(",")]
+    seqs = {"A": FOLD_A, "B": FOLD_B}.get(args.fold)
+    rows = run(args.dataset, {n: VARIANTS[n] for n in names}, args.jobs, seqs)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    text = "\n".join([
+        "# Accuracy options per fold (issue 15)",
+        "",
+        f"Made by `python benchmarks/ablation_folds.py --jobs {args.jobs}`. Fold A: {', '.join(FOLD_A)}. "
+        f"Fold B: {', '.join(FOLD_B)}. One-pass OTB evaluation; ms/update is the median over all updates "
+        f"(with {args.jobs} job(s) on a shared 2-core machine).",
+        "",
+        table(rows),
+        "",
+        "## AUC per sequence (columns numbered as the rows above)",
+        "",
+        per_sequence_table(rows),
+        "",
+    ])
+    if not args.only and not args.fold:
+        args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

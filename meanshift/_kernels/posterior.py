@@ -1,0 +1,177 @@
+"""Numba kernels of the pixel-wise posterior model (:mod:`meanshift.posterior`).
+
+Every kernel works on a *grid* of bins: ``bins[j, i]`` is the bin of frame pixel
+``(rx0 + i*step, ry0 + j*step)``, ``-1`` where masked. Rectangles are given in grid indices,
+half-open ``[j0, j1) x [i0, i1)``, already clipped by the caller or clipped here as documented.
+Kernels write into preallocated outputs and take every threshold as an argument.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from meanshift._jit import jit
+
+__all__ = ["posterior_table", "posterior_map", "grid_histogram", "box_sums", "map_mean_shift", "rect_sum"]
+
+
+@jit
+def posterior_table(obj, obj_area, sur, sur_area, prior, out):
+    """``out[u] = A_o q_u / (A_o q_u + A_s b_u)``: P(object | bin u) (Bayes, counts scaled by region areas).
+
+    ``obj``, ``sur`` are normalised histograms of the object and of its surroundings, ``obj_area``,
+    ``sur_area`` the areas they were taken over. A bin seen in neither gets ``prior``.
+    """
+    for u in range(out.shape[0]):
+        a = obj_area * obj[u]
+        d = a + sur_area * sur[u]
+        out[u] = a / d if d > 0 else prior
+
+
+@jit
+def posterior_map(bins, table, out):
+    """``out[j, i] = table[bins[j, i]]``, 0 where the bin is masked (-1)."""
+    for j in range(bins.shape[0]):
+        for i in range(bins.shape[1]):
+            b = bins[j, i]
+            out[j, i] = table[b] if b >= 0 else 0.0
+
+
+@jit
+def grid_histogram(bins, j0, j1, i0, i1, ej0, ej1, ei0, ei1, out):
+    """Counts of the bins in ``[j0, j1) x [i0, i1)`` minus the rectangle ``[ej0, ej1) x [ei0, ei1)``.
+
+    Both rectangles are clipped to the grid; ``out`` is overwritten. Returns the number counted
+    (masked samples are not counted).
+    """
+    out[:] = 0.0
+    rows, cols = bins.shape
+    j0, j1 = max(j0, 0), min(j1, rows)
+    i0, i1 = max(i0, 0), min(i1, cols)
+    total = 0
+    for j in range(j0, j1):
+        inside_row = ej0 <= j < ej1
+        for i in range(i0, i1):
+            if inside_row and ei0 <= i < ei1:
+                continue
+            b = bins[j, i]
+            if b >= 0:
+                out[b] += 1.0
+                total += 1
+    return total
+
+
+@jit
+def rect_sum(values, j0, j1, i0, i1):
+    """Sum of ``values[j0:j1, i0:i1]`` (clipped to the array)."""
+    rows, cols = values.shape
+    s = 0.0
+    for j in range(max(j0, 0), min(j1, rows)):
+        for i in range(max(i0, 0), min(i1, cols)):
+            s += values[j, i]
+    return s
+
+
+@jit
+def box_sums(values, rows, cols, integral, out):
+    """``out[j, i]``: sum of ``values`` over the ``rows x cols`` window with top-left ``(j - rows//2, i - cols//2)``.
+
+    Zeros outside the array. ``integral`` is a workspace of shape ``(H + 1, W + 1)``.
+    """
+    height, width = values.shape
+    for i in range(width + 1):
+        integral[0, i] = 0.0
+    for j in range(height):
+        integral[j + 1, 0] = 0.0
+        run = 0.0
+        for i in range(width):
+            run += values[j, i]
+            integral[j + 1, i + 1] = integral[j, i + 1] + run
+    for j in range(height):
+        top = j - rows // 2
+        r0 = min(max(top, 0), height)
+        r1 = min(max(top + rows, 0), height)
+        for i in range(width):
+            left = i - cols // 2
+            c0 = min(max(left, 0), width)
+            c1 = min(max(left + cols, 0), width)
+            out[j, i] = integral[r1, c1] - integral[r0, c1] - integral[r1, c0] + integral[r0, c0]
+
+
+@jit
+def map_mean_shift(values, cx, cy, hw, hh, eps2, max_iterations):
+    """Mean shift on a weight map with the Epanechnikov kernel (flat derivative profile), grid units.
+
+    Each step moves ``(cx, cy)`` to the ``values``-weighted mean of the samples inside the ellipse of
+    half-axes ``(hw, hh)``. Returns ``(cx, cy, iterations, mass)``; stops when the shift is below
+    ``sqrt(eps2)``, after ``max_iterations``, or when the ellipse holds no weight (mass 0).
+    """
+    rows, cols = values.shape
+    mass = 0.0
+    iterations = 0
+    hw = max(hw, 0.5)
+    hh = max(hh, 0.5)
+    while iterations < max_iterations:
+        s = 0.0
+        sx = 0.0
+        sy = 0.0
+        j0 = max(int(np.ceil(cy - hh)), 0)
+        j1 = min(int(np.floor(cy + hh)), rows - 1)
+        i0 = max(int(np.ceil(cx - hw)), 0)
+        i1 = min(int(np.floor(cx + hw)), cols - 1)
+        for j in range(j0, j1 + 1):
+            v = (j - cy) / hh
+            v2 = v * v
+            for i in range(i0, i1 + 1):
+                u = (i - cx) / hw
+                if u * u + v2 <= 1.0:
+                    w = values[j, i]
+                    s += w
+                    sx += w * i
+                    sy += w * j
+        iterations += 1
+        mass = s
+        if s <= 0:
+            break
+        nx = sx / s
+        ny = sy / s
+        shift2 = (nx - cx) ** 2 + (ny - cy) ** 2
+        cx, cy = nx, ny
+        if shift2 < eps2:
+            break
+    return cx, cy, iterations, mass
+
+
+@jit
+def quantize_texture(frame, x0, y0, step, colour_bins, radius, tolerance, out):
+    """Joint colour-texture bin of pixel ``(x0 + i*step, y0 + j*step)`` into ``out[j, i]``.
+
+    Texture: a 4-neighbour local binary pattern on the channel mean ``g`` (bit k set when the
+    neighbour at ``radius`` pixels — right, down, left, up — is brighter than ``g + tolerance``;
+    neighbours past the frame's edge count as equal). Colour: ``colour_bins`` levels per channel
+    (one channel for a single-channel frame). Bin = ``colour * 16 + pattern``, so
+    ``colour_bins**channels * 16`` bins.
+    """
+    height, width, channels = frame.shape
+    for j in range(out.shape[0]):
+        y = y0 + j * step
+        for i in range(out.shape[1]):
+            x = x0 + i * step
+            colour = 0
+            total = 0
+            for c in range(channels):
+                v = np.int64(frame[y, x, c])
+                total += v
+                colour = colour * colour_bins + (v * colour_bins >> 8)
+            g = total // channels
+            pattern = 0
+            for k in range(4):
+                nx = x + (radius if k == 0 else (-radius if k == 2 else 0))
+                ny = y + (radius if k == 1 else (-radius if k == 3 else 0))
+                if 0 <= nx < width and 0 <= ny < height:
+                    s = 0
+                    for c in range(channels):
+                        s += np.int64(frame[ny, nx, c])
+                    if s // channels > g + tolerance:
+                        pattern |= 1 << k
+            out[j, i] = colour * 16 + pattern

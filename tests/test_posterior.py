@@ -1,0 +1,146 @@
+"""The posterior part's Numba kernels against slow, obvious NumPy references, and its tracker mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import meanshift
+from meanshift._kernels import posterior as pk
+from meanshift.posterior import PosteriorSettings
+
+
+def _bins(rng, shape, m, masked=0.1):
+    bins = rng.integers(0, m, size=shape).astype(np.int32)
+    bins[rng.random(shape) < masked] = -1
+    return bins
+
+
+def test_posterior_table_matches_bayes_with_area_scaled_counts():
+    rng = np.random.default_rng(0)
+    obj, sur = rng.random(20), rng.random(20)
+    obj[3] = sur[3] = 0.0  # seen in neither: the prior
+    obj, sur = obj / obj.sum(), sur / sur.sum()
+    out = np.empty(20)
+    pk.posterior_table(obj, 50.0, sur, 150.0, 0.25, out)
+    n_obj, n_sur = 50.0 * obj, 150.0 * sur
+    with np.errstate(invalid="ignore"):
+        expected = np.where(n_obj + n_sur > 0, n_obj / (n_obj + n_sur), 0.25)
+    np.testing.assert_allclose(out, expected)
+
+
+def test_posteriors_sum_to_the_object_area_over_the_learning_region():
+    # the principle of the zeroth-moment rule: exact on the frame the model was learned from
+    rng = np.random.default_rng(1)
+    bins = _bins(rng, (30, 40), 12, masked=0.0)
+    inside = np.zeros(bins.shape, bool)
+    inside[10:20, 12:28] = True
+    obj = np.bincount(bins[inside], minlength=12).astype(float)
+    sur = np.bincount(bins[~inside], minlength=12).astype(float)
+    table = np.empty(12)
+    pk.posterior_table(obj / obj.sum(), obj.sum(), sur / sur.sum(), sur.sum(), 0.0, table)
+    post = np.empty(bins.shape)
+    pk.posterior_map(bins, table, post)
+    assert post.sum() == pytest.approx(inside.sum())
+
+
+def test_posterior_map_masks():
+    bins = np.array([[0, 1, -1], [2, -1, 0]], np.int32)
+    table = np.array([0.1, 0.5, 0.9])
+    out = np.empty(bins.shape)
+    pk.posterior_map(bins, table, out)
+    np.testing.assert_allclose(out, [[0.1, 0.5, 0.0], [0.9, 0.0, 0.1]])
+
+
+@pytest.mark.parametrize("rect, hole", [((2, 9, 3, 11), (0, 0, 0, 0)), ((-3, 40, -5, 50), (4, 8, 5, 9)),
+                                        ((5, 5, 0, 10), (0, 0, 0, 0)), ((0, 12, 0, 14), (0, 12, 0, 14))])
+def test_grid_histogram_against_bincount(rect, hole):
+    rng = np.random.default_rng(2)
+    bins = _bins(rng, (12, 14), 7)
+    out = np.empty(7)
+    n = pk.grid_histogram(bins, *rect, *hole, out)
+    j, i = np.mgrid[0:12, 0:14]
+    sel = (j >= rect[0]) & (j < rect[1]) & (i >= rect[2]) & (i < rect[3])
+    sel &= ~((j >= hole[0]) & (j < hole[1]) & (i >= hole[2]) & (i < hole[3]))
+    sel &= bins >= 0
+    np.testing.assert_array_equal(out, np.bincount(bins[sel], minlength=7))
+    assert n == sel.sum()
+
+
+@pytest.mark.parametrize("rows, cols", [(1, 1), (3, 5), (4, 4), (20, 30)])
+def test_box_sums_against_direct_sums(rows, cols):
+    rng = np.random.default_rng(3)
+    values = rng.random((9, 11))
+    out = np.empty(values.shape)
+    pk.box_sums(values, rows, cols, np.empty((10, 12)), out)
+    for j in range(9):
+        for i in range(11):
+            top, left = j - rows // 2, i - cols // 2
+            expected = values[max(top, 0):max(top + rows, 0), max(left, 0):max(left + cols, 0)].sum()
+            assert out[j, i] == pytest.approx(expected)
+
+
+def test_rect_sum_clips():
+    values = np.arange(12.0).reshape(3, 4)
+    assert pk.rect_sum(values, -2, 2, 1, 9) == values[0:2, 1:4].sum()
+    assert pk.rect_sum(values, 2, 2, 0, 4) == 0.0
+
+
+def _mean_shift_reference(values, cx, cy, hw, hh, eps2, max_iterations):
+    j, i = np.mgrid[0:values.shape[0], 0:values.shape[1]]
+    mass, iterations = 0.0, 0
+    while iterations < max_iterations:
+        iterations += 1
+        inside = ((i - cx) / max(hw, 0.5)) ** 2 + ((j - cy) / max(hh, 0.5)) ** 2 <= 1
+        w = np.where(inside, values, 0.0)
+        mass = w.sum()
+        if mass <= 0:
+            break
+        nx, ny = (w * i).sum() / mass, (w * j).sum() / mass
+        shift2 = (nx - cx) ** 2 + (ny - cy) ** 2
+        cx, cy = nx, ny
+        if shift2 < eps2:
+            break
+    return cx, cy, iterations, mass
+
+
+@pytest.mark.parametrize("start", [(10.0, 8.0), (3.3, 2.1), (0.0, 0.0), (40.0, 40.0)])
+def test_map_mean_shift_against_reference(start):
+    rng = np.random.default_rng(4)
+    values = rng.random((20, 25)) * 0.1
+    values[5:10, 12:18] = 1.0
+    got = pk.map_mean_shift(values, *start, 4.0, 3.0, 1e-4, 15)
+    want = _mean_shift_reference(values, *start, 4.0, 3.0, 1e-4, 15)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+
+
+def test_map_mean_shift_on_all_zero_weights_stops():
+    cx, cy, iterations, mass = pk.map_mean_shift(np.zeros((5, 5)), 2.0, 2.0, 2.0, 2.0, 0.01, 10)
+    assert (cx, cy, iterations, mass) == (2.0, 2.0, 1, 0.0)
+
+
+def _scene(shift=0, size=20):
+    frame = np.full((120, 160, 3), (40, 120, 40), np.uint8)
+    frame[50:50 + size, 60 + shift:60 + shift + size] = (0, 0, 230)
+    return frame
+
+
+@pytest.mark.parametrize("settings", [PosteriorSettings(), PosteriorSettings(scale_rule="fixed", distractors=False)])
+def test_posterior_mode_follows_a_moving_target(settings):
+    t = meanshift.Tracker(features="bgr", scale="posterior", posterior=settings)
+    t.init(_scene(), (60, 50, 20, 20))
+    for k in range(1, 9):
+        r = t.update(_scene(2 * k))
+    assert r.ok
+    assert r.center[0] == pytest.approx(60 + 16 + 9.5, abs=1.5)
+    assert r.box[2] == pytest.approx(20, rel=0.25)
+
+
+def test_zeroth_moment_rule_grows_with_the_target():
+    t = meanshift.Tracker(features="bgr", scale="posterior")
+    t.init(_scene(), (60, 50, 20, 20))
+    for size in range(21, 33):
+        r = t.update(_scene(size=size))
+    for _ in range(20):
+        r = t.update(_scene(size=32))
+    assert r.box[2] > 24
