@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "sequences"))
     parser.add_argument("--frames", type=int, default=100)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "tiny_boxes.md"))
+    parser.add_argument("--presets", nargs="+", default=list(PRESETS), choices=PRESETS)
     args = parser.parse_args()
     sequences = list(load_dataset(args.data))
     lines = [f"# Tiny boxes: {len(sequences)} shared sequences, first {args.frames} frames each",
@@ -73,7 +74,7 @@ def main() -> None:
              "ground-truth box; still = the same for a box that never moves; ok = reported trusted; "
              "ok & off = trusted while off target. `python benchmarks/tiny_boxes.py`.", "",
              "| preset | s (px) | on | still | on - still | ok | ok & off |", "|---|---:|---:|---:|---:|---:|---:|"]
-    for preset in PRESETS:
+    for preset in args.presets:
         for side in SIZES:
             r = run(sequences, preset, side, args.frames)
             line = (f"| {preset} | {side} | {r['on']:.3f} | {r['still']:.3f} | {r['on'] - r['still']:+.3f} "
