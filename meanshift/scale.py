@@ -20,7 +20,7 @@ Examples
 --------
 >>> import meanshift
 >>> meanshift.scale_rules()
-['fixed', 'moments', 'bandwidth', 'contrast']
+['fixed', 'moments', 'bandwidth', 'contrast', 'posterior']
 >>> rule = meanshift.get_scale_rule("contrast", step=0.05)
 >>> tracker = meanshift.Tracker(features="bgr", scale=rule)
 >>> tracker.scale_rule.step

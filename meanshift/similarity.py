@@ -16,6 +16,7 @@ Add your own by subclassing, or in one call with NumPy functions:
 ...     "sqrt-ratio-squared",
 ...     value=lambda p, q: float(np.sum(np.sqrt(p * q))) ** 2,
 ...     weights=lambda p, q: np.sqrt(np.divide(q, p, out=np.zeros_like(q), where=p > 0)),
+...     replace=True,  # (so that this example may run twice)
 ... )
 >>> get_similarity("sqrt-ratio-squared") is hellinger_sq
 True

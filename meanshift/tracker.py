@@ -119,9 +119,9 @@ class Tracker:
     >>> ok, box = t.update(moved)
     >>> ok, abs(box[0] + (box[2] - 1) / 2 - 44.5) < 1.5
     (True, True)
-    >>> meanshift.Tracker(features="hue", scale="moments", background_weighting=False, recovery=False)
-    Tracker(features='hue', bins=(16,), similarity='bhattacharyya', kernel='epanechnikov', scale='moments',
-            rotation=False)
+    >>> classic = meanshift.Tracker(features="hue", scale="moments", background_weighting=False, recovery=False)
+    >>> classic.features.name, classic.scale_rule.name, classic.recovery.name
+    ('hue', 'moments', 'threshold')
     """
 
     def __init__(

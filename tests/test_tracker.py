@@ -273,7 +273,7 @@ def test_registry_names_and_errors():
 def test_custom_similarity_returning_nan_is_refused():
     meanshift.register_similarity("test-nan", value=lambda p, q: 0.0, weights=lambda p, q: p * np.nan, replace=True)
     frame, box = next(moving_target_sequence(n_frames=1))
-    tracker = meanshift.Tracker(features="bgr", similarity="test-nan")
+    tracker = meanshift.Tracker(features="bgr", similarity="test-nan", scale="contrast")  # a rule using the weights
     tracker.init(frame, box)
     with pytest.raises(ValueError, match="finite"):
         tracker.update(frame)
