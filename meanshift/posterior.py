@@ -300,13 +300,13 @@ class PosteriorTracking:
     def init(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float) -> None:
         s = self.settings
         candidates = {"never": (False,), "always": (True,), "auto": (False, True)}[s.texture]
-        best = None
+        best: tuple[float, bool] = (-math.inf, False)
         for texture in candidates:
             self.texture = texture
             channels = frame.shape[2] if frame.ndim == 3 else 1
             self._allocate(_TEXTURE_COLOUR_BINS ** channels * 16 if texture else self.space.n_bins)
             self._learn_first(frame, cx, cy, w, h)
-            if best is None or self.separation > best[0]:
+            if self.separation > best[0]:
                 best = (self.separation, texture)
         if best[1] != self.texture:
             self.texture = best[1]
