@@ -40,6 +40,13 @@ def is_inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> b
     return path == folder or folder in path.parents
 
 
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or its closest ancestor that exists."""
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
+
+
 def check_writable_folder(folder: str | os.PathLike[str], *, what: str | None = None) -> None:
     """Raise :class:`OutputError` unless files can be created in ``folder`` (created later if missing).
 
@@ -47,11 +54,7 @@ def check_writable_folder(folder: str | os.PathLike[str], *, what: str | None = 
     """
     folder = Path(os.path.abspath(os.fspath(folder)))
     label = what or str(folder)
-    probe = folder
-    while not probe.exists():
-        if probe.parent == probe:
-            break
-        probe = probe.parent
+    probe = _nearest_existing(folder)
     if not probe.is_dir():
         raise OutputError(f"cannot write {label}: {probe} is a file, not a folder; choose another location")
     try:
@@ -110,9 +113,10 @@ def check_output_paths(
     for name, path in given:
         parent = os.path.dirname(os.path.abspath(path))
         if need_parent and not os.path.isdir(parent):
+            blocker = _nearest_existing(Path(parent))
+            if not blocker.is_dir():
+                raise OutputError(f"cannot write {name} {path}: {blocker} is a file, not a folder")
             shown = os.path.dirname(path) or "."
-            if os.path.exists(parent):
-                raise OutputError(f"cannot write {name} {path}: {shown} is a file, not a folder")
             raise OutputError(f"cannot write {name} {path}: folder {shown} does not exist; create it first")
         check_writable_folder(parent, what=f"{name} {path}")
         if os.path.exists(path) and not os.access(path, os.W_OK):
