@@ -17,8 +17,8 @@ reacquire   also lost when ``confidence`` falls below ``loss_ratio`` times its r
 Examples
 --------
 >>> import meanshift
->>> meanshift.recoveries()
-['threshold', 'reacquire']
+>>> meanshift.recoveries()[:3]  # the built-ins, then any you register
+['threshold', 'reacquire', 'posterior']
 >>> meanshift.Tracker(recovery=meanshift.get_recovery("reacquire", loss_ratio=0.5)).recovery.loss_ratio
 0.5
 """

@@ -50,7 +50,7 @@ SIMILARITY_NAMES = ("backprojection", "bhattacharyya", "kl", "intersection", "ch
                     "log-likelihood", "background-ratio")
 FEATURE_NAMES = ("hue", "hue-sat", "bgr", "gray", "auto")
 KERNEL_NAMES = ("flat", "epanechnikov", "gaussian", "biweight")
-SCALE_NAMES = ("fixed", "moments", "bandwidth", "contrast")
+SCALE_NAMES = ("fixed", "moments", "bandwidth", "contrast", "posterior")
 MOTION_NAMES = ("none", "constant-velocity")
 
 EXIT_FAILED = 1
