@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 PY      = $(BIN)/python
 
-.PHONY: demo test lint docs dist system-deps bench eval clean
+.PHONY: demo test lint docs dist system-deps bench eval results clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -63,8 +63,25 @@ test: $(VENV)/.installed-test system-deps lint
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/speed.py
 
+## Evaluate every tracker on the shared sequences; writes out/eval (EVAL_OUT=... to choose), never the committed results
+EVAL_OUT ?= out/eval
 eval: $(VENV)/.installed-test
-	$(BIN)/meanshift eval ../shared/data/sequences --out benchmarks/results
+	$(BIN)/meanshift eval ../shared/data/sequences --out $(EVAL_OUT)
+
+## Regenerate the committed benchmarks/results (the README's table) with OpenCV's contrib trackers
+## (KCF, CSRT, MOSSE): in its own venv, .venv-eval, with opencv-contrib-python-headless in place of
+## opencv-python (the two cannot share a venv: both install the cv2 package).
+EVAL_VENV = .venv-eval
+$(EVAL_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(EVAL_VENV)
+	$(EVAL_VENV)/bin/python -m pip install -q --upgrade pip
+	$(EVAL_VENV)/bin/python -m pip install -q -e '.[plots]'
+	$(EVAL_VENV)/bin/python -m pip uninstall -q -y opencv-python
+	$(EVAL_VENV)/bin/python -m pip install -q opencv-contrib-python-headless
+	touch $@
+
+results: $(EVAL_VENV)/.installed
+	$(EVAL_VENV)/bin/meanshift eval ../shared/data/sequences --out benchmarks/results
 
 clean:
-	rm -rf $(VENV) out site dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(EVAL_VENV) out site dist .pytest_cache .ruff_cache

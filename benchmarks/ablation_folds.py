@@ -17,17 +17,13 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from meanshift.evaluate import evaluate
+from folds import FOLD_A, FOLD_B
 
 import meanshift
+from meanshift.evaluation import evaluate
 from meanshift.posterior import PosteriorSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-
-FOLD_A = ("Crossing", "Human7", "Jumping", "Skiing", "Soccer", "vot2015_bag", "vot2017_ball1", "vot2017_book",
-          "vot2017_tiger")
-FOLD_B = ("Bird2", "David", "Deer", "DragonBaby", "Jogging-1", "MotorRolling", "Woman", "dtb70_Animal3",
-          "uav123_10fps_car16_1", "uav123_10fps_wakeboard10")
 
 #: The previous preset (before issue 15), spelled out so that the baseline rows stay fixed.
 OLD_PRESET = dict(features="bgr", bins=16, similarity="bhattacharyya", kernel="epanechnikov", scale="contrast",
@@ -59,7 +55,10 @@ VARIANTS: dict[str, dict] = {
     "new, search region 3x instead of 4x": _new(search=3.0),
     "new, no mean-shift refinement of the best window": _new(refine=False),
     "new + DAT distractor-aware posterior (distractors=True)": _new(distractors=True),
+    "new + distractors verified against the object model (distractor_match=0.9)": _new(distractors=True,
+                                                                                      distractor_match=0.9),
     "new + jump check in loss detection": _new(jump_check=True),
+    "new, window follows the best candidate on lost frames (hold_when_lost=False)": _new(hold_when_lost=False),
     "new + colour-texture (LBP) bins when they separate better (texture=auto)": _new(texture="auto"),
     "new, no model update (learning_rate=0)": _new(learning_rate=0.0),
     "new, learning rate 0.02 instead of 0.05": _new(learning_rate=0.02),

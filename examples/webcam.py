@@ -16,7 +16,7 @@ import cv2
 
 import meanshift
 from meanshift.apps.live import has_display, select_box
-from meanshift.io import FpsMeter, VideoError, draw_result, draw_status, open_source, parse_box
+from meanshift.io import FpsMeter, VideoError, draw_result, draw_status, open_source, parse_box, silence_opencv
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("source", nargs="?", default="0", help="camera index, video file or folder of frames")
@@ -24,6 +24,9 @@ parser.add_argument("--box", type=parse_box, help="x,y,w,h of the target instead
 parser.add_argument("--preset", default="generalized", choices=meanshift.PRESETS)
 args = parser.parse_args()
 
+# OpenCV's own console lines ("[ERROR:0@0.242] ... Camera index out of range") would come before ours;
+# the error below says what went wrong in one line, as `meanshift webcam` does.
+silence_opencv()
 try:
     source = open_source(args.source, width=640, height=480)
 except VideoError as exc:

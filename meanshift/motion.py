@@ -14,7 +14,7 @@ overshoots (``constant-velocity`` measured worse on ``Jumping``: ``benchmarks/re
 Examples
 --------
 >>> import meanshift
->>> meanshift.motion_models()
+>>> meanshift.motion_models()[:2]  # the built-ins, then any you register
 ['none', 'constant-velocity']
 >>> meanshift.Tracker(motion=meanshift.get_motion_model("constant-velocity", smoothing=0.7)).motion.smoothing
 0.7

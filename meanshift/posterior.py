@@ -84,6 +84,8 @@ class PosteriorSettings:
     jump_check : bool
         Also declare a loss when the window jumps more than half its size from the prediction while
         its confidence is below 0.9 of the recent level (a switch to a distractor).
+    hold_when_lost : bool
+        With ``recovery``: on a frame judged lost the window keeps its last trusted position.
     level_decay : float
         Per lost frame, the confidence level the target must return to shrinks by this factor.
     size_prior : float
@@ -119,6 +121,7 @@ class PosteriorSettings:
     samples: int = 16384
     jump_check: bool = False
     level_decay: float = 0.95
+    hold_when_lost: bool = True
     size_prior: float = 0.05
     proposal: str = "auto"
     separation: float = 1 / 3
@@ -297,13 +300,13 @@ class PosteriorTracking:
     def init(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float) -> None:
         s = self.settings
         candidates = {"never": (False,), "always": (True,), "auto": (False, True)}[s.texture]
-        best = None
+        best: tuple[float, bool] = (-math.inf, False)
         for texture in candidates:
             self.texture = texture
             channels = frame.shape[2] if frame.ndim == 3 else 1
             self._allocate(_TEXTURE_COLOUR_BINS ** channels * 16 if texture else self.space.n_bins)
             self._learn_first(frame, cx, cy, w, h)
-            if best is None or self.separation > best[0]:
+            if self.separation > best[0]:
                 best = (self.separation, texture)
         if best[1] != self.texture:
             self.texture = best[1]
@@ -425,6 +428,9 @@ class PosteriorTracking:
         # and the box must still look like the object, not like its surroundings
         ok = ok and objectness >= self.loss_ratio
         nw, nh = w, h
+        if not ok and self.recovery and s.hold_when_lost:
+            # a lost target tells nothing about where it is: the window stays where it was last trusted
+            nx, ny = cx, cy
         if ok:
             # the zeroth moment is an area only where the posteriors say something: not on inseparable targets
             if s.scale_rule == "zeroth" or (s.scale_rule == "zeroth-separable" and self.separable):

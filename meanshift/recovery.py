@@ -20,7 +20,7 @@ reacquire   also lost when ``confidence`` falls below ``loss_ratio`` times its r
 Examples
 --------
 >>> import meanshift
->>> meanshift.recoveries()[:4]  # the built-ins first, then any registered
+>>> meanshift.recoveries()[:4]  # the built-ins, then any you register
 ['threshold', 'reacquire', 'watch', 'posterior']
 >>> meanshift.Tracker(recovery=meanshift.get_recovery("reacquire", loss_ratio=0.5)).recovery.loss_ratio
 0.5

@@ -19,7 +19,7 @@ contrast   of the same sizes, the one whose similarity most exceeds its surround
 Examples
 --------
 >>> import meanshift
->>> meanshift.scale_rules()[:5]  # the built-ins first, then any registered
+>>> meanshift.scale_rules()[:5]  # the built-ins, then any you register
 ['fixed', 'moments', 'bandwidth', 'contrast', 'posterior']
 >>> rule = meanshift.get_scale_rule("contrast", step=0.05)
 >>> tracker = meanshift.Tracker(features="bgr", scale=rule)

@@ -60,8 +60,9 @@ def test_a_local_cluster_writes_the_same_files_as_the_local_pool(tmp_path, clips
     assert "Dask scheduler tcp://" in dask.output and "2 workers" in dask.output
 
     names = sorted(p.name for p in pool.iterdir())
-    assert names == sorted(p.name for p in cluster.iterdir()) == ["a.csv", "b.csv", "c.csv", "d.csv", "summary.csv"]
-    for name in names[:-1]:
+    expected = sorted([*(f"{n}.csv" for n in "abcd"), *(f"{n}.run.json" for n in "abcd"), "summary.csv"])
+    assert names == sorted(p.name for p in cluster.iterdir()) == expected
+    for name in (f"{n}.csv" for n in "abcd"):
         assert (cluster / name).read_bytes() == (pool / name).read_bytes(), name
         assert len(rows_of(cluster / name)) == FRAMES
     assert (pool / "a.csv").read_bytes() != (pool / "b.csv").read_bytes()  # the clips do differ

@@ -241,12 +241,21 @@ def test_ctrl_c_stops_track_cleanly_and_keeps_the_rows(tmp_path, how, code):
         pytest.skip("tracking finished before the interrupt arrived")
     assert process.returncode == code, stderr
     assert "Traceback" not in stderr and "interrupted after" in stderr
-    # (the CSV may hold one row more: the interrupt can come between a frame's row and its video frame)
-    told = int(re.search(r"hold the (\d+) frames tracked before", stderr).group(1))
-    assert told in (len(rows), len(rows) - 1), stderr
     assert [int(r["frame"]) for r in rows] == list(range(len(rows)))  # whole rows, streamed in order
     frames, size = count_frames(annotated)  # the video was closed: its index is written, it plays
-    assert len(rows) - 1 <= frames <= len(rows) and size == (240, 320)
+    assert size == (240, 320)
+    # A frame's row and its video frame are written as one, and the message says exactly what both hold.
+    assert frames == len(rows), stderr
+    assert told_frames(stderr, out, annotated) == {str(out): len(rows), str(annotated): frames}, stderr
+
+
+def told_frames(message: str, *paths: Path) -> dict[str, int]:
+    """``{path: frames}`` as the last message states them, in either of its two forms."""
+    both = re.search(r"; (.+) and (.+) hold the (\d+) frames tracked before", message)
+    if both:
+        return {both.group(1): int(both.group(3)), both.group(2): int(both.group(3))}
+    return {str(p): int(re.search(re.escape(str(p)) + r" holds (?:the )?(\d+) frames?", message).group(1))
+            for p in paths}
 
 
 class _StoppingCamera:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import meanshift
 from meanshift.evaluation import report as report_module
-from meanshift.evaluation import runner as evaluate_module
+from meanshift.evaluation import trackers as evaluate_module
 from meanshift.evaluation.baselines import (
     BaselineResult,
     OpenCVCamShift,
@@ -304,7 +304,7 @@ def test_missing_matplotlib_names_the_extra(toy_dataset, tmp_path, monkeypatch):
 
 
 def test_cli_eval_runs_and_prints_the_mean_table(toy_dataset, tmp_path):
-    from meanshift.apps.eval_command import eval_command
+    from meanshift.apps.commands.eval import command as eval_command
 
     out = tmp_path / "cli"
     result = CliRunner().invoke(
@@ -319,7 +319,7 @@ def test_cli_eval_runs_and_prints_the_mean_table(toy_dataset, tmp_path):
 
 
 def test_cli_eval_errors_and_listing(toy_dataset, tmp_path):
-    from meanshift.apps.eval_command import eval_command
+    from meanshift.apps.commands.eval import command as eval_command
 
     runner = CliRunner()
     bad = runner.invoke(eval_command, [str(toy_dataset), "-t", "nope", "--out", str(tmp_path)])

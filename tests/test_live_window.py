@@ -241,3 +241,21 @@ def test_add_and_reselect_targets_with_the_mouse_then_escape(display, clip, live
     assert max(by_target["2"]) > reselected_at
     selected = next(r for r in rows if r["target"] == "2")
     assert abs(float(selected["x"]) - 200) <= 2 and abs(float(selected["w"]) - 40) <= 3
+
+
+def test_drawing_the_first_box_shows_a_hint_and_escape_quits_with_nothing_written(display, clip, live, tmp_path):
+    """No box given: the first frame waits for one, saying how; Esc there quits, tracks and writes nothing."""
+    video, _ = clip
+    out = tmp_path / "boxes.csv"
+    process = live(str(video), "--output", str(out))
+    window, wx, wy = find_window(display, "meanshift - clip.avi", process)
+    shot = wait_for_colour(display, (255, 255, 255), 60, window=window)  # the hint, white on a dark outline
+    hint = colour_mask(shot, (255, 255, 255))[wy: wy + 30, wx: wx + 320]
+    assert hint.sum() >= 60, "no hint on screen while the first box is drawn"
+    xdotool(display, "windowfocus", "--sync", window)
+    xdotool(display, "key", "Escape")
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "no target selected: nothing tracked, nothing written" in stderr and "Traceback" not in stderr
+    assert "tracked" not in stderr.replace("nothing tracked", "")
+    assert not out.exists()

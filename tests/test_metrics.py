@@ -168,12 +168,3 @@ def test_score_sequence_rejects_length_mismatch():
 def test_module_lists_its_public_names():
     for name in metrics.__all__:
         assert hasattr(metrics, name)
-
-
-@pytest.mark.parametrize("module_name", [f"meanshift.evaluation.{n}" for n in ("metrics", "datasets", "baselines")])
-def test_docstring_examples_run(module_name):
-    import doctest
-    import importlib
-
-    failures, tried = doctest.testmod(importlib.import_module(module_name))
-    assert tried > 0 and failures == 0

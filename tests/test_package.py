@@ -20,11 +20,11 @@ DOCUMENTED = ["meanshift", "meanshift.features", "meanshift.kernels", "meanshift
 
 
 @pytest.mark.parametrize("module_name", DOCUMENTED)
-def test_docstring_examples_run(module_name):
+def test_documented_modules_have_examples(module_name):
+    # pytest runs every example of the package (--doctest-modules in pyproject.toml); here: they exist.
     module = importlib.import_module(module_name)
-    failures, tried = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert tried > 0, f"{module_name} has no examples"
-    assert failures == 0
+    examples = sum(len(test.examples) for test in doctest.DocTestFinder().find(module))
+    assert examples > 0, f"{module_name} has no examples"
 
 
 @pytest.mark.parametrize("value,expected", [("0", "False"), ("off", "False"), ("1", "True")])

@@ -144,3 +144,32 @@ def test_zeroth_moment_rule_grows_with_the_target():
     for _ in range(20):
         r = t.update(_scene(size=32))
     assert r.box[2] > 24
+
+
+def _texture_reference(frame, x0, y0, step, colour_bins, radius, tolerance, shape):
+    """Joint colour x 4-neighbour LBP bins from whole-array NumPy: padding stands for 'equal to the centre'."""
+    pixels = frame.astype(np.int64) if frame.ndim == 3 else frame.astype(np.int64)[:, :, None]
+    height, width, channels = pixels.shape
+    gray = pixels.sum(axis=2) // channels
+    colour = np.zeros((height, width), np.int64)
+    for c in range(channels):
+        colour = colour * colour_bins + pixels[..., c] * colour_bins // 256
+    padded = np.pad(gray, radius, constant_values=-1)
+    pattern = np.zeros((height, width), np.int64)
+    for k, (dy, dx) in enumerate(((0, radius), (radius, 0), (0, -radius), (-radius, 0))):
+        neighbour = padded[radius + dy:radius + dy + height, radius + dx:radius + dx + width]
+        pattern |= ((neighbour >= 0) & (neighbour > gray + tolerance)).astype(np.int64) << k
+    codes = colour * 16 + pattern
+    rows, cols = shape
+    return codes[y0:y0 + rows * step:step, x0:x0 + cols * step:step]
+
+
+@pytest.mark.parametrize("gray", [False, True])
+@pytest.mark.parametrize("x0, y0, step, shape", [(0, 0, 1, (20, 30)), (3, 5, 2, (7, 9)), (25, 13, 3, (2, 1))])
+def test_quantize_texture_against_reference(gray, x0, y0, step, shape):
+    rng = np.random.default_rng(6)
+    frame = rng.integers(0, 256, size=(20, 30) if gray else (20, 30, 3)).astype(np.uint8)
+    out = np.empty(shape, np.int32)
+    pixels = frame[:, :, None] if gray else frame
+    pk.quantize_texture(pixels, x0, y0, step, 8, 2, 4, out)
+    np.testing.assert_array_equal(out, _texture_reference(frame, x0, y0, step, 8, 2, 4, shape))

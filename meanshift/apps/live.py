@@ -24,12 +24,20 @@ def has_display() -> bool:
     return True
 
 
-def select_box(window: str, frame: np.ndarray) -> Box | None:
+#: Shown on the frame while the user draws a box.
+SELECT_HINT = "drag a box around the target, then Enter  (Esc cancels)"
+
+
+def select_box(window: str, frame: np.ndarray, hint: str = SELECT_HINT) -> Box | None:
     """Let the user drag a box on ``frame`` (``cv2.selectROI``); ``None`` when cancelled.
 
-    Drag with the mouse, then press Enter or space to accept, ``c`` to cancel.
+    Drag with the mouse, then press Enter or space to accept, Esc or ``c`` to cancel. ``hint`` is
+    written on the picture (on a copy: ``frame`` is not changed), so the user knows what to do.
     """
-    x, y, w, h = cv2.selectROI(window, frame, showCrosshair=True, fromCenter=False, printNotice=False)
+    view = frame.copy() if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+    if hint:
+        draw_status(view, [hint])
+    x, y, w, h = cv2.selectROI(window, view, showCrosshair=True, fromCenter=False, printNotice=False)
     if w <= 0 or h <= 0:
         return None
     return (float(x), float(y), float(w), float(h))

@@ -8,7 +8,8 @@ import math
 from pathlib import Path
 
 from meanshift.evaluation.metrics import PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS
-from meanshift.evaluation.runner import OURS_PREFIX, Evaluation
+from meanshift.evaluation.results import Evaluation
+from meanshift.evaluation.trackers import OURS_PREFIX
 
 __all__ = ["write_results", "plot_curves"]
 

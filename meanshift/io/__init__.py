@@ -50,10 +50,18 @@ from meanshift.io.sources import (
     silence_opencv,
 )
 from meanshift.io.writers import (
+    BOX_FORMATS,
     CSV_COLUMNS,
+    VIDEO_CODECS,
     BoxCsvWriter,
+    BoxJsonLinesWriter,
+    BoxMotWriter,
     VideoWriter,
+    box_writer,
+    check_video_codec,
+    format_for_path,
     partial_path,
+    video_writer,
 )
 
 __all__ = [
@@ -70,7 +78,15 @@ __all__ = [
     "is_camera_index",
     "image_folder_frames",
     "VideoWriter",
+    "video_writer",
+    "check_video_codec",
+    "VIDEO_CODECS",
+    "BOX_FORMATS",
     "BoxCsvWriter",
+    "BoxJsonLinesWriter",
+    "BoxMotWriter",
+    "box_writer",
+    "format_for_path",
     "partial_path",
     "parse_box",
     "read_box_file",

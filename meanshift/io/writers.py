@@ -35,6 +35,22 @@ def partial_path(path: str | os.PathLike[str]) -> Path:
     return path.with_name(f".{path.stem}.partial{path.suffix}")
 
 
+def _open_failure(path: Path, codec_hint: str) -> str:
+    """Why a video file could not be created: the folder (missing, not writable) before the codec."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        return f"cannot write video {path}: folder {folder} does not exist"
+    try:
+        with open(folder / f".{path.name}.write-test", "w"):
+            pass
+        os.unlink(folder / f".{path.name}.write-test")
+    except OSError as exc:
+        return f"cannot write video {path}: folder {folder} is not writable ({exc.strerror or exc})"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"cannot write video {path}: the file exists and is read-only"
+    return f"cannot write video {path} {codec_hint}"
+
+
 class VideoWriter:
     """Annotated-video writer that opens itself on the first frame, when the size is known.
 
@@ -71,9 +87,7 @@ class VideoWriter:
             self._writer = cv2.VideoWriter(str(self.path), fourcc, self.fps, (w, h))
             if not self._writer.isOpened():
                 self._writer = None
-                raise VideoError(
-                    f"cannot write video {self.path} with codec {self.fourcc} (try a .mp4 or .avi file name)"
-                )
+                raise VideoError(_open_failure(self.path, f"with codec {self.fourcc} (try a .mp4 or .avi file name)"))
             self._size = (w, h)
         elif (w, h) != self._size:
             raise VideoError(f"frame size changed from {self._size[0]}x{self._size[1]} to {w}x{h}")
@@ -92,6 +106,17 @@ class VideoWriter:
         self.close()
 
 
+#: ``--format`` names: the box table's format -> file extension used by ``meanshift batch``.
+BOX_FORMATS = {"csv": ".csv", "jsonl": ".jsonl", "mot": ".txt"}
+
+
+def format_for_path(path: str | os.PathLike[str] | None, default: str = "csv") -> str:
+    """The box format a file name suggests (``.jsonl`` -> jsonl), else ``default``."""
+    if path is not None and Path(path).suffix.lower() in (".jsonl", ".ndjson"):
+        return "jsonl"
+    return default
+
+
 class BoxCsvWriter:
     """Per-frame box table, one row per frame and target, flushed as it is written.
 
@@ -99,23 +124,43 @@ class BoxCsvWriter:
     ``x, y, w, h``, its centre ``cx, cy``, the rotated box's ``angle`` in degrees, the
     similarity ``score`` and ``ok`` (1 while the target is believed tracked). The first frame's row
     holds the initial box with an empty score. Rows are line-buffered so that another program can
-    follow the file while tracking runs.
+    follow the file while tracking runs. Subclasses write the same rows as JSON Lines
+    (:class:`BoxJsonLinesWriter`) or MOTChallenge text (:class:`BoxMotWriter`).
 
     Parameters
     ----------
     target : str, path or text file
         Where to write; a path is opened (and closed by :meth:`close`), a file object is not closed.
+    header_comments : sequence of str, optional
+        Lines written first, each prefixed by ``# `` (e.g. the settings the boxes were made with).
+        Only for formats that allow comments (CSV).
+
+    Attributes
+    ----------
+    rows : int
+        Rows written.
+    frames : int
+        Distinct frames written (rows come frame by frame, in order).
     """
 
-    def __init__(self, target: str | os.PathLike[str] | TextIO):
+    format = "csv"
+
+    def __init__(self, target: str | os.PathLike[str] | TextIO, *, header_comments: Sequence[str] = ()):
         if isinstance(target, str | os.PathLike):
             self._file: TextIO = open(target, "w", newline="", buffering=1, encoding="utf-8")
             self._owns = True
         else:
             self._file, self._owns = target, False
+        self.rows = 0
+        self.frames = 0
+        self._last_frame: int | None = None
+        for line in header_comments:
+            self._file.write(f"# {line}\n")
+        self._start()
+
+    def _start(self) -> None:
         self._csv = csv.writer(self._file, lineterminator="\n")
         self._csv.writerow(CSV_COLUMNS)
-        self.rows = 0
 
     def write_box(self, frame_index: int, target: int, box: Sequence[float], *, ok: bool = True) -> None:
         """Write a row for a box given, not tracked (the initial box): no angle, no score."""
@@ -129,23 +174,19 @@ class BoxCsvWriter:
         self._row(frame_index, target, result.box, result.center, angle, result.score, result.ok)
 
     def _row(self, frame_index, target, box, center, angle, score, ok) -> None:
+        self._write(int(frame_index), int(target), tuple(float(v) for v in box), center, float(angle),
+                    None if score is None else float(score), bool(ok))
+        self.rows += 1
+        if frame_index != self._last_frame:
+            self.frames += 1
+            self._last_frame = frame_index
+
+    def _write(self, frame, target, box, center, angle, score, ok) -> None:
         x, y, w, h = box
         self._csv.writerow(
-            [
-                int(frame_index),
-                int(target),
-                f"{x:.2f}",
-                f"{y:.2f}",
-                f"{w:.2f}",
-                f"{h:.2f}",
-                f"{center[0]:.2f}",
-                f"{center[1]:.2f}",
-                f"{angle:.2f}",
-                "" if score is None else f"{float(score):.4f}",
-                int(bool(ok)),
-            ]
+            [frame, target, f"{x:.2f}", f"{y:.2f}", f"{w:.2f}", f"{h:.2f}", f"{center[0]:.2f}",
+             f"{center[1]:.2f}", f"{angle:.2f}", "" if score is None else f"{score:.4f}", int(ok)]
         )
-        self.rows += 1
 
     def sync(self) -> None:
         """Push the rows to disk (before renaming a finished file into place)."""
@@ -166,3 +207,100 @@ class BoxCsvWriter:
         self.close()
 
 
+
+
+class BoxJsonLinesWriter(BoxCsvWriter):
+    """The box table as JSON Lines: one object per frame and target, keys :data:`CSV_COLUMNS`.
+
+    ``score`` is ``null`` on the initial box, ``ok`` a boolean. Header comments are not written
+    (JSON Lines has none).
+    """
+
+    format = "jsonl"
+
+    def __init__(self, target: str | os.PathLike[str] | TextIO, *, header_comments: Sequence[str] = ()):
+        super().__init__(target)
+
+    def _start(self) -> None:
+        pass
+
+    def _write(self, frame, target, box, center, angle, score, ok) -> None:
+        import json
+
+        x, y, w, h = box
+        record = {"frame": frame, "target": target, "x": round(x, 2), "y": round(y, 2), "w": round(w, 2),
+                  "h": round(h, 2), "cx": round(float(center[0]), 2), "cy": round(float(center[1]), 2),
+                  "angle": round(angle, 2), "score": None if score is None else round(score, 4), "ok": ok}
+        self._file.write(json.dumps(record) + "\n")
+
+
+class BoxMotWriter(BoxCsvWriter):
+    """The box table in the MOTChallenge format: ``frame,id,x,y,w,h,conf,-1,-1,-1``.
+
+    Frames and ids are 1-based (target 0 is id 1); ``conf`` is the similarity score (1 on the
+    initial box). No header line, as the MOT tools expect.
+    """
+
+    format = "mot"
+
+    def __init__(self, target: str | os.PathLike[str] | TextIO, *, header_comments: Sequence[str] = ()):
+        super().__init__(target)
+
+    def _start(self) -> None:
+        pass
+
+    def _write(self, frame, target, box, center, angle, score, ok) -> None:
+        x, y, w, h = box
+        conf = 1.0 if score is None else score
+        self._file.write(f"{frame + 1},{target + 1},{x:.2f},{y:.2f},{w:.2f},{h:.2f},{conf:.4f},-1,-1,-1\n")
+
+
+_BOX_WRITERS = {"csv": BoxCsvWriter, "jsonl": BoxJsonLinesWriter, "mot": BoxMotWriter}
+
+
+def box_writer(target: str | os.PathLike[str] | TextIO, format: str = "csv", *,
+               header_comments: Sequence[str] = ()) -> BoxCsvWriter:
+    """A box-table writer for ``format`` (see :data:`BOX_FORMATS`)."""
+    try:
+        cls = _BOX_WRITERS[format]
+    except KeyError:
+        raise ValueError(f"unknown box format {format!r}; choose one of {', '.join(BOX_FORMATS)}") from None
+    return cls(target, header_comments=header_comments)
+
+
+#: ``--codec`` names: ``mp4v`` (OpenCV's own, plays in desktop players) and the codecs a browser plays,
+#: written with PyAV (``pip install 'meanshift[web-video]'``).
+VIDEO_CODECS = ("mp4v", "h264", "vp9")
+#: Containers each browser codec may go in.
+_CONTAINERS = {"h264": (".mp4", ".mkv", ".mov"), "vp9": (".webm", ".mkv", ".mp4")}
+WEB_VIDEO_EXTRA = "pip install 'meanshift[web-video]'"
+
+
+def check_video_codec(path: str | os.PathLike[str], codec: str | None) -> None:
+    """Raise ``ValueError`` naming the fix when ``codec`` cannot write ``path`` here.
+
+    ``h264`` needs a .mp4 (or .mkv, .mov) name, ``vp9`` a .webm (or .mkv, .mp4) name, and both need
+    PyAV installed.
+    """
+    if codec in (None, "mp4v"):
+        return
+    if codec not in VIDEO_CODECS:
+        raise ValueError(f"unknown codec {codec!r}; choose one of {', '.join(VIDEO_CODECS)}")
+    suffix = Path(path).suffix.lower()
+    if suffix not in _CONTAINERS[codec]:
+        names = " or ".join(_CONTAINERS[codec])
+        raise ValueError(f"codec {codec} goes in a {names} file, not {Path(path).name}")
+    import importlib.util
+
+    if importlib.util.find_spec("av") is None:
+        raise ValueError(f"codec {codec} is written with PyAV, which is not installed: {WEB_VIDEO_EXTRA}")
+
+
+def video_writer(path: str | os.PathLike[str], fps: float = 30.0, codec: str | None = None) -> Any:
+    """An annotated-video writer: OpenCV's for ``mp4v`` (default), PyAV's for ``h264`` and ``vp9``."""
+    check_video_codec(path, codec)
+    if codec in (None, "mp4v"):
+        return VideoWriter(path, fps)
+    from meanshift.io.web_video import WebVideoWriter
+
+    return WebVideoWriter(path, fps, codec=codec)

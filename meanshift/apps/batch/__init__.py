@@ -28,13 +28,24 @@ Examples
 """
 
 from meanshift.apps.batch.dask_runner import SchedulerError
-from meanshift.apps.batch.jobs import BatchJob, jobs_from_folder, jobs_from_manifest, load_jobs, outputs_for
-from meanshift.apps.batch.runner import SUMMARY_COLUMNS, run_batch, write_summary
-from meanshift.apps.batch.tracking import TrackerOptions, VideoReport, track_video
+from meanshift.apps.batch.jobs import (
+    BatchJob,
+    job_settings,
+    jobs_from_folder,
+    jobs_from_manifest,
+    load_jobs,
+    outputs_for,
+)
+from meanshift.apps.batch.runner import SUMMARY_COLUMNS, check_batch_outputs, run_batch, write_summary
+from meanshift.apps.batch.tracking import PluginError, TrackerOptions, VideoReport, load_plugins, track_video
 
 __all__ = [
     "SUMMARY_COLUMNS",
     "TrackerOptions",
+    "PluginError",
+    "load_plugins",
+    "job_settings",
+    "check_batch_outputs",
     "VideoReport",
     "BatchJob",
     "track_video",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from meanshift.apps.batch.tracking import Box, TrackerOptions
 from meanshift.io import (
+    BOX_FORMATS,
     IMAGE_EXTENSIONS,
     VIDEO_EXTENSIONS,
     VideoError,
@@ -18,8 +19,9 @@ from meanshift.io import (
     read_box_file,
 )
 
-#: One batch task per video: the job, the output folder, the tracker options, whether to write a video.
-Task = tuple["BatchJob", str, "TrackerOptions", bool]
+#: One batch task per video: the job, the output folder, the tracker options, whether to write a video,
+#: the box table's format and the video's codec.
+Task = tuple["BatchJob", str, "TrackerOptions", bool, str, "str | None"]
 
 
 
@@ -162,13 +164,39 @@ def load_jobs(input_path: str | os.PathLike[str]) -> list[BatchJob]:
     raise VideoError(f"{path} is neither a folder of videos nor a .csv manifest")
 
 
-def outputs_for(job: BatchJob, out_dir: str | os.PathLike[str], *, write_video: bool) -> dict[str, Path]:
-    """Final output paths of a job: ``{"csv": DIR/name.csv[, "video": DIR/name.mp4]}``."""
+def outputs_for(job: BatchJob, out_dir: str | os.PathLike[str], *, write_video: bool,
+                box_format: str = "csv") -> dict[str, Path]:
+    """Final output paths of a job: ``{"csv": DIR/name.csv[, "video": DIR/name.mp4], "record": ...}``.
+
+    The box table's extension follows ``box_format`` (``.csv``, ``.jsonl``, ``.txt`` for MOT; the key
+    stays ``"csv"``). ``record`` is ``DIR/name.run.json``: the settings the outputs were made with
+    and their figures, which a rerun compares and reports.
+    """
     out_dir = Path(out_dir)
-    outputs = {"csv": out_dir / f"{job.name}.csv"}
+    outputs = {"csv": out_dir / f"{job.name}{BOX_FORMATS[box_format]}"}
     if write_video:
         outputs["video"] = out_dir / f"{job.name}.mp4"
+    outputs["record"] = out_dir / f"{job.name}.run.json"
     return outputs
+
+
+def job_settings(job: BatchJob, options: TrackerOptions, *, write_video: bool, box_format: str = "csv",
+                 codec: str | None = None) -> dict:
+    """Everything that decides a job's outputs: a rerun whose settings differ tracks the video again."""
+    if job.preset:
+        options = replace(options, preset=job.preset)
+    settings = options.settings()
+    settings.update(box=list(job.box) if job.box else None, format=box_format,
+                    codec=(codec or "mp4v") if write_video else None)
+    return settings
+
+
+def job_inputs(job: BatchJob) -> tuple[list[Path], list[Path]]:
+    """What a job reads: ``(files, folders)``; no output may replace a file or go inside a folder."""
+    path = Path(job.source)
+    if path.is_dir():
+        return [path.with_name(path.name + ".box")], [path]
+    return [path, path.with_suffix(".box")], []
 
 
 def check_unique_names(jobs: Sequence[BatchJob]) -> None:

@@ -13,9 +13,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from meanshift.apps.batch.jobs import BatchJob, Task, outputs_for
+from meanshift.apps.batch.jobs import BatchJob, Task, job_settings, outputs_for
 from meanshift.apps.batch.tracking import VideoReport, remove_file, track_video
 from meanshift.io import (
+    BOX_FORMATS,
     VideoError,
     partial_path,
     silence_opencv,
@@ -29,8 +30,31 @@ def _attempts_path(job: BatchJob, out_dir: str | os.PathLike[str]) -> Path:
 
 def _scratch_paths(job: BatchJob, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Every file a job writes before it is complete: partial outputs (video or not) and its attempts file."""
-    partials = [partial_path(p) for p in outputs_for(job, out_dir, write_video=True).values()]
-    return [*partials, _attempts_path(job, out_dir)]
+    partials = {partial_path(p) for fmt in BOX_FORMATS
+                for p in outputs_for(job, out_dir, write_video=True, box_format=fmt).values()}
+    return [*sorted(partials), _attempts_path(job, out_dir)]
+
+
+def write_record(path: Path, settings: dict, report: VideoReport) -> None:
+    """Write ``NAME.run.json``: the settings a video's outputs were made with, and its figures (atomically)."""
+    import json
+
+    record = {"settings": settings, "frames": report.frames, "lost": report.lost,
+              "seconds": round(report.seconds, 3), "warning": report.error}
+    temp = partial_path(path)
+    temp.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    os.replace(temp, path)
+
+
+def read_record(path: Path) -> dict | None:
+    """The record :func:`write_record` wrote, or ``None`` when there is none (or it is unreadable)."""
+    import json
+
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("settings"), dict) else None
 
 
 def remove_scratch(job: BatchJob, out_dir: str | os.PathLike[str]) -> None:
@@ -67,10 +91,11 @@ def run_job(task: Task, on_frame: Callable[[int], Any] | None = None) -> VideoRe
     This is the whole of a video's work, run alike by a local worker process and by a Dask task:
     record the attempt, track to ``.partial`` files, rename them, report.
     """
-    job, out_dir, options, write_video = task
+    job, out_dir, options, write_video, box_format, codec = task
     if job.problem:
         return VideoReport(job.source, "failed", error=job.problem)
-    outputs = outputs_for(job, out_dir, write_video=write_video)
+    outputs = outputs_for(job, out_dir, write_video=write_video, box_format=box_format)
+    settings = job_settings(job, options, write_video=write_video, box_format=box_format, codec=codec)
     if job.preset:
         options = replace(options, preset=job.preset)
     start = time.perf_counter()
@@ -90,7 +115,10 @@ def run_job(task: Task, on_frame: Callable[[int], Any] | None = None) -> VideoRe
                 video_path=outputs.get("video"),
                 atomic=True,
                 on_frame=on_frame,
+                box_format=box_format,
+                codec=codec,
             )
+        write_record(outputs["record"], settings, report)
         notes = dict.fromkeys(f"warning: {w.message}" for w in caught)  # unique, in order
         report.error = "; ".join([report.error, *notes] if report.error else notes)
         report.attempts = attempt

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from meanshift.apps.batch.dask_runner import DISTRIBUTED_EXTRA, SchedulerError, dask_client, run_on_dask
-from meanshift.apps.batch.jobs import BatchJob, check_unique_names, outputs_for
-from meanshift.apps.batch.local import attempts_so_far, remove_scratch, run_in_processes, run_job
+from meanshift.apps.batch.jobs import BatchJob, check_unique_names, job_inputs, job_settings, outputs_for
+from meanshift.apps.batch.local import attempts_so_far, read_record, remove_scratch, run_in_processes, run_job
 from meanshift.apps.batch.tracking import TrackerOptions, VideoReport
+from meanshift.apps.outputs import check_output_paths, check_writable_folder
 from meanshift.io import (
     VideoError,
     image_folder_frames,
@@ -36,14 +37,44 @@ def _size_on_disk(source: str) -> int:
         return 0
 
 
-def _is_done(job: BatchJob, out_dir: Path, write_video: bool) -> bool:
-    return all(p.is_file() for p in outputs_for(job, out_dir, write_video=write_video).values())
+def _previous_run(outputs: dict[str, Path], settings: dict) -> tuple[dict | None, str]:
+    """``(record, "")`` when the outputs are complete and made with ``settings``, else ``(None, why to redo)``.
+
+    ``why`` is empty when there is nothing to redo a video over (its outputs are not all there).
+    """
+    if not all(p.is_file() for key, p in outputs.items() if key != "record"):
+        return None, ""
+    record = read_record(outputs["record"])
+    if record is None:
+        return None, "the settings its outputs were made with are not recorded"
+    before = record["settings"]
+    changed = [f"{key} {before.get(key)!r} -> {settings.get(key)!r}" for key in settings
+               if before.get(key) != settings.get(key)]
+    if changed:
+        return None, "settings changed since it was tracked (" + ", ".join(changed) + ")"
+    return record, ""
 
 
-def _count_frames(csv_path: Path) -> int:
-    with open(csv_path, encoding="utf-8") as f:
-        frames = {line.split(",", 1)[0] for line in f}
-    return max(len(frames) - 1, 0)  # minus the header
+def check_batch_outputs(jobs: Sequence[BatchJob], out_dir: Path, *, write_video: bool, box_format: str,
+                        manifest: str | os.PathLike[str] | None = None) -> None:
+    """Refuse a batch whose outputs would replace an input or go inside a frame folder, or cannot be written.
+
+    Raises
+    ------
+    meanshift.apps.outputs.OutputError
+        A ``ValueError`` naming the output, the input it would destroy and what to do.
+    """
+    files: list[Path] = [Path(manifest)] if manifest else []
+    folders: list[Path] = []
+    for job in jobs:
+        read, within = job_inputs(job)
+        files += [p for p in read if p.exists()]
+        folders += within
+    for job in jobs:
+        for path in outputs_for(job, out_dir, write_video=write_video, box_format=box_format).values():
+            check_output_paths({f"--out (output of {job.source})": path}, files, folders, need_parent=False)
+    check_output_paths({"--out (summary.csv)": out_dir / "summary.csv"}, files, folders, need_parent=False)
+    check_writable_folder(out_dir, what=f"--out {out_dir}")
 
 
 def run_batch(
@@ -58,6 +89,9 @@ def run_batch(
     quiet: bool = True,
     scheduler: str | None = None,
     log: Callable[[str], Any] | None = None,
+    box_format: str = "csv",
+    codec: str | None = None,
+    manifest: str | os.PathLike[str] | None = None,
 ) -> list[VideoReport]:
     """Track every job, in parallel processes or on a Dask cluster, and write ``out_dir/summary.csv``.
 
@@ -87,8 +121,14 @@ def run_batch(
         that every worker can reach. A video whose worker dies is run again elsewhere (its
         ``attempts`` say so).
     log : callable, optional
-        Receives one-line messages such as the Dask dashboard's address (default: printed to
-        stderr when ``progress``).
+        Receives one-line messages such as the Dask dashboard's address, or why a video done
+        before is tracked again (default: printed to stderr when ``progress``).
+    box_format : {"csv", "jsonl", "mot"}
+        Format of each box table (``NAME.csv``, ``NAME.jsonl``, ``NAME.txt``).
+    codec : {"mp4v", "h264", "vp9"}, optional
+        Codec of the annotated videos.
+    manifest : path, optional
+        The manifest the jobs came from: no output may replace it.
 
     Returns
     -------
@@ -102,6 +142,12 @@ def run_batch(
         with the unfinished videos marked ``interrupted``.
     SchedulerError
         ``scheduler`` given but Dask's ``distributed`` is not installed, or it does not answer.
+
+    Notes
+    -----
+    Each video's settings (tracker options, initial box, formats) and figures are recorded in
+    ``NAME.run.json``; a rerun skips a video only when its outputs are complete and were made with
+    the same settings (the summary then repeats the recorded figures), and tracks it again otherwise.
     """
     from tqdm import tqdm
 
@@ -114,21 +160,29 @@ def run_batch(
         log = (lambda message: print(message, file=sys.stderr)) if progress else (lambda message: None)
     options = options or TrackerOptions()
     out_dir = Path(out_dir)
+    # Before anything is written or removed: outputs that would destroy an input, an unwritable folder.
+    check_batch_outputs(jobs, out_dir, write_video=write_video, box_format=box_format, manifest=manifest)
     out_dir.mkdir(parents=True, exist_ok=True)
     reports: dict[int, VideoReport] = {}
     pending: list[int] = []
     for i, job in enumerate(jobs):
-        if not force and not job.problem and _is_done(job, out_dir, write_video):
-            csv_path = outputs_for(job, out_dir, write_video=False)["csv"]
-            reports[i] = VideoReport(job.source, "skipped", frames=_count_frames(csv_path))
+        outputs = outputs_for(job, out_dir, write_video=write_video, box_format=box_format)
+        settings = job_settings(job, options, write_video=write_video, box_format=box_format, codec=codec)
+        record, redo = (None, "") if force or job.problem else _previous_run(outputs, settings)
+        if record is not None:
+            reports[i] = VideoReport(job.source, "skipped", frames=int(record.get("frames", 0)),
+                                     lost=int(record.get("lost", 0)), seconds=float(record.get("seconds", 0.0)),
+                                     error=str(record.get("warning") or ""))
         else:
+            if redo:
+                log(f"{job.source}: {redo}: tracking it again")
             pending.append(i)
         remove_scratch(job, out_dir)  # left over from a killed run
     n_jobs = max(1, min(n_jobs or os.cpu_count() or 1, len(pending) or 1))
     if n_jobs > 1 or scheduler is not None:
         # Longest first, so that no long video starts last while the other workers sit idle.
         pending.sort(key=lambda i: -_size_on_disk(jobs[i].source))
-    tasks = {i: (jobs[i], str(out_dir), options, write_video) for i in pending}
+    tasks = {i: (jobs[i], str(out_dir), options, write_video, box_format, codec) for i in pending}
     # Connect before the progress bar and the try: a scheduler that does not answer is an error of
     # the command, not a batch of interrupted videos. Closing `session` stops the Dask workers.
     session = contextlib.ExitStack()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,23 +16,69 @@ from meanshift.io import (
     BoxCsvWriter,
     FrameSource,
     VideoError,
-    VideoWriter,
+    box_writer,
     check_box,
     draw_box,
     draw_result,
     open_source,
     partial_path,
     target_color,
+    video_writer,
 )
 
 Box = tuple[float, float, float, float]
+
+class PluginError(ValueError):
+    """A ``--plugin`` module that cannot be imported."""
+
+
+_LOADED_PLUGINS: dict[str, Any] = {}
+
+
+def load_plugins(names: Sequence[str]) -> None:
+    """Import each plugin (a module name, or the path of a ``.py`` file) once per process.
+
+    A plugin registers its parts on import (``meanshift.register_similarity(...)``), after which they
+    can be named like the built-in ones. The current folder is searched for module names, as
+    ``python -m`` does.
+
+    Raises
+    ------
+    PluginError
+        Naming the plugin and why it did not import.
+    """
+    import importlib
+    import importlib.util
+    import sys
+
+    for name in names:
+        if name in _LOADED_PLUGINS:
+            continue
+        try:
+            if name.endswith(".py") or os.sep in name:
+                path = Path(name)
+                if not path.is_file():
+                    raise PluginError(f"no such file: {name}")
+                spec = importlib.util.spec_from_file_location(f"meanshift_plugin_{path.stem}", path)
+                module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+                spec.loader.exec_module(module)  # type: ignore[union-attr]
+            else:
+                if os.getcwd() not in sys.path:
+                    sys.path.append(os.getcwd())
+                module = importlib.import_module(name)
+        except PluginError:
+            raise
+        except Exception as exc:  # an import error or a bug in the plugin: name it, no traceback
+            raise PluginError(f"cannot import plugin {name!r}: {type(exc).__name__}: {exc}") from None
+        _LOADED_PLUGINS[name] = module
+
 
 @dataclass(frozen=True)
 class TrackerOptions:
     """How to build a tracker: a preset name and the options that override it.
 
     ``None`` keeps the preset's choice. Instances are small and picklable, so they travel to
-    worker processes, where :meth:`create` builds the tracker.
+    worker processes, where :meth:`create` imports the plugins and builds the tracker.
     """
 
     preset: str = "generalized"
@@ -37,18 +86,32 @@ class TrackerOptions:
     kernel: str | None = None
     features: str | None = None
     bins: int | None = None
+    scale: str | None = None
+    motion: str | None = None
+    recovery: bool | None = None
+    plugins: tuple[str, ...] = ()
 
     def create(self) -> Any:
         """A fresh tracker (``meanshift.create_tracker``); ``ValueError`` names a bad option."""
         import meanshift  # heavy (Numba); imported where a tracker is actually needed
 
+        load_plugins(self.plugins)
+        overrides = {key: value for key, value in (("scale", self.scale), ("motion", self.motion),
+                                                   ("recovery", self.recovery)) if value is not None}
         return meanshift.create_tracker(
             self.preset,
             similarity=self.similarity,
             kernel=self.kernel,
             features=self.features,
             bins=self.bins,
+            **overrides,
         )
+
+    def settings(self) -> dict[str, Any]:
+        """The options as a plain dict (what a batch records beside each output)."""
+        values = asdict(self)
+        values["plugins"] = list(self.plugins)
+        return values
 
 
 @dataclass
@@ -91,6 +154,8 @@ def track_video(
     atomic: bool = False,
     max_frames: int | None = None,
     on_frame: Callable[[int], Any] | None = None,
+    box_format: str = "csv",
+    codec: str | None = None,
 ) -> VideoReport:
     """Track one or more targets through a video without a window, streaming the outputs.
 
@@ -119,6 +184,10 @@ def track_video(
         Stop after this many frames.
     on_frame : callable, optional
         Called with ``1`` after each frame (pass ``tqdm.update``).
+    box_format : {"csv", "jsonl", "mot"}
+        Format of the box table (see :func:`meanshift.io.box_writer`).
+    codec : {"mp4v", "h264", "vp9"}, optional
+        Codec of the annotated video (see :func:`meanshift.io.video_writer`).
 
     Returns
     -------
@@ -129,6 +198,10 @@ def track_video(
     ------
     VideoError, ValueError
         The source cannot be read, or a box is malformed or outside the frame.
+    BaseException
+        Whatever stopped the run (an error, ``KeyboardInterrupt``) is re-raised with an attribute
+        ``written``: ``{"csv": frames in the box table, "video": frames in the video}`` (``None`` for
+        an output not asked for), what the files hold once closed.
     """
     from meanshift.multi import update_targets
 
@@ -138,7 +211,7 @@ def track_video(
     final = {"csv": Path(csv_path) if csv_path else None, "video": Path(video_path) if video_path else None}
     temp = {k: (partial_path(p) if atomic else p) for k, p in final.items() if p is not None}
     csv_out: BoxCsvWriter | None = None
-    writer: VideoWriter | None = None
+    writer: Any = None
     start = time.perf_counter()
     frames = lost = 0
     name = source.name if isinstance(source, FrameSource) else str(source)
@@ -150,36 +223,44 @@ def track_video(
                 raise VideoError(f"{name}: no frames to track")
             boxes = [check_box(b, first.shape) for b in boxes]
             if "csv" in temp:
-                csv_out = BoxCsvWriter(temp["csv"])
+                csv_out = box_writer(temp["csv"], box_format)
             if "video" in temp:
-                writer = VideoWriter(temp["video"], src.fps or 30.0)
+                writer = video_writer(temp["video"], src.fps or 30.0, codec)
             trackers: dict[int, Any] = {}
             current = dict(enumerate(boxes))  # every target's last box: the others do not take its pixels
             for frame in src:
                 if max_frames is not None and frames >= max_frames:
                     break
                 annotated = frame.copy() if writer is not None else None
+                rows: list[tuple[int, Any, bool]] = []  # (target, box or result, is the initial box)
                 if not trackers:
                     for number, box in enumerate(boxes):
                         tracker = make_tracker()
                         tracker.init(frame, box)
                         trackers[number] = tracker
-                        if csv_out is not None:
-                            csv_out.write_box(frames, number, box)
+                        rows.append((number, box, True))
                         if annotated is not None:
                             draw_box(annotated, box, target_color(number), label=f"#{number}")
                 else:
                     results = update_targets(trackers, frame, current)
                     for number, result in results.items():
                         current[number] = result.box
-                        if csv_out is not None:
-                            csv_out.write_result(frames, number, result)
+                        rows.append((number, result, False))
                         if annotated is not None:
                             draw_result(annotated, result, target_color(number), label=f"#{number}")
                     lost += any(not result.ok for result in results.values())
-                if writer is not None:
-                    writer.write(annotated)
-                frames += 1
+                # A frame's rows and its video frame are written as one: Ctrl-C or SIGTERM waits until
+                # both are, so the box table and the video always hold the same frames.
+                with deferred_signals():
+                    if csv_out is not None:
+                        for number, value, initial in rows:
+                            if initial:
+                                csv_out.write_box(frames, number, value)
+                            else:
+                                csv_out.write_result(frames, number, value)
+                    if writer is not None:
+                        writer.write(annotated)
+                    frames += 1
                 if on_frame is not None:
                     on_frame(1)
             expected = src.frame_count
@@ -195,12 +276,14 @@ def track_video(
             for key in ("video", "csv"):
                 if key in temp:
                     os.replace(temp[key], final[key])
-    except BaseException:
+    except BaseException as exc:
         # Includes KeyboardInterrupt: never leave a half-written file behind under a final name.
         if writer is not None:
             writer.close()
         if csv_out is not None:
             csv_out.close()
+        exc.written = {"csv": csv_out.frames if csv_out is not None else None,  # type: ignore[attr-defined]
+                       "video": writer.frames_written if writer is not None else None}
         if atomic:
             for path in temp.values():
                 remove_file(path)
@@ -210,6 +293,40 @@ def track_video(
         warning = f"warning: read {frames} of the {expected} frames the file announces (truncated?)"
     outputs = tuple(str(final[k]) for k in ("csv", "video") if final[k] is not None)
     return VideoReport(name, "ok", frames, lost, seconds, warning, outputs)
+
+
+@contextlib.contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while the block runs; their handlers run right after it.
+
+    Python raises ``KeyboardInterrupt`` between bytecodes, so without this a frame could be half
+    written (its row in the box table, not yet in the video) or written but not counted. The block's
+    own handlers only note a signal; on leaving, the previous handlers are put back and the first
+    signal noted is handed to its own. Only in the main thread (the only one Python signals reach).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[tuple[int, Any]] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        caught.append((signum, frame))
+
+    previous: dict[int, Any] = {}
+    try:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, hold)
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if caught:
+            signum, frame = caught[0]
+            handler = previous.get(signum)
+            if callable(handler):
+                handler(signum, frame)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(signum)
 
 
 def _as_box_list(boxes: Sequence[Sequence[float]] | Sequence[float]) -> list[Box]:

@@ -1,0 +1,284 @@
+"""Nothing confusing: what the command line prints, accepts and writes (issue 13).
+
+Formats tools read (JSON Lines, MOTChallenge, browser-playable video), the library's options by name,
+help that lists what the code accepts, compilation kept out of the tracking loop and its speed,
+warnings on their own line, Makefile targets that leave the committed results alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import pytest
+from click.testing import CliRunner
+
+from meanshift.apps import cli
+from meanshift.apps.cli import main
+from meanshift.io import VideoWriter, format_box
+from meanshift.synthetic import moving_target_sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+N_FRAMES = 12
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("usability") / "clip.avi"
+    boxes = []
+    with VideoWriter(path, fps=30) as writer:
+        for frame, box in moving_target_sequence(N_FRAMES, (120, 160), seed=2, base_size=(30, 24)):
+            writer.write(frame)
+            boxes.append(box)
+    return path, format_box(boxes[0])
+
+
+# ------------------------------------------------------------------------------- 22. formats tools read
+
+
+def test_json_lines_by_option_or_by_name(clip, tmp_path):
+    video, box = clip
+    for args, path in ((["--format", "jsonl"], tmp_path / "a.out"), ([], tmp_path / "b.jsonl")):
+        result = run("track", video, "--box", box, "-o", path, "-q", *args)
+        assert result.exit_code == 0, result.output
+        records = [json.loads(line) for line in path.read_text().splitlines()]
+        assert len(records) == N_FRAMES and [r["frame"] for r in records] == list(range(N_FRAMES))
+        assert set(records[1]) == {"frame", "target", "x", "y", "w", "h", "cx", "cy", "angle", "score", "ok"}
+        assert records[0]["score"] is None and isinstance(records[1]["ok"], bool)
+
+
+def test_motchallenge_rows_are_one_based(clip, tmp_path):
+    video, box = clip
+    out = tmp_path / "mot.txt"
+    result = run("track", video, "--box", box, "--box", "100,10,20,20", "-o", out, "--format", "mot", "-q")
+    assert result.exit_code == 0, result.output
+    rows = [line.split(",") for line in out.read_text().splitlines()]
+    assert len(rows) == 2 * N_FRAMES and all(len(r) == 10 and r[7:] == ["-1", "-1", "-1"] for r in rows)
+    assert [int(r[0]) for r in rows[:4]] == [1, 1, 2, 2] and {r[1] for r in rows} == {"1", "2"}
+    x, y, w, h = (float(v) for v in box.split(","))
+    assert [float(v) for v in rows[0][2:6]] == [x, y, w, h] and float(rows[0][6]) == 1.0
+
+
+def test_batch_writes_the_chosen_format(clip, tmp_path):
+    video, box = clip
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.avi").write_bytes(video.read_bytes())
+    (folder / "a.box").write_text(box + "\n")
+    result = run("batch", folder, "--out", tmp_path / "out", "--format", "mot", "--jobs", "1", "-q")
+    assert result.exit_code == 0, result.output
+    assert len((tmp_path / "out" / "a.txt").read_text().splitlines()) == N_FRAMES
+
+
+@pytest.mark.parametrize(("codec", "name", "decoder"), [("h264", "t.mp4", "h264"), ("vp9", "t.webm", "vp9")])
+def test_browser_playable_video(clip, tmp_path, codec, name, decoder):
+    av = pytest.importorskip("av", reason="PyAV is the web-video extra (pip install '.[web-video]')")
+    video, box = clip
+    out = tmp_path / name
+    result = run("track", video, "--box", box, "--output-video", out, "--codec", codec, "-q")
+    assert result.exit_code == 0, result.output
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == decoder
+        frames = [f for f in container.decode(stream)]
+    assert len(frames) == N_FRAMES and (frames[0].width, frames[0].height) == (160, 120)
+
+
+def test_a_codec_in_the_wrong_container_is_a_usage_error(clip, tmp_path):
+    video, box = clip
+    result = run("track", video, "--box", box, "--output-video", tmp_path / "x.avi", "--codec", "h264")
+    assert result.exit_code == 2 and "codec h264 goes in a .mp4" in result.output
+    assert not (tmp_path / "x.avi").exists()
+
+
+# ------------------------------------------------------------------------------- 14 and 23. options by name
+
+
+def test_option_names_are_the_registries():
+    """The names spelled in cli.py (so that --help needs no engine) are exactly what the engine registers."""
+    code = ("import json, meanshift as m; print(json.dumps([list(m.PRESETS), m.similarities(), m.feature_spaces(), "
+            "m.kernels(), m.scale_rules(), m.motion_models()]))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    presets, sims, features, kernels, scales, motions = json.loads(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout)
+    assert list(cli.PRESET_NAMES) == presets
+    assert sorted(cli.SIMILARITY_NAMES) == sorted(sims)
+    assert sorted(cli.FEATURE_NAMES) == sorted({*features, "auto"})  # "auto": chosen at init by the Tracker
+    assert sorted(cli.KERNEL_NAMES) == sorted(kernels)
+    assert sorted(cli.SCALE_NAMES) == sorted(scales)
+    assert sorted(cli.MOTION_NAMES) == sorted(motions)
+
+
+def test_help_names_every_accepted_value_and_needs_no_numba():
+    text = " ".join(run("track", "--help").output.split())
+    for name in (*cli.SIMILARITY_NAMES, *cli.FEATURE_NAMES, *cli.KERNEL_NAMES, *cli.SCALE_NAMES, *cli.MOTION_NAMES):
+        assert name in text, name
+    for option in ("--scale", "--motion", "--recovery / --no-recovery", "--plugin", "--format", "--codec"):
+        assert option in text, option
+    code = ("import sys\nfrom meanshift.apps.cli import main\nfor c in ('track', 'webcam', 'batch', 'eval'):\n"
+            "    try:\n        main([c, '--help'])\n    except SystemExit:\n        pass\n"
+            "print('numba' in sys.modules, 'cv2' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert done.stdout.split()[-2:] == ["False", "False"]
+
+
+@pytest.mark.parametrize("args", [["--similarity", "background-ratio"], ["--features", "auto"],
+                                  ["--scale", "fixed", "--no-recovery"], ["--motion", "constant-velocity"],
+                                  ["--recovery", "--preset", "camshift"]])
+def test_library_options_reach_the_tracker(clip, tmp_path, args):
+    video, box = clip
+    out = tmp_path / "o.csv"
+    result = run("track", video, "--box", box, "-o", out, "-q", *args)
+    assert result.exit_code == 0, result.output
+    rows = out.read_text().splitlines()[1:]
+    assert len(rows) == N_FRAMES
+    if "fixed" in args:  # the window keeps its size
+        assert {tuple(r.split(",")[4:6]) for r in rows} == {tuple(f"{float(v):.2f}" for v in box.split(",")[2:])}
+
+
+def test_a_bad_name_lists_the_good_ones(clip):
+    video, box = clip
+    result = run("track", video, "--box", box, "--scale", "huge")
+    assert result.exit_code == 2 and "huge" in result.output and "moments" in result.output
+
+
+PLUGIN = '''
+import numpy as np
+import meanshift
+
+
+def value(p, q):
+    return float(np.sum(np.sqrt(p * q))) ** 2
+
+
+def weights(p, q):
+    return np.sqrt(np.divide(q, p, out=np.zeros_like(q), where=p > 0))
+
+
+meanshift.register_similarity("squared-bhattacharyya", value=value, weights=weights, replace=True)
+'''
+
+
+def test_a_plugin_registers_a_similarity_by_name(clip, tmp_path, monkeypatch):
+    video, box = clip
+    (tmp_path / "my_similarity.py").write_text(PLUGIN)
+    monkeypatch.chdir(tmp_path)  # a module name is looked up in the current folder, as python -m does
+    out = tmp_path / "p.csv"
+    result = run("track", video, "--box", box, "-o", out, "-q", "--plugin", "my_similarity",
+                 "--similarity", "squared-bhattacharyya")
+    assert result.exit_code == 0, result.output
+    assert len(out.read_text().splitlines()) == N_FRAMES + 1
+    # Batch workers are fresh processes: they import the plugin themselves.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.avi").write_bytes(video.read_bytes())
+        (folder / f"{name}.box").write_text(box + "\n")
+    result = run("batch", folder, "--out", tmp_path / "out", "--jobs", "2", "-q", "--plugin",
+                 str(tmp_path / "my_similarity.py"), "--similarity", "squared-bhattacharyya")
+    assert result.exit_code == 0, result.output
+    assert "2 tracked" in result.output
+    bad = run("track", video, "--box", box, "--plugin", "no_such_plugin_module")
+    assert bad.exit_code == 2 and "cannot import plugin 'no_such_plugin_module'" in bad.output
+
+
+# ------------------------------------------------------------------------------- 11. compilation before the loop
+
+
+def test_compilation_happens_before_the_loop_and_is_not_in_the_speed(clip, monkeypatch):
+    """A first update that takes 1.5 s (as compiling does) must not count as tracking time."""
+    from meanshift.apps import warmup
+    from meanshift.apps.batch import tracking
+
+    create = tracking.TrackerOptions.create
+    compiled = []
+
+    class Compiling:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def update(self, *args, **kwargs):
+            if not compiled:
+                time.sleep(1.5)
+                compiled.append(True)
+            return self.inner.update(*args, **kwargs)
+
+    monkeypatch.setattr(tracking.TrackerOptions, "create", lambda self: Compiling(create(self)))
+    monkeypatch.setattr(warmup, "cache_is_cold", lambda: True)
+    video, box = clip
+    result = run("track", video, "--box", box)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("compiling the tracking kernels") and re.match(r"compiled in \d+ s", lines[1])
+    seconds = float(re.search(r"tracked \d+ frames in ([\d.]+) s", result.output).group(1))
+    assert seconds < 1.0, result.output
+
+
+def test_the_compile_time_is_said_once_and_the_same_everywhere():
+    from meanshift.apps.warmup import COMPILE_SECONDS
+
+    # The README is the front door; the docs say the rest: every page that names the time names the same.
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    said = set(re.findall(r"(\d+) s when every kernel must first", " ".join(p.read_text() for p in pages)))
+    assert said == {str(COMPILE_SECONDS)}
+
+
+# ------------------------------------------------------------------------------- 15. warnings on their own line
+
+
+def test_warnings_do_not_glue_onto_the_progress_bar(tmp_path):
+    video = tmp_path / "gray"  # frames without compression noise: three exactly equal channels
+    (video / "img").mkdir(parents=True)
+    scene = list(moving_target_sequence(N_FRAMES, (120, 160), seed=2, base_size=(30, 24)))
+    for i, (frame, _) in enumerate(scene):
+        gray = cv2.cvtColor(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+        cv2.imwrite(str(video / "img" / f"{i + 1:04d}.png"), gray)
+    result = run("track", video, "--box", format_box(scene[0][1]), "--features", "bgr")
+    assert result.exit_code == 0, result.output
+    assert "warning: grayscale" in result.output
+    assert not re.search(r"[^\r\n]warning: ", result.output), repr(result.output)
+
+
+# ------------------------------------------------------------------------------- 16 and 25. make targets
+
+
+def make_dry_run(target: str) -> str:
+    done = subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/make"), reason="make is not installed")
+def test_make_eval_leaves_the_committed_results_alone_and_make_results_regenerates_them():
+    eval_lines = [line for line in make_dry_run("eval").splitlines() if "meanshift eval" in line]
+    assert eval_lines and all("--out out/eval" in line for line in eval_lines)
+    results = make_dry_run("results")
+    assert "opencv-contrib-python-headless" in results and ".venv-eval" in results
+    assert "--out benchmarks/results" in results
+    readme = (ROOT / "README.md").read_text()
+    assert "--out benchmarks/results" not in readme and "make results" in readme
+
+
+# ------------------------------------------------------------------------------- 18. the webcam example
+
+
+def test_the_webcam_example_keeps_opencvs_own_lines_off_the_console():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / "webcam.py"), "7"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode != 0 and "cannot open camera 7" in done.stderr
+    assert "[ERROR" not in done.stderr and "[ WARN" not in done.stderr, done.stderr
