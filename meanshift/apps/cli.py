@@ -48,7 +48,7 @@ LAZY_SUBCOMMANDS: dict[str, str] = {
 PRESET_NAMES = ("camshift", "comaniciu-meer", "generalized")
 SIMILARITY_NAMES = ("backprojection", "bhattacharyya", "kl", "intersection", "chi-square", "l2",
                     "log-likelihood", "background-ratio")
-FEATURE_NAMES = ("hue", "hue-sat", "bgr", "gray", "auto")
+FEATURE_NAMES = ("hue", "hue-sat", "bgr", "gray", "hsv-full", "lab", "ycrcb", "auto")
 KERNEL_NAMES = ("flat", "epanechnikov", "gaussian", "biweight")
 SCALE_NAMES = ("fixed", "moments", "bandwidth", "contrast", "posterior")
 MOTION_NAMES = ("none", "constant-velocity")
