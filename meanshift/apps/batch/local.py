@@ -117,8 +117,9 @@ def run_job(task: Task, on_frame: Callable[[int], Any] | None = None) -> VideoRe
                 on_frame=on_frame,
                 box_format=box_format,
                 codec=codec,
+                # The record first: a kill between it and the renames leaves outputs that look unfinished.
+                before_publish=lambda done: write_record(outputs["record"], settings, done),
             )
-        write_record(outputs["record"], settings, report)
         notes = dict.fromkeys(f"warning: {w.message}" for w in caught)  # unique, in order
         report.error = "; ".join([report.error, *notes] if report.error else notes)
         report.attempts = attempt

@@ -156,6 +156,7 @@ def track_video(
     on_frame: Callable[[int], Any] | None = None,
     box_format: str = "csv",
     codec: str | None = None,
+    before_publish: Callable[[VideoReport], Any] | None = None,
 ) -> VideoReport:
     """Track one or more targets through a video without a window, streaming the outputs.
 
@@ -188,6 +189,9 @@ def track_video(
         Format of the box table (see :func:`meanshift.io.box_writer`).
     codec : {"mp4v", "h264", "vp9"}, optional
         Codec of the annotated video (see :func:`meanshift.io.video_writer`).
+    before_publish : callable, optional
+        Called with the finished report after the outputs are complete and before they are renamed
+        into place (``atomic``): a record of the run written there never lags behind the outputs.
 
     Returns
     -------
@@ -271,6 +275,14 @@ def track_video(
         if csv_out is not None:
             csv_out.sync()
             csv_out.close()
+        warning = ""
+        if max_frames is None and expected and frames < 0.95 * expected:
+            warning = f"warning: read {frames} of the {expected} frames the file announces (truncated?)"
+        outputs = tuple(str(final[k]) for k in ("csv", "video") if final[k] is not None)
+        report = VideoReport(name, "ok", frames, lost, seconds, warning, outputs)
+        if before_publish is not None:
+            # Before the renames: whatever records the run exists before the outputs look finished.
+            before_publish(report)
         if atomic:
             # The box table goes last: its presence is what marks the video as done.
             for key in ("video", "csv"):
@@ -288,11 +300,7 @@ def track_video(
             for path in temp.values():
                 remove_file(path)
         raise
-    warning = ""
-    if max_frames is None and expected and frames < 0.95 * expected:
-        warning = f"warning: read {frames} of the {expected} frames the file announces (truncated?)"
-    outputs = tuple(str(final[k]) for k in ("csv", "video") if final[k] is not None)
-    return VideoReport(name, "ok", frames, lost, seconds, warning, outputs)
+    return report
 
 
 @contextlib.contextmanager
