@@ -86,4 +86,4 @@ results: $(EVAL_VENV)/.installed
 	$(EVAL_VENV)/bin/meanshift eval ../shared/data/sequences --out benchmarks/results
 
 clean:
-	rm -rf $(VENV) $(EVAL_VENV) out site dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(EVAL_VENV) out site dist .pytest_cache .ruff_cache .mypy_cache
