@@ -51,10 +51,12 @@ docs: $(VENV)/.installed-docs
 dist: $(VENV)/.installed-test
 	$(PY) -m build --outdir dist .
 
+## ruff, and mypy over meanshift/ (its settings: [tool.mypy] in pyproject.toml)
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check meanshift tests examples benchmarks docs/_ext
+	$(BIN)/mypy
 
-## The whole test suite (CI runs exactly this): ruff, the docs build, pytest (which also builds and
+## The whole test suite (CI runs exactly this): ruff and mypy, the docs build, pytest (which also builds and
 ## installs the wheel: tests/test_packaging.py)
 test: $(VENV)/.installed-test system-deps lint
 	$(MKDOCS_BUILD)
@@ -84,4 +86,4 @@ results: $(EVAL_VENV)/.installed
 	$(EVAL_VENV)/bin/meanshift eval ../shared/data/sequences --out benchmarks/results
 
 clean:
-	rm -rf $(VENV) $(EVAL_VENV) out site dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(EVAL_VENV) out site dist .pytest_cache .ruff_cache .mypy_cache

@@ -27,6 +27,8 @@ def validate_box(box: object, frame_shape: tuple[int, ...], *, name: str = "box"
         When the box is not four finite numbers, has a non-positive size, or lies entirely outside the frame.
     """
     try:
+        # ``box`` may be any object (it comes from the user): one that is not iterable raises TypeError,
+        # turned into the ValueError below, which is why mypy's complaint about ``object`` is ignored.
         values = [float(v) for v in box]  # type: ignore[attr-defined]
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be four numbers (x, y, w, h), got {box!r}") from None

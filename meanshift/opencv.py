@@ -27,6 +27,8 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -232,9 +234,9 @@ def _as_prob_image(prob: object) -> np.ndarray:
     return arr
 
 
-def _as_window(window: object, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+def _as_window(window: Iterable[Any], shape: tuple[int, int]) -> tuple[int, int, int, int]:
     try:
-        values = tuple(int(v) for v in window)  # type: ignore[attr-defined]
+        values = tuple(int(v) for v in window)
     except (TypeError, ValueError):
         raise ValueError(f"window must be four integers (x, y, w, h), got {window!r}") from None
     if len(values) != 4:
@@ -248,10 +250,10 @@ def _as_window(window: object, shape: tuple[int, int]) -> tuple[int, int, int, i
     return values
 
 
-def _parse_criteria(criteria: object) -> tuple[float, int]:
+def _parse_criteria(criteria: Iterable[Any]) -> tuple[float, int]:
     # As cv::meanShift: eps = round(eps^2) (whole pixels!), default 1 and 100 iterations.
     try:
-        raw: tuple = tuple(criteria)  # type: ignore[arg-type]
+        raw = tuple(criteria)
         if len(raw) != 3:
             raise ValueError
         kind, max_count, epsilon = int(raw[0]), int(raw[1]), float(raw[2])

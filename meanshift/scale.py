@@ -324,7 +324,8 @@ class ContrastScale(BandwidthScale):
         if best != 0 and self.scale_check and not self.zeroth_moment_agrees(tracker, frame, sizes[0], sizes[best]):
             best = 0
         tracker.hist[:] = hists[best]
-        self.smooth_size(tracker, *sizes[best], self.smoothing)
+        w, h = sizes[best]
+        self.smooth_size(tracker, w, h, self.smoothing)
         return iterations, float(masses[best])
 
     def zeroth_moment_agrees(self, tracker: Tracker, frame: np.ndarray, current: tuple[float, float],

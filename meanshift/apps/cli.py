@@ -22,7 +22,7 @@ import importlib
 import importlib.util
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -281,7 +281,7 @@ def summary_line(frames: int, seconds: float, lost: int, targets: int = 1) -> st
     return f"tracked {frames} frames in {seconds:.1f} s ({fps:.1f} fps); {what} in {lost} frames"
 
 
-def check_outputs(outputs: dict[str, str | None], inputs: list[str], input_folders: list[str] = ()) -> None:
+def check_outputs(outputs: dict[str, str | None], inputs: list[str], input_folders: Sequence[str] = ()) -> None:
     """Refuse outputs that would destroy an input or each other, or cannot be written; one ``Error:`` line."""
     from meanshift.apps.outputs import OutputError, check_output_paths
 

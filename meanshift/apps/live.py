@@ -112,7 +112,7 @@ class LiveTracker:
         number = self._next_target
         self._next_target += 1
         self.targets[number] = tracker
-        self._boxes[number] = tuple(float(v) for v in box)
+        self._boxes[number] = box
         return number, box
 
     def _select(self, frame: np.ndarray) -> Box | None:
@@ -161,7 +161,8 @@ class LiveTracker:
             ) from None
         from meanshift.multi import update_targets
 
-        period = 1.0 / self.source.fps if self.pace else 0.0
+        fps = self.source.fps
+        period = 1.0 / fps if self.pace and fps else 0.0  # self.pace is only set when the source has an fps
         playing = 0.0
         frame: np.ndarray | None = None
         results: dict[int, Any] = {}
@@ -169,8 +170,10 @@ class LiveTracker:
         try:
             while True:
                 tick = time.perf_counter()
-                advanced = not self.paused or frame is None
-                if advanced:
+                if self.paused and frame is not None:
+                    advanced = False  # paused: show the same frame again, poll the keyboard
+                else:
+                    advanced = True
                     if self.max_frames is not None and self.frames >= self.max_frames:
                         break
                     frame = self.source.read()
@@ -178,8 +181,8 @@ class LiveTracker:
                         break
                     new_boxes = {}
                     if self.frames == 0:
-                        for box in self.initial_boxes or [b for b in [self._select(frame)] if b is not None]:
-                            number, new_boxes[number] = self._add_target(frame, box)
+                        for initial in self.initial_boxes or [b for b in [self._select(frame)] if b is not None]:
+                            number, new_boxes[number] = self._add_target(frame, initial)
                         tick = time.perf_counter()  # drawing the box is not playing time
                     moving = {n: t for n, t in self.targets.items() if n not in new_boxes}
                     results = update_targets(moving, frame, self._boxes)

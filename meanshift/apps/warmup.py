@@ -52,13 +52,13 @@ def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[floa
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the real run reports them
-            for box in list(boxes)[:1] or [None]:
-                tracker = make_tracker()
-                if box is None:
-                    h, w = frame.shape[:2]
-                    box = (w / 4, h / 4, max(w / 4, 4), max(h / 4, 4))
-                tracker.init(frame, box)
-                tracker.update(frame)
+            box = next(iter(boxes), None)  # the first target's box, else one a quarter of the frame's size
+            tracker = make_tracker()
+            if box is None:
+                h, w = frame.shape[:2]
+                box = (w / 4, h / 4, max(w / 4, 4), max(h / 4, 4))
+            tracker.init(frame, box)
+            tracker.update(frame)
     except Exception:  # noqa: S110 - the tracking run hits and reports the same error
         pass
     finally:

@@ -34,7 +34,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -97,6 +99,18 @@ def _as_bgr(frame: np.ndarray) -> np.ndarray:
     return frame
 
 
+def _float_box(values: Iterable[Any]) -> tuple[float, float, float, float]:
+    """``(x, y, w, h)`` as four floats (a box, or a rect OpenCV returned)."""
+    x, y, w, h = (float(v) for v in values)
+    return (x, y, w, h)
+
+
+def _int_window(values: Iterable[Any]) -> tuple[int, int, int, int]:
+    """``(x, y, w, h)`` as four ints (the window ``cv2.CamShift`` or ``cv2.meanShift`` returned)."""
+    x, y, w, h = (int(v) for v in values)
+    return (x, y, w, h)
+
+
 def _int_rect(box, frame_shape) -> tuple[int, int, int, int]:
     """Round a float ``(x, y, w, h)`` to OpenCV's integer ``Rect``, clipped to the frame."""
     x, y, w, h = (float(v) for v in box)
@@ -129,25 +143,31 @@ class _BackProjection:
         cv2.normalize(hist, hist, 0, 255, cv2.NORM_MINMAX)
         self._hist = hist.reshape(-1)
         self._window = (x, y, w, h)
-        self._last_box = tuple(float(v) for v in box)
+        self._last_box = _float_box(box)
+
+    def _state(self) -> tuple[np.ndarray, tuple[int, int, int, int], tuple[float, float, float, float]]:
+        """The histogram, search window and last reported box; ValueError before ``init``."""
+        if self._hist is None or self._window is None or self._last_box is None:
+            raise ValueError("update() called before init()")
+        return self._hist, self._window, self._last_box
 
     def back_projection(self, frame: np.ndarray) -> np.ndarray:
         """The masked hue back-projection of the whole frame, uint8 (H, W)."""
         import cv2
 
-        if self._hist is None:
-            raise ValueError("update() called before init()")
+        hist, _, _ = self._state()
         hsv = cv2.cvtColor(_as_bgr(frame), cv2.COLOR_BGR2HSV)
         mask = cv2.inRange(hsv, np.array(HSV_LOWER), np.array(HSV_UPPER))
-        prob = cv2.calcBackProject([hsv], [0], self._hist, [0, 180], 1)
+        prob: np.ndarray = cv2.calcBackProject([hsv], [0], hist, [0, 180], 1)
         prob &= mask
         return prob
 
     def _fail(self) -> BaselineResult:
-        return BaselineResult(False, self._last_box)
+        _, _, last_box = self._state()
+        return BaselineResult(False, last_box)
 
     def _report(self, window) -> BaselineResult:
-        self._last_box = tuple(float(v) for v in window)
+        self._last_box = _float_box(window)
         return BaselineResult(True, self._last_box)
 
 
@@ -160,21 +180,22 @@ class OpenCVCamShift(_BackProjection):
         import cv2
 
         prob = self.back_projection(frame)
-        x, y, w, h = self._window
+        _, window, last_box = self._state()
+        x, y, w, h = window
         if w <= 0 or h <= 0:
             # The window collapsed; the sample would stop tracking. Search again from the last box.
-            self._window = _int_rect(self._last_box, prob.shape)
+            window = self._window = _int_rect(last_box, prob.shape)
         try:
-            rotated, window = cv2.CamShift(prob, self._window, TERM_CRITERIA)
+            rotated, found = cv2.CamShift(prob, window, TERM_CRITERIA)
         except cv2.error:
-            self._window = _int_rect(self._last_box, prob.shape)
+            self._window = _int_rect(last_box, prob.shape)
             return self._fail()
-        self._window = tuple(int(v) for v in window)
+        window = self._window = _int_window(found)
         (_, _), (rw, rh), _ = rotated
-        if rw <= 0 or rh <= 0 or self._window[2] <= 0 or self._window[3] <= 0:
+        if rw <= 0 or rh <= 0 or window[2] <= 0 or window[3] <= 0:
             # cv2.CamShift returns an empty RotatedRect when the window holds no back-projection.
             return self._fail()
-        return self._report(self._window)
+        return self._report(window)
 
 
 class OpenCVMeanShift(_BackProjection):
@@ -186,24 +207,25 @@ class OpenCVMeanShift(_BackProjection):
         import cv2
 
         prob = self.back_projection(frame)
+        _, window, _ = self._state()
         try:
-            _, window = cv2.meanShift(prob, self._window, TERM_CRITERIA)
+            _, found = cv2.meanShift(prob, window, TERM_CRITERIA)
         except cv2.error:
             return self._fail()
-        self._window = tuple(int(v) for v in window)
-        if self._window[2] <= 0 or self._window[3] <= 0:
+        window = self._window = _int_window(found)
+        if window[2] <= 0 or window[3] <= 0:
             return self._fail()
-        return self._report(self._window)
+        return self._report(window)
 
 
-def _resolve_factory(name: str):
+def _resolve_factory(name: str) -> tuple[Callable[[], Any], bool]:
     """Return ``(factory, is_legacy)`` of a classical tracker, or raise LookupError naming what to install."""
     import cv2
 
     if name not in _CLASSICAL:
         raise LookupError(f"unknown OpenCV tracker {name!r}")
     for attr_path, _ in _CLASSICAL[name]:
-        obj = cv2
+        obj: Any = cv2
         for part in attr_path.split("."):
             obj = getattr(obj, part, None)
             if obj is None:
@@ -235,7 +257,7 @@ class OpenCVTracker:
     def __init__(self, name: str) -> None:
         self.name = name
         self._factory, self._legacy = _resolve_factory(name)
-        self._tracker = None
+        self._tracker: Any | None = None  # a cv2.Tracker (or cv2.legacy.Tracker) once init() has run
         self._last_box: tuple[float, float, float, float] | None = None
 
     def init(self, frame: np.ndarray, box) -> None:
@@ -249,15 +271,15 @@ class OpenCVTracker:
                 raise ValueError(f"{self.name} could not initialise on box {tuple(box)}")
         else:
             self._tracker.init(bgr, rect)
-        self._last_box = tuple(float(v) for v in box)
+        self._last_box = _float_box(box)
 
     def update(self, frame: np.ndarray) -> BaselineResult:
-        if self._tracker is None:
+        if self._tracker is None or self._last_box is None:  # no init(), or an init() that raised
             raise ValueError("update() called before init()")
         ok, rect = self._tracker.update(_as_bgr(frame))
         if not ok:
             return BaselineResult(False, self._last_box)
-        self._last_box = tuple(float(v) for v in rect)
+        self._last_box = _float_box(rect)
         return BaselineResult(True, self._last_box)
 
 

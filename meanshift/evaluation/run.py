@@ -88,7 +88,7 @@ def seed_opencv(seed: int) -> None:
         pass
 
 
-def _box_of(result) -> tuple[float, float, float, float]:
+def _box_of(result) -> tuple[float, ...]:
     box = result.box
     return tuple(float(v) for v in box)
 

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+import numpy as np
 
 from meanshift.evaluation.baselines import DEFAULT_BASELINES, EXTRA_BASELINES, available_baselines, create_baseline
 
-__all__ = ["OURS_PREFIX", "GROUPS", "TrackerFactory", "our_tracker_names", "tracker_names", "resolve_trackers",
-           "make_tracker"]
+__all__ = ["OURS_PREFIX", "GROUPS", "EvaluatedTracker", "TrackerFactory", "our_tracker_names", "tracker_names",
+           "resolve_trackers", "make_tracker"]
 
 OURS_PREFIX = "meanshift-"
 GROUPS = ("default", "ours", "opencv", "all")
 
-TrackerFactory = Callable[[], object]
 
+class EvaluatedTracker(Protocol):
+    """What an evaluation runs: ``init(frame, box)``, then ``update(frame)``, whose result has ``.box`` and ``.ok``."""
+
+    def init(self, frame: np.ndarray, box: Any, /) -> object: ...
+
+    def update(self, frame: np.ndarray, /) -> Any: ...
+
+
+TrackerFactory = Callable[[], EvaluatedTracker]
 
 
 def our_tracker_names() -> tuple[str, ...]:

@@ -121,8 +121,10 @@ def region_to_box(region: Any) -> Box:
     (5.0, 6.0, 30.0, 40.0)
     """
     kind = getattr(region, "type", None)
+    box: Box
     if kind == "rectangle":
-        box = tuple(float(v) for v in region.bounds())
+        x, y, w, h = region.bounds()  # trax's Rectangle.bounds() is (x, y, width, height)
+        box = (float(x), float(y), float(w), float(h))
     elif kind == "polygon":
         points = np.asarray([region.get(i) for i in range(region.size())], dtype=np.float64)
         if points.shape[0] < 3:
@@ -144,7 +146,7 @@ def region_to_box(region: Any) -> Box:
         raise ValueError(f"cannot start a tracker on a region of type {kind!r} ({region})")
     if not all(math.isfinite(v) for v in box) or box[2] <= 0 or box[3] <= 0:
         raise ValueError(f"the region's bounding box {box} has no area")
-    return box  # type: ignore[return-value]
+    return box
 
 
 def read_image(images: dict[str, Any]) -> np.ndarray:

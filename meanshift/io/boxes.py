@@ -43,7 +43,7 @@ def parse_box(text: str) -> Box:
         raise ValueError(f"malformed box {text.strip()!r}: {_BOX_HELP}")
     if values[2] <= 0 or values[3] <= 0:
         raise ValueError(f"box {text.strip()!r} has width or height <= 0: {_BOX_HELP}")
-    return values  # type: ignore[return-value]
+    return values
 
 
 def read_box_file(path: str | os.PathLike[str]) -> Box:

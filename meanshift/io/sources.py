@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import cv2
 import numpy as np
@@ -132,32 +132,33 @@ class CaptureSource(FrameSource):
         self.kind = kind
         self._index = 0
         self._size: tuple[int, int] | None = None
-        self._cap = cv2.VideoCapture(target)
-        if not self._cap.isOpened():
-            self._cap.release()
+        cap = cv2.VideoCapture(target)
+        self._cap: cv2.VideoCapture | None = cap  # None once closed
+        if not cap.isOpened():
+            cap.release()
             raise VideoError(_open_failure_message(target, kind))
         if kind == "camera":
             if width:
-                self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+                cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
             if height:
-                self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
-        fps = self._cap.get(cv2.CAP_PROP_FPS)
+                cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        fps = cap.get(cv2.CAP_PROP_FPS)
         self.fps = float(fps) if math.isfinite(fps) and 0 < fps < 1000 else None
-        count = self._cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
         # Streams and some containers report 0, -1 or garbage; only trust a plausible count.
         self.frame_count = int(count) if kind == "file" and 0 < count < 1e8 else None
         # Read the first frame now: a file that opens but decodes nothing (truncated, wrong codec)
         # must fail at open time with a clear message, not look like an empty video.
-        self._peeked = self._read_raw()
+        self._peeked = self._read_raw(cap)
         if self._peeked is None:
-            self._cap.release()
+            cap.release()
             what = "camera" if kind == "camera" else "video"
             raise VideoError(f"cannot read a first frame from {what} {self.name} (corrupt or unsupported?)")
 
-    def _read_raw(self) -> np.ndarray | None:
+    def _read_raw(self, cap: cv2.VideoCapture) -> np.ndarray | None:
         tries = _CAMERA_READ_RETRIES if self.kind == "camera" else 1
         for _ in range(tries):
-            ok, frame = self._cap.read()
+            ok, frame = cap.read()
             # read() can report success with an empty image (some backends at end of stream), or
             # failure with a stale buffer: check both halves of what it returns.
             if ok and frame is not None and frame.size:
@@ -187,7 +188,8 @@ class CaptureSource(FrameSource):
         return frame
 
     def _read(self) -> np.ndarray | None:
-        return None if self._cap is None else self._read_raw()
+        cap = self._cap
+        return None if cap is None else self._read_raw(cap)
 
     def close(self) -> None:
         if self._cap is not None:
@@ -264,7 +266,7 @@ def image_folder_frames(folder: str | os.PathLike[str]) -> list[Path]:
     return paths
 
 
-def is_camera_index(source: str | int) -> bool:
+def is_camera_index(source: object) -> TypeGuard[str | int]:
     """True for ``0``, ``"0"``, ``"1"``...: how the CLI tells a camera from a file name."""
     return isinstance(source, int) or (isinstance(source, str) and source.strip().isdigit())
 
@@ -292,7 +294,7 @@ def open_source(
     VideoError
         With a one-line message when the source does not exist or cannot be opened.
     """
-    if is_camera_index(source):
+    if isinstance(source, int) or is_camera_index(source):
         return CaptureSource(int(source), "camera", width=width, height=height)
     text = os.fspath(source)
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):

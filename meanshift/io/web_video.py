@@ -44,10 +44,11 @@ class WebVideoWriter:
         self.frames_written = 0
         self._container: Any = None
         self._stream: Any = None
-        self._size: tuple[int, int] | None = None
+        self._size = (0, 0)  # (width, height) of the first frame, set when the file opens
 
     def _open(self, width: int, height: int) -> None:
         import av
+        from av.video.stream import VideoStream
 
         try:
             container = av.open(str(self.path), mode="w")
@@ -63,6 +64,9 @@ class WebVideoWriter:
         else:
             container.close()
             raise VideoError(f"cannot write video {self.path}: this PyAV has no {self.codec} encoder")
+        if not isinstance(stream, VideoStream):  # the names in _ENCODERS are all video encoders
+            container.close()
+            raise VideoError(f"cannot write video {self.path}: PyAV's {name} encoder is not a video encoder")
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
         if self.codec == "h264":

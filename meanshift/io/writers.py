@@ -75,7 +75,7 @@ class VideoWriter:
         self.fourcc = fourcc or _FOURCC_BY_EXTENSION.get(self.path.suffix.lower(), "mp4v")
         self.frames_written = 0
         self._writer: cv2.VideoWriter | None = None
-        self._size: tuple[int, int] | None = None
+        self._size = (0, 0)  # (width, height) of the first frame, set when the writer opens
 
     def write(self, frame: np.ndarray) -> None:
         """Append one BGR frame (all frames must have the first frame's size)."""
@@ -83,7 +83,7 @@ class VideoWriter:
         if self._writer is None:
             if self.path.parent and not self.path.parent.exists():
                 raise VideoError(f"cannot write video {self.path}: folder {self.path.parent} does not exist")
-            fourcc = cv2.VideoWriter_fourcc(*self.fourcc)
+            fourcc = cv2.VideoWriter.fourcc(*self.fourcc)
             self._writer = cv2.VideoWriter(str(self.path), fourcc, self.fps, (w, h))
             if not self._writer.isOpened():
                 self._writer = None
@@ -299,7 +299,7 @@ def check_video_codec(path: str | os.PathLike[str], codec: str | None) -> None:
 def video_writer(path: str | os.PathLike[str], fps: float = 30.0, codec: str | None = None) -> Any:
     """An annotated-video writer: OpenCV's for ``mp4v`` (default), PyAV's for ``h264`` and ``vp9``."""
     check_video_codec(path, codec)
-    if codec in (None, "mp4v"):
+    if codec is None or codec == "mp4v":
         return VideoWriter(path, fps)
     from meanshift.io.web_video import WebVideoWriter
 

@@ -103,6 +103,8 @@ def run_job(task: Task, on_frame: Callable[[int], Any] | None = None) -> VideoRe
     marker = _attempts_path(job, out_dir)
     try:
         attempt = _record_attempt(marker)
+        if job.box is None:  # a job without a box has a problem, reported above; one built by hand may not
+            raise ValueError("no initial box")
         # The engine warns about doubtful inputs (e.g. a box the colour mask rejects); keep those in
         # the report instead of letting each worker print them over the progress bar.
         with warnings.catch_warnings(record=True) as caught:
@@ -218,10 +220,9 @@ def run_in_processes(
             worker.task = queue.pop(0)
             worker.conn.send(tasks[worker.task])
         while any(w.task is not None for w in workers):
-            busy = [w for w in workers if w.task is not None]
-            wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
-            for worker in busy:
-                index = worker.task
+            busy = [(w, w.task) for w in workers if w.task is not None]
+            wait([w.conn for w, _ in busy] + [w.process.sentinel for w, _ in busy])
+            for worker, index in busy:
                 if worker.conn.poll():
                     try:
                         report = worker.conn.recv()

@@ -60,8 +60,10 @@ def load_plugins(names: Sequence[str]) -> None:
                 if not path.is_file():
                     raise PluginError(f"no such file: {name}")
                 spec = importlib.util.spec_from_file_location(f"meanshift_plugin_{path.stem}", path)
-                module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-                spec.loader.exec_module(module)  # type: ignore[union-attr]
+                if spec is None or spec.loader is None:  # not a file Python knows how to import
+                    raise PluginError(f"cannot import plugin {name!r}: not a Python module")
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
             else:
                 if os.getcwd() not in sys.path:
                     sys.path.append(os.getcwd())
@@ -213,7 +215,8 @@ def track_video(
     if make_tracker is None:
         make_tracker = (options or TrackerOptions()).create
     final = {"csv": Path(csv_path) if csv_path else None, "video": Path(video_path) if video_path else None}
-    temp = {k: (partial_path(p) if atomic else p) for k, p in final.items() if p is not None}
+    asked = {k: p for k, p in final.items() if p is not None}
+    temp = {k: (partial_path(p) if atomic else p) for k, p in asked.items()}
     csv_out: BoxCsvWriter | None = None
     writer: Any = None
     start = time.perf_counter()
@@ -287,13 +290,15 @@ def track_video(
             # The box table goes last: its presence is what marks the video as done.
             for key in ("video", "csv"):
                 if key in temp:
-                    os.replace(temp[key], final[key])
+                    os.replace(temp[key], asked[key])
     except BaseException as exc:
         # Includes KeyboardInterrupt: never leave a half-written file behind under a final name.
         if writer is not None:
             writer.close()
         if csv_out is not None:
             csv_out.close()
+        # The documented ``written`` attribute, added to whatever exception stopped the run (BaseException
+        # declares no such attribute, hence the ignore).
         exc.written = {"csv": csv_out.frames if csv_out is not None else None,  # type: ignore[attr-defined]
                        "video": writer.frames_written if writer is not None else None}
         if atomic:
@@ -322,27 +327,28 @@ def deferred_signals() -> Iterator[None]:
 
     previous: dict[int, Any] = {}
     try:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, hold)
+        for held in (signal.SIGINT, signal.SIGTERM):
+            previous[held] = signal.signal(held, hold)
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         if caught:
-            signum, frame = caught[0]
-            handler = previous.get(signum)
+            first, frame = caught[0]
+            handler = previous.get(first)
             if callable(handler):
-                handler(signum, frame)
+                handler(first, frame)
             elif handler == signal.SIG_DFL:
-                signal.raise_signal(signum)
+                signal.raise_signal(first)
 
 
-def _as_box_list(boxes: Sequence[Sequence[float]] | Sequence[float]) -> list[Box]:
-    if len(boxes) == 4 and all(isinstance(v, int | float) for v in boxes):
-        boxes = [boxes]  # type: ignore[list-item]
-    if not boxes:
+def _as_box_list(boxes: Sequence[Sequence[float]] | Sequence[float]) -> list[tuple[float, ...]]:
+    """One box ``(x, y, w, h)``, or a sequence of them, as a list of float tuples (``check_box`` checks them)."""
+    one_box = len(boxes) == 4 and all(isinstance(v, int | float) for v in boxes)
+    items: Sequence[Any] = [boxes] if one_box else boxes  # each item a box, still unchecked
+    if not items:
         raise ValueError("no initial box given: pass at least one (x, y, w, h)")
-    return [tuple(float(v) for v in b) for b in boxes]  # type: ignore[misc]
+    return [tuple(float(v) for v in b) for b in items]
 
 
 def _fsync_path(path: Path) -> None:
