@@ -226,6 +226,7 @@ def pixel_source(frame: np.ndarray, space: FeatureSpace, x0: int = 0, y0: int = 
         x1 = width if x1 is None else min(x1, width)
         y1 = height if y1 is None else min(y1, height)
         x0, y0 = max(x0, 0), max(y0, 0)
+        pixels: np.ndarray
         if x1 <= x0 or y1 <= y0:  # an empty region reads no pixel
             pixels = np.zeros((1, 1, 3), np.uint8)
         else:
