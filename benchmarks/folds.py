@@ -60,7 +60,8 @@ def main() -> None:
     lines = ["# Accuracy per fold", "",
              f"Made by `python benchmarks/folds.py {' '.join(str(f) for f in args.folders)}` from `meanshift eval` "
              "(one pass, OTB protocol). Fold A: " + ", ".join(FOLD_A) + ". Fold B: " + ", ".join(FOLD_B) + ".",
-             "", *fold_table(read_scores(args.folders)), ""]
+             "", "<!-- --8<-- [start:table] -->", *fold_table(read_scores(args.folders)),
+             "<!-- --8<-- [end:table] -->", ""]
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))
 

@@ -1,0 +1,165 @@
+"""The pixel-wise posterior model: its settings, and the object / surroundings / distractor histograms.
+
+See :mod:`meanshift.posterior` for how the engine uses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from meanshift._kernels import posterior as _pk
+
+__all__ = ["PosteriorSettings", "PosteriorModel"]
+
+# Joint colour-texture bins: levels per colour channel, and the brightness step a neighbour must exceed.
+_TEXTURE_COLOUR_BINS = 8
+_TEXTURE_TOLERANCE = 4
+
+
+@dataclass(frozen=True)
+class PosteriorSettings:
+    """Options of the posterior part (each one switchable for the ablation).
+
+    Attributes
+    ----------
+    scale_rule : {"zeroth", "zeroth-separable", "fixed"}
+        ``"zeroth"``: area = zeroth moment of the posteriors over the learning region;
+        ``"zeroth-separable"``: the same when the colours separate the target at init (``separation``),
+        fixed otherwise.
+    search : float
+        Side of the search region over the box's side.
+    surround : float
+        Side of the learning region (box plus surroundings) over the box's side.
+    learning_rate : float
+        Blend rate of the object, surroundings and distractor histograms on confident frames.
+    distractors : bool
+        DAT's distractor-aware model: other windows scoring at least ``distractor_ratio`` of the
+        target's are distractors; their histogram gives ``P(obj | u)`` against them, blended half and half.
+    distractor_match : float
+        With ``distractors``: a candidate is a distractor only when its histogram's Bhattacharyya
+        coefficient with the object model reaches this fraction of the target's (0: no such test).
+    motion_sigma : float or None
+        Gaussian motion prior on the window score, sigma in units of sqrt(box area); None for none.
+    max_step, smoothing : float
+        Guard rails on the size: per-frame change of the side at most ``max_step``; exponential
+        smoothing of log-size with weight ``smoothing`` for the new measurement.
+    scale_check : bool
+        Accept a growth only when the band it adds is mostly object (mean posterior > 1/2), a shrink
+        only when the band it removes is mostly not.
+    refine : bool
+        Refine the best window by mean shift on the posterior map.
+    samples : int
+        Grid samples of the search region (the step is chosen to stay near this).
+    jump_check : bool
+        Also declare a loss when the window jumps more than half its size from the prediction while
+        its confidence is below 0.9 of the recent level (a switch to a distractor).
+    hold_when_lost : bool
+        With ``recovery``: on a frame judged lost the window keeps its last trusted position.
+    level_decay : float
+        Per lost frame, the confidence level the target must return to shrinks by this factor.
+    size_prior : float
+        Per frame, pull log-size this fraction of the way back to the initial size (a prior on the
+        scale, as ASMS regularises it): counters the shrink bias of ambiguous posteriors, and the size
+        returns after an occlusion.
+    proposal : {"never", "auto", "always"}
+        Also take the classic mean-shift search's position (Bhattacharyya weights of the target
+        model, from the last position) as a candidate; of the two, the one whose histogram is closer
+        to the object model (Bhattacharyya coefficient) wins. ``"auto"``: only when the colours do not
+        separate the target from its surroundings at init (see ``separation``).
+    texture : {"never", "auto", "always"}
+        Joint colour-texture bins (8 levels per channel x a 4-neighbour local binary pattern, see
+        :func:`meanshift._kernels.posterior.quantize_texture`) instead of the tracker's colour space;
+        ``"auto"``: when they separate the target from its surroundings better at init.
+    separation : float
+        The colours separate the target when the expected posterior of an object pixel exceeds that of
+        a surroundings pixel by at least this much at init (``sum_u (q_u - b_u) P(obj | u)``).
+    """
+
+    scale_rule: str = "zeroth-separable"
+    search: float = 4.0
+    surround: float = 2.0
+    learning_rate: float = 0.05
+    distractors: bool = False
+    distractor_ratio: float = 0.5
+    distractor_match: float = 0.0
+    motion_sigma: float | None = 0.5
+    max_step: float = 0.05
+    smoothing: float = 0.3
+    scale_check: bool = True
+    refine: bool = True
+    samples: int = 16384
+    jump_check: bool = False
+    level_decay: float = 0.95
+    hold_when_lost: bool = True
+    size_prior: float = 0.05
+    proposal: str = "auto"
+    separation: float = 1 / 3
+    texture: str = "never"
+
+    def __post_init__(self) -> None:
+        choices = {"scale_rule": ("zeroth", "zeroth-separable", "fixed"), "proposal": ("never", "auto", "always"),
+                   "texture": ("never", "auto", "always")}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+        if not (self.search >= 1 and self.surround > 1):
+            raise ValueError(f"search must be >= 1 and surround > 1, got {self.search!r}, {self.surround!r}")
+
+
+class PosteriorModel:
+    """Object, surroundings and distractor histograms with their areas; the posterior tables."""
+
+    def __init__(self, m: int) -> None:
+        self.obj = np.zeros(m)
+        self.sur = np.zeros(m)
+        self.dis = np.zeros(m)
+        self.obj_area = self.sur_area = self.dis_area = 0.0
+        self.has_distractors = False
+        self._counts = np.zeros(m)
+
+    def learn(self, bins: np.ndarray, target: tuple[int, int, int, int], outer: tuple[int, int, int, int],
+              rate: float) -> None:
+        """Blend the histograms of ``target`` and of ``outer`` minus ``target`` (grid rectangles) in at ``rate``."""
+        j0, j1, i0, i1 = target
+        n = _pk.grid_histogram(bins, j0, j1, i0, i1, 0, 0, 0, 0, self._counts)
+        if n > 0:
+            self.obj[:] = (1 - rate) * self.obj + rate * self._counts / n
+            self.obj_area = (1 - rate) * self.obj_area + rate * n if self.obj_area else float(n)
+        o0, o1, p0, p1 = outer
+        n = _pk.grid_histogram(bins, o0, o1, p0, p1, j0, j1, i0, i1, self._counts)
+        if n > 0:
+            self.sur[:] = (1 - rate) * self.sur + rate * self._counts / n
+            self.sur_area = (1 - rate) * self.sur_area + rate * n if self.sur_area else float(n)
+
+    def learn_distractors(self, bins: np.ndarray, boxes: list[tuple[int, int, int, int]], rate: float) -> None:
+        counts = np.zeros_like(self._counts)
+        total = 0
+        for j0, j1, i0, i1 in boxes:
+            total += _pk.grid_histogram(bins, j0, j1, i0, i1, 0, 0, 0, 0, self._counts)
+            counts += self._counts
+        if total == 0:
+            return
+        if self.has_distractors:
+            self.dis[:] = (1 - rate) * self.dis + rate * counts / total
+            self.dis_area = (1 - rate) * self.dis_area + rate * total
+        else:
+            self.dis[:] = counts / total
+            self.dis_area = float(total)
+            self.has_distractors = True
+
+    def tables(self, surround_out: np.ndarray, combined_out: np.ndarray, use_distractors: bool) -> None:
+        """``P(obj | u)`` against the surroundings, and that blended with ``P(obj | u)`` against distractors."""
+        prior = self.obj_area / max(self.obj_area + self.sur_area, 1e-9)
+        _pk.posterior_table(self.obj, self.obj_area, self.sur, self.sur_area, prior, surround_out)
+        if use_distractors and self.has_distractors:
+            # the distractor posterior is taken with equal areas: object vs the look of a distractor;
+            # a bin seen in neither (-1 here) says nothing about distractors and keeps P(obj | u) alone
+            _pk.posterior_table(self.obj, 1.0, self.dis, 1.0, -1.0, combined_out)
+            np.copyto(combined_out, 0.5 * (combined_out + surround_out), where=combined_out >= 0)
+            np.copyto(combined_out, surround_out, where=combined_out < 0)
+        else:
+            combined_out[:] = surround_out
+
+

@@ -1,0 +1,343 @@
+"""The per-frame steps of pixel-wise posterior tracking (:class:`PosteriorTracking`), state in and out.
+
+The parts that put them into the engine are in :mod:`meanshift.posterior`; the mathematics in its
+docstring and on the docs' mathematics page.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from meanshift import _kernels
+from meanshift._kernels import posterior as _pk
+from meanshift.features import FeatureSpace, quantize_into
+from meanshift.posterior_model import _TEXTURE_COLOUR_BINS, _TEXTURE_TOLERANCE, PosteriorModel, PosteriorSettings
+
+__all__ = ["PosteriorTracking", "PosteriorStep"]
+
+
+@dataclass
+class PosteriorStep:
+    """What one frame gives: the new state and the match quality."""
+
+    cx: float
+    cy: float
+    w: float
+    h: float
+    ok: bool
+    confidence: float
+    iterations: int
+
+
+class _Grid:
+    """Geometry of the quantised search region: pixel ``(x0 + i*step, y0 + j*step)`` is sample ``(j, i)``."""
+
+    def __init__(self, x0: int, y0: int, step: int, rows: int, cols: int) -> None:
+        self.x0, self.y0, self.step, self.rows, self.cols = x0, y0, step, rows, cols
+
+    def to_grid(self, x: float, y: float) -> tuple[float, float]:
+        return (x - self.x0) / self.step, (y - self.y0) / self.step
+
+    def to_frame(self, i: float, j: float) -> tuple[float, float]:
+        return self.x0 + i * self.step, self.y0 + j * self.step
+
+    def rect(self, cx: float, cy: float, w: float, h: float) -> tuple[int, int, int, int]:
+        """Grid rectangle ``(j0, j1, i0, i1)`` of the pixels of the box of centre ``(cx, cy)`` and size ``w x h``."""
+        s = self.step
+        i0 = math.ceil((cx - (w - 1) / 2 - self.x0) / s)
+        i1 = math.floor((cx + (w - 1) / 2 - self.x0) / s) + 1
+        j0 = math.ceil((cy - (h - 1) / 2 - self.y0) / s)
+        j1 = math.floor((cy + (h - 1) / 2 - self.y0) / s) + 1
+        return j0, j1, i0, i1
+
+
+class PosteriorTracking:
+    """The per-frame steps of pixel-wise posterior tracking; state is passed in and returned.
+
+    Parameters
+    ----------
+    space : FeatureSpace
+        How pixels become bins.
+    settings : PosteriorSettings
+    min_size, max_fraction : float
+        Size bounds (pixels; fraction of the frame's side).
+    recovery : bool
+        Whether a lost target is searched for in a widening region (otherwise ``ok`` is only reported).
+    loss_ratio, reacquire_ratio : float
+        Loss when the box's mean posterior falls below ``loss_ratio`` times the one at init, when the
+        confidence falls below ``loss_ratio`` times its recent level, or when the window
+        jumps (more than its own size from the prediction) while below the level; lost until it is
+        back to ``reacquire_ratio`` times the level.
+    """
+
+    def __init__(self, space: FeatureSpace, settings: PosteriorSettings, *, min_size: float, max_fraction: float,
+                 loss_ratio: float, reacquire_ratio: float, motion: bool, recovery: bool = True) -> None:
+        self.space = space
+        self.settings = settings
+        self.min_size, self.max_fraction = min_size, max_fraction
+        self.loss_ratio, self.reacquire_ratio = loss_ratio, reacquire_ratio
+        self.motion = motion
+        self.recovery = recovery
+        self.texture = False
+        self._allocate(space.n_bins)
+
+    def _allocate(self, m: int) -> None:
+        self.model = PosteriorModel(m)
+        self._table_s = np.empty(m)
+        self._table = np.empty(m)
+        self._hist = np.empty(m)
+        self.level: float | None = None
+        self.lost = 0
+        self.velocity = (0.0, 0.0)
+
+    # ---------------------------------------------------------------- geometry
+
+    def _grid(self, frame: np.ndarray, cx: float, cy: float, hw: float, hh: float,
+              exclude=()) -> tuple[_Grid, np.ndarray]:
+        height, width = frame.shape[:2]
+        x0, y0 = max(int(math.floor(cx - hw)), 0), max(int(math.floor(cy - hh)), 0)
+        x1, y1 = min(int(math.ceil(cx + hw)) + 1, width), min(int(math.ceil(cy + hh)) + 1, height)
+        x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
+        area = (x1 - x0) * (y1 - y0)
+        step = max(1, round(math.sqrt(area / self.settings.samples)))
+        rows, cols = -(-(y1 - y0) // step), -(-(x1 - x0) // step)
+        bins = np.empty((rows, cols), np.int32)
+        if self.texture:
+            pixels = frame if frame.ndim == 3 else frame[:, :, None]
+            _pk.quantize_texture(pixels, x0, y0, step, _TEXTURE_COLOUR_BINS, max(2, step), _TEXTURE_TOLERANCE, bins)
+        else:
+            quantize_into(frame, self.space, x0, y0, bins, step=step)
+        grid = _Grid(x0, y0, step, rows, cols)
+        for bx, by, bw, bh in exclude:
+            j0, j1, i0, i1 = grid.rect(bx + (bw - 1) / 2, by + (bh - 1) / 2, bw, bh)
+            bins[max(j0, 0):max(j1, 0), max(i0, 0):max(i1, 0)] = -1
+        return grid, bins
+
+    def _clamp(self, w: float, h: float, shape) -> tuple[float, float]:
+        height, width = shape[:2]
+        lo = self.min_size
+        return (min(max(w, lo), max(self.max_fraction * width, lo)),
+                min(max(h, lo), max(self.max_fraction * height, lo)))
+
+    # ---------------------------------------------------------------- init / update
+
+    def init(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float) -> None:
+        s = self.settings
+        candidates = {"never": (False,), "always": (True,), "auto": (False, True)}[s.texture]
+        best: tuple[float, bool] = (-math.inf, False)
+        for texture in candidates:
+            self.texture = texture
+            channels = frame.shape[2] if frame.ndim == 3 else 1
+            self._allocate(_TEXTURE_COLOUR_BINS ** channels * 16 if texture else self.space.n_bins)
+            self._learn_first(frame, cx, cy, w, h)
+            if self.separation > best[0]:
+                best = (self.separation, texture)
+        if best[1] != self.texture:
+            self.texture = best[1]
+            channels = frame.shape[2] if frame.ndim == 3 else 1
+            self._allocate(_TEXTURE_COLOUR_BINS ** channels * 16 if self.texture else self.space.n_bins)
+            self._learn_first(frame, cx, cy, w, h)
+
+    def _learn_first(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float) -> None:
+        s = self.settings
+        grid, bins = self._grid(frame, cx, cy, w / 2 * s.surround, h / 2 * s.surround)
+        self.model.learn(bins, grid.rect(cx, cy, w, h), grid.rect(cx, cy, w * s.surround, h * s.surround), 1.0)
+        self.initial_size = (w, h)
+        self.model.tables(self._table_s, self._table, False)
+        self.separation = float(np.dot(self.model.obj - self.model.sur, self._table_s))
+        self.objectness = float(np.dot(self.model.obj, self._table_s))  # mean P(obj | u) in the box
+
+    @property
+    def wants_proposal(self) -> bool:
+        """Whether :meth:`update` should be given the classic mean-shift search's position."""
+        p = self.settings.proposal
+        return p == "always" or (p == "auto" and not self.separable)
+
+    @property
+    def separable(self) -> bool:
+        """Whether the colours separated the target from its surroundings at init (``separation``)."""
+        return self.separation >= self.settings.separation
+        self.level = None
+        self.lost = 0
+        self.velocity = (0.0, 0.0)
+
+    def _match(self, bins: np.ndarray, post_s: np.ndarray, rect) -> tuple[float, float]:
+        """``(bc, objectness)``: the Bhattacharyya coefficient of the box's histogram with the object
+        model, and the box's mean ``P(obj | u)`` over the one at init.
+
+        The coefficient alone stays high on background when the model holds the box's background
+        corners; the objectness falls to the surroundings' level when the target is gone.
+        """
+        bc = self._confidence(bins, rect)
+        count = _rect_count(rect, bins.shape)
+        if count <= 0 or not self.objectness > 0:
+            return bc, 0.0
+        return bc, _pk.rect_sum(post_s, *rect) / count / self.objectness
+
+    def _confidence(self, bins: np.ndarray, rect) -> float:
+        j0, j1, i0, i1 = rect
+        n = _pk.grid_histogram(bins, j0, j1, i0, i1, 0, 0, 0, 0, self._hist)
+        if n <= 0:
+            return 0.0
+        self._hist /= n
+        return float(_kernels.bhattacharyya_coefficient(self._hist, self.model.obj))
+
+    def update(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float, exclude=(),
+               proposal: tuple[float, float] | None = None) -> PosteriorStep:
+        s = self.settings
+        height, width = frame.shape[:2]
+        px, py = cx, cy
+        if self.motion and not self.lost:
+            px = min(max(cx + self.velocity[0], 0.0), width - 1.0)
+            py = min(max(cy + self.velocity[1], 0.0), height - 1.0)
+        grow = s.search * (1.5 ** min(self.lost, 4))
+        grid, bins = self._grid(frame, px, py, w / 2 * grow, h / 2 * grow, exclude)
+        model = self.model
+        model.tables(self._table_s, self._table, s.distractors)
+        post = np.empty(bins.shape)
+        _pk.posterior_map(bins, self._table, post)
+        st = grid.step
+        rows, cols = max(1, round(h / st)), max(1, round(w / st))
+        scores = np.empty(bins.shape)
+        integral = np.empty((bins.shape[0] + 1, bins.shape[1] + 1))
+        _pk.box_sums(post, rows, cols, integral, scores)
+        # window (j, i) covers rows j - rows//2 .. j - rows//2 + rows - 1: its centre in grid units
+        off_j, off_i = (rows - 1) / 2 - rows // 2, (cols - 1) / 2 - cols // 2
+        weighted = scores
+        if s.motion_sigma is not None:
+            gi, gj = grid.to_grid(px, py)
+            sigma = s.motion_sigma * math.sqrt(w * h) / st * (1.5 ** min(self.lost, 4))
+            jj = np.arange(bins.shape[0]) + off_j - gj
+            ii = np.arange(bins.shape[1]) + off_i - gi
+            weighted = scores * np.exp(-(jj[:, None] ** 2 + ii[None, :] ** 2) / (2 * sigma * sigma))
+        best = int(np.argmax(weighted))
+        bj, bi = divmod(best, bins.shape[1])
+        iterations = 1
+        if scores[bj, bi] <= 0:
+            # nothing object-like in the search region: stay at the prediction
+            nx, ny = px, py
+        else:
+            gi, gj = bi + off_i, bj + off_j
+            if s.refine:
+                gi, gj, its, mass = _pk.map_mean_shift(post, gi, gj, w / 2 / st, h / 2 / st, 0.01, 10)
+                iterations += its
+            nx, ny = grid.to_frame(gi, gj)
+        nx = min(max(nx, 0.0), width - 1.0)
+        ny = min(max(ny, 0.0), height - 1.0)
+        target = grid.rect(nx, ny, w, h)
+        post_s = post
+        if model.has_distractors and s.distractors:
+            post_s = np.empty(bins.shape)
+            _pk.posterior_map(bins, self._table_s, post_s)
+        confidence, objectness = self._match(bins, post_s, target)
+        if proposal is not None:
+            other = grid.rect(proposal[0], proposal[1], w, h)
+            other_confidence, other_objectness = self._match(bins, post_s, other)
+            if other_confidence > confidence:
+                nx, ny, target, confidence, objectness = (proposal[0], proposal[1], other, other_confidence,
+                                                          other_objectness)
+        if self.lost and self.level is not None and confidence < self.reacquire_ratio * self.level:
+            # lost, and the best candidate is not convincing: stay where the target was last seen
+            nx, ny = cx, cy
+
+        # loss detection: low against the recent level, or a jump while below it
+        level = self.level
+        jump = math.hypot(nx - px, ny - py) > 0.5 * math.sqrt(w * h)
+        if level is None:
+            ok = confidence > 0
+        elif self.lost:
+            ok = confidence >= self.reacquire_ratio * level
+        else:
+            ok = confidence >= self.loss_ratio * level and not (s.jump_check and jump and confidence < level * 0.9)
+        # and the box must still look like the object, not like its surroundings
+        ok = ok and objectness >= self.loss_ratio
+        nw, nh = w, h
+        if not ok and self.recovery and s.hold_when_lost:
+            # a lost target tells nothing about where it is: the window stays where it was last trusted
+            nx, ny = cx, cy
+        if ok:
+            # the zeroth moment is an area only where the posteriors say something: not on inseparable targets
+            if s.scale_rule == "zeroth" or (s.scale_rule == "zeroth-separable" and self.separable):
+                nw, nh = self._zeroth_moment_size(grid, bins, nx, ny, w, h, frame.shape)
+            moved = (nx - cx, ny - cy)
+            self.velocity = (0.5 * self.velocity[0] + 0.5 * moved[0], 0.5 * self.velocity[1] + 0.5 * moved[1])
+            self.lost = 0
+            if level is None or confidence >= level:
+                # conservative update: only frames at least as good as the recent level teach the model
+                outer = grid.rect(nx, ny, nw * s.surround, nh * s.surround)
+                model.learn(bins, grid.rect(nx, ny, nw, nh), outer, s.learning_rate)
+                if s.distractors:
+                    found = self._distractors(scores, bins, bj, bi, rows, cols)
+                    if s.distractor_match > 0:
+                        # a distractor must also look like the object (its histogram), not only score
+                        found = [d for d in found if self._confidence(bins, d) >= s.distractor_match * confidence]
+                    if found:
+                        model.learn_distractors(bins, found, s.learning_rate if model.has_distractors else 1.0)
+            self.level = confidence if level is None else 0.9 * level + 0.1 * confidence
+        elif self.recovery:
+            # lost: the search region and the motion prior widen each frame, and the window stays put
+            # until a convincing match (see above)
+            self.lost += 1
+            self.velocity = (0.8 * self.velocity[0], 0.8 * self.velocity[1])
+            if level is not None:
+                self.level = level * s.level_decay
+        return PosteriorStep(nx, ny, nw, nh, ok, confidence, iterations)
+
+    def _distractors(self, scores: np.ndarray, bins: np.ndarray, bj: int, bi: int, rows: int,
+                     cols: int) -> list[tuple[int, int, int, int]]:
+        """Other windows scoring at least ``distractor_ratio`` of the target's (greedy, non-overlapping)."""
+        s = self.settings
+        target = scores[bj, bi]
+        if target <= 0:
+            return []
+        work = scores.copy()
+        found = []
+        j, i = bj, bi
+        for _ in range(4):
+            work[max(0, j - rows + 1):j + rows, max(0, i - cols + 1):i + cols] = 0.0
+            index = int(np.argmax(work))
+            j, i = divmod(index, work.shape[1])
+            if work[j, i] < s.distractor_ratio * target:
+                break
+            top, left = j - rows // 2, i - cols // 2
+            found.append((top, top + rows, left, left + cols))
+        return found
+
+    def _zeroth_moment_size(self, grid: _Grid, bins: np.ndarray, cx: float, cy: float, w: float, h: float,
+                            shape) -> tuple[float, float]:
+        """Area = zeroth moment of ``P(obj | u)`` over the learning region; bounded, checked, smoothed."""
+        s = self.settings
+        post = np.empty(bins.shape)
+        _pk.posterior_map(bins, self._table_s, post)
+        j0, j1, i0, i1 = grid.rect(cx, cy, w * s.surround, h * s.surround)
+        m00 = _pk.rect_sum(post, j0, j1, i0, i1) * grid.step ** 2
+        ratio = math.sqrt(m00 / (w * h)) if m00 > 0 else 1.0
+        ratio = min(max(ratio, 1 / (1 + s.max_step)), 1 + s.max_step)
+        if s.scale_check and ratio != 1.0:
+            # The band the change adds (or removes) must look like the object (or like the surroundings):
+            # its mean posterior is compared with the midpoint of the box's and the ring's means.
+            box = grid.rect(cx, cy, w, h)
+            box_sum, box_count = _pk.rect_sum(post, *box), _rect_count(box, bins.shape)
+            ring_count = _rect_count((j0, j1, i0, i1), bins.shape) - box_count
+            inner = grid.rect(cx, cy, w * min(ratio, 1.0), h * min(ratio, 1.0))
+            outer = grid.rect(cx, cy, w * max(ratio, 1.0), h * max(ratio, 1.0))
+            band = _pk.rect_sum(post, *outer) - _pk.rect_sum(post, *inner)
+            count = _rect_count(outer, bins.shape) - _rect_count(inner, bins.shape)
+            if count > 0 and box_count > 0 and ring_count > 0:
+                mid = 0.5 * (box_sum / box_count + (m00 / grid.step ** 2 - box_sum) / ring_count)
+                if (band / count > mid) != (ratio > 1):
+                    ratio = 1.0
+        ratio = ratio ** s.smoothing
+        if s.size_prior > 0:
+            ratio *= (self.initial_size[0] / w) ** s.size_prior
+        return self._clamp(w * ratio, h * ratio, shape)
+
+
+def _rect_count(rect, shape) -> int:
+    j0, j1, i0, i1 = rect
+    return max(0, min(j1, shape[0]) - max(j0, 0)) * max(0, min(i1, shape[1]) - max(i0, 0))
+
+
