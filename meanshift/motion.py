@@ -22,8 +22,10 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from meanshift._registry import PartRegistry
 
 if TYPE_CHECKING:
     import numpy as np
@@ -86,37 +88,22 @@ class ConstantVelocity(MotionModel):
             self.velocity = (self.decay * vx, self.decay * vy)
 
 
-_REGISTRY: dict[str, type[MotionModel]] = {}
+_REGISTRY: PartRegistry[MotionModel] = PartRegistry("motion", "motion model", MotionModel)
 
 
 def register_motion_model(model: type[MotionModel], *, replace: bool = False) -> type[MotionModel]:
     """Make a :class:`MotionModel` subclass available by its ``name`` to ``Tracker(motion=...)``."""
-    key = model.name.strip().lower()
-    if key in _REGISTRY and not replace and _REGISTRY[key] is not model:
-        raise ValueError(f"a motion model named {key!r} already exists; pass replace=True to replace it")
-    _REGISTRY[key] = model
-    return model
+    return _REGISTRY.register(model, replace=replace)
 
 
 def motion_models() -> list[str]:
     """Names of the registered motion models (built-ins first)."""
-    return list(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def get_motion_model(model: str | MotionModel, **params: Any) -> MotionModel:
     """A motion model by name with its parameters, or a :class:`MotionModel` instance passed through."""
-    if isinstance(model, MotionModel):
-        if params:
-            raise ValueError(f"parameters {sorted(params)} given with a MotionModel object: set them on the object")
-        return model
-    key = str(model).strip().lower()
-    if key not in _REGISTRY:
-        raise ValueError(f"motion must be one of {', '.join(_REGISTRY)} (or a MotionModel), got {model!r}")
-    cls = _REGISTRY[key]
-    unknown = sorted(set(params) - {f.name for f in fields(cls)})
-    if unknown:
-        raise ValueError(f"motion model {key!r} has no parameter {', '.join(unknown)}")
-    return cls(**params)
+    return _REGISTRY.get(model, **params)
 
 
 for _model in (MotionModel, ConstantVelocity):

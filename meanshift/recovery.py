@@ -29,12 +29,13 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from meanshift import _kernels
+from meanshift._registry import PartRegistry
 from meanshift.features import quantize_into
 
 if TYPE_CHECKING:
@@ -282,44 +283,29 @@ def _check_range(name: str, value: Any, lo: float, hi: float) -> None:
         raise ValueError(f"{name} must be in [{lo}, {hi}], got {value!r}")
 
 
-_REGISTRY: dict[str, type[LossDetector]] = {}
-
-
-def register_recovery(part: type[LossDetector], *, replace: bool = False) -> type[LossDetector]:
-    """Make a :class:`LossDetector` subclass available by its ``name`` to ``Tracker(recovery=...)``."""
-    key = part.name.strip().lower()
-    if key in _REGISTRY and not replace and _REGISTRY[key] is not part:
-        raise ValueError(f"a recovery named {key!r} already exists; pass replace=True to replace it")
-    _REGISTRY[key] = part
-    return part
-
-
 def _load_builtins() -> None:
     # The posterior rule's verdict lives in its own module, which builds on this one.
     import meanshift.posterior  # noqa: F401
 
 
+_REGISTRY: PartRegistry[LossDetector] = PartRegistry("recovery", "recovery", LossDetector, _load_builtins)
+
+
+def register_recovery(part: type[LossDetector], *, replace: bool = False) -> type[LossDetector]:
+    """Make a :class:`LossDetector` subclass available by its ``name`` to ``Tracker(recovery=...)``."""
+    return _REGISTRY.register(part, replace=replace)
+
+
 def recoveries() -> list[str]:
     """Names of the registered loss-detection / re-acquisition parts (built-ins first)."""
-    _load_builtins()
-    return list(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def get_recovery(part: str | bool | LossDetector, **params: Any) -> LossDetector:
     """A recovery part by name with its parameters (``True`` = ``"reacquire"``, ``False`` = ``"threshold"``)."""
-    if isinstance(part, LossDetector):
-        if params:
-            raise ValueError(f"parameters {sorted(params)} given with a LossDetector object: set them on the object")
-        return part
-    key = {True: "reacquire", False: "threshold"}[part] if isinstance(part, bool) else str(part).strip().lower()
-    _load_builtins()
-    if key not in _REGISTRY:
-        raise ValueError(f"recovery must be True, False, one of {', '.join(_REGISTRY)} or a LossDetector, got {part!r}")
-    cls = _REGISTRY[key]
-    unknown = sorted(set(params) - {f.name for f in fields(cls)})
-    if unknown:
-        raise ValueError(f"recovery {key!r} has no parameter {', '.join(unknown)}")
-    return cls(**params)
+    if isinstance(part, bool):
+        part = "reacquire" if part else "threshold"
+    return _REGISTRY.get(part, f"True, False, one of {', '.join(_REGISTRY.names())}", **params)
 
 
 for _part in (LossDetector, Reacquisition, LossWatch):

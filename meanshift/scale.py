@@ -30,12 +30,13 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from meanshift import _kernels
+from meanshift._registry import PartRegistry
 from meanshift.config import ScaleGuard
 from meanshift.geometry import orientation_from_moments, rotated_bounding_size
 
@@ -360,7 +361,12 @@ def _check_range(name: str, value: Any, lo: float, hi: float) -> None:
         raise ValueError(f"{name} must be in [{lo}, {hi}], got {value!r}")
 
 
-_REGISTRY: dict[str, type[ScaleRule]] = {}
+def _load_builtins() -> None:
+    # The posterior rule lives in its own module, which builds on this one: registered on first look-up.
+    import meanshift.posterior  # noqa: F401
+
+
+_REGISTRY: PartRegistry[ScaleRule] = PartRegistry("scale", "scale rule", ScaleRule, _load_builtins)
 
 
 def register_scale_rule(rule: type[ScaleRule], *, replace: bool = False) -> type[ScaleRule]:
@@ -368,22 +374,12 @@ def register_scale_rule(rule: type[ScaleRule], *, replace: bool = False) -> type
 
     Returns the class, so it can be used as a decorator.
     """
-    key = rule.name.strip().lower()
-    if key in _REGISTRY and not replace and _REGISTRY[key] is not rule:
-        raise ValueError(f"a scale rule named {key!r} already exists; pass replace=True to replace it")
-    _REGISTRY[key] = rule
-    return rule
-
-
-def _load_builtins() -> None:
-    # The posterior rule lives in its own module, which builds on this one: registered on first look-up.
-    import meanshift.posterior  # noqa: F401
+    return _REGISTRY.register(rule, replace=replace)
 
 
 def scale_rules() -> list[str]:
     """Names of the registered scale rules (built-ins first)."""
-    _load_builtins()
-    return list(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def get_scale_rule(rule: str | ScaleRule, **params: Any) -> ScaleRule:
@@ -394,21 +390,7 @@ def get_scale_rule(rule: str | ScaleRule, **params: Any) -> ScaleRule:
     ValueError
         For an unknown name (the message lists the registered ones) or a parameter the rule lacks.
     """
-    if isinstance(rule, ScaleRule):
-        if params:
-            raise ValueError(f"parameters {sorted(params)} given with a ScaleRule object: set them on the object")
-        return rule
-    key = str(rule).strip().lower()
-    _load_builtins()
-    if key not in _REGISTRY:
-        raise ValueError(f"scale must be one of {', '.join(_REGISTRY)} (or a ScaleRule), got {rule!r}")
-    cls = _REGISTRY[key]
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise ValueError(f"scale rule {key!r} has no parameter {', '.join(unknown)}; "
-                         f"it takes {', '.join(sorted(known))}")
-    return cls(**params)
+    return _REGISTRY.get(rule, **params)
 
 
 for _rule in (FixedScale, MomentsScale, BandwidthScale, ContrastScale):
