@@ -41,6 +41,29 @@ def hsv_division_tables(hue_range: int = 180) -> tuple[np.ndarray, np.ndarray]:
 MASKED = -1
 
 
+@jit(inline="always")
+def _value_saturation(b, g, r, sdiv):
+    """OpenCV's 8-bit V, max - min and S of one BGR pixel (fixed point, ``sdiv`` its reciprocal table)."""
+    v = max(b, max(g, r))
+    diff = v - min(b, min(g, r))
+    return v, diff, (diff * sdiv[v] + (1 << (_HSV_SHIFT - 1))) >> _HSV_SHIFT
+
+
+@jit(inline="always")
+def _hue(b, g, r, v, diff, hdiv, hue_range):
+    """OpenCV's 8-bit hue of one BGR pixel: 0..179 (``hue_range`` 180) or 0..255 (256, ``_FULL``)."""
+    if v == r:
+        h = g - b
+    elif v == g:
+        h = b - r + 2 * diff
+    else:
+        h = r - g + 4 * diff
+    h = (h * hdiv[diff] + (1 << (_HSV_SHIFT - 1))) >> _HSV_SHIFT
+    if h < 0:
+        h += hue_range
+    return h
+
+
 @jit
 def quantize_span(src, bins, yy, xs, xe, rx0, ry0, step):
     """Bins of grid pixels ``xx in [xs, xe)`` of grid row ``yy`` into ``bins[yy, xs:xe]``.
@@ -86,18 +109,8 @@ def quantize_span(src, bins, yy, xs, xe, rx0, ry0, step):
             b = np.int32(row[xx, ib])
             g = np.int32(row[xx, 1])
             r = np.int32(row[xx, ir])
-            v = max(b, max(g, r))
-            diff = v - min(b, min(g, r))
-            s = (diff * sdiv[v] + (1 << (_HSV_SHIFT - 1))) >> _HSV_SHIFT
-            if v == r:
-                h = g - b
-            elif v == g:
-                h = b - r + 2 * diff
-            else:
-                h = r - g + 4 * diff
-            h = (h * hdiv[diff] + (1 << (_HSV_SHIFT - 1))) >> _HSV_SHIFT
-            if h < 0:
-                h += 256
+            v, diff, s = _value_saturation(b, g, r, sdiv)
+            h = _hue(b, g, r, v, diff, hdiv, 256)
             o[xx] = (lut_a[min(h, 255)] * n1 + lut_a[s]) * n1 + lut_a[v]
     else:
         for xx in range(o.shape[0]):
@@ -105,21 +118,11 @@ def quantize_span(src, bins, yy, xs, xe, rx0, ry0, step):
             b = np.int32(row[xx, ib])
             g = np.int32(row[xx, 1])
             r = np.int32(row[xx, ir])
-            v = max(b, max(g, r))
-            diff = v - min(b, min(g, r))
-            s = (diff * sdiv[v] + (1 << (_HSV_SHIFT - 1))) >> _HSV_SHIFT
+            v, diff, s = _value_saturation(b, g, r, sdiv)
             if s < s_min or v < v_min or v > v_max:
                 o[xx] = MASKED
                 continue
-            if v == r:
-                h = g - b
-            elif v == g:
-                h = b - r + 2 * diff
-            else:
-                h = r - g + 4 * diff
-            h = (h * hdiv[diff] + (1 << (_HSV_SHIFT - 1))) >> _HSV_SHIFT
-            if h < 0:
-                h += 180
+            h = _hue(b, g, r, v, diff, hdiv, 180)
             if code == FEATURE_HUE:
                 o[xx] = lut_a[h]
             else:

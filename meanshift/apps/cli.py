@@ -264,6 +264,19 @@ def build_tracker_options(values: dict[str, Any]) -> Any:
     return options
 
 
+def output_settings(output: str | None, output_video: str | None, codec: str | None,
+                    box_format: str | None) -> str:
+    """The box table's format (``--format``, else from ``--output``'s name); ``--codec`` checked against the video."""
+    from meanshift.io import check_video_codec, format_for_path
+
+    if output_video:
+        try:
+            check_video_codec(output_video, codec)
+        except ValueError as exc:
+            raise BadValue(f"--codec: {exc}") from None
+    return box_format or format_for_path(output)
+
+
 def open_source(source: Any, **kwargs: Any) -> Any:
     """:func:`meanshift.io.open_source`, its errors as one line."""
     from meanshift.io import VideoError, open_source

@@ -144,6 +144,8 @@ class BoxCsvWriter:
     """
 
     format = "csv"
+    #: Whether the format has comment lines and a header row (CSV does; JSON Lines and MOT have neither).
+    has_header = True
 
     def __init__(self, target: str | os.PathLike[str] | TextIO, *, header_comments: Sequence[str] = ()):
         if isinstance(target, str | os.PathLike):
@@ -154,13 +156,11 @@ class BoxCsvWriter:
         self.rows = 0
         self.frames = 0
         self._last_frame: int | None = None
-        for line in header_comments:
-            self._file.write(f"# {line}\n")
-        self._start()
-
-    def _start(self) -> None:
         self._csv = csv.writer(self._file, lineterminator="\n")
-        self._csv.writerow(CSV_COLUMNS)
+        if self.has_header:
+            for line in header_comments:
+                self._file.write(f"# {line}\n")
+            self._csv.writerow(CSV_COLUMNS)
 
     def write_box(self, frame_index: int, target: int, box: Sequence[float], *, ok: bool = True) -> None:
         """Write a row for a box given, not tracked (the initial box): no angle, no score."""
@@ -217,12 +217,7 @@ class BoxJsonLinesWriter(BoxCsvWriter):
     """
 
     format = "jsonl"
-
-    def __init__(self, target: str | os.PathLike[str] | TextIO, *, header_comments: Sequence[str] = ()):
-        super().__init__(target)
-
-    def _start(self) -> None:
-        pass
+    has_header = False
 
     def _write(self, frame, target, box, center, angle, score, ok) -> None:
         import json
@@ -242,12 +237,7 @@ class BoxMotWriter(BoxCsvWriter):
     """
 
     format = "mot"
-
-    def __init__(self, target: str | os.PathLike[str] | TextIO, *, header_comments: Sequence[str] = ()):
-        super().__init__(target)
-
-    def _start(self) -> None:
-        pass
+    has_header = False
 
     def _write(self, frame, target, box, center, angle, score, ok) -> None:
         x, y, w, h = box

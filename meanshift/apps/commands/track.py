@@ -112,18 +112,13 @@ def command(
       meanshift track 0 --show
     """
     prepare(ctx)
-    from meanshift.apps.cli import build_tracker_options
+    from meanshift.apps.cli import build_tracker_options, output_settings
     from meanshift.apps.live import has_display
-    from meanshift.io import check_box, check_video_codec, format_for_path
+    from meanshift.io import check_box
 
     _refuse_folder_of_videos(source)
     options = build_tracker_options(tracker)
-    box_format = box_format or format_for_path(output)
-    if output_video:
-        try:
-            check_video_codec(output_video, codec)
-        except ValueError as exc:
-            raise BadValue(f"--codec: {exc}") from None
+    box_format = output_settings(output, output_video, codec, box_format)
     if show and not has_display():
         raise fail(
             "--show needs a display and none is set (DISPLAY is empty): drop --show and use --output or "

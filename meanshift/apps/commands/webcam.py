@@ -61,17 +61,12 @@ def command(
       meanshift webcam --output-video session.mp4
     """
     prepare(ctx)
-    from meanshift.apps.cli import build_tracker_options
+    from meanshift.apps.cli import build_tracker_options, output_settings
     from meanshift.apps.live import has_display
-    from meanshift.io import check_box, check_video_codec, format_for_path
+    from meanshift.io import check_box
 
     options = build_tracker_options(tracker)
-    box_format = box_format or format_for_path(output)
-    if output_video:
-        try:
-            check_video_codec(output_video, codec)
-        except ValueError as exc:
-            raise BadValue(f"--codec: {exc}") from None
+    box_format = output_settings(output, output_video, codec, box_format)
     check_outputs({"--output": output, "--output-video": output_video}, [])
     width, height = size or (None, None)
     src = open_source(camera, width=width, height=height)
