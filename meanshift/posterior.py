@@ -80,6 +80,10 @@ class PosteriorScale(ScaleRule):
         tracker.cx, tracker.cy = self.step.cx, self.step.cy
         return self.step.iterations, 1.0
 
+    def reads_region(self, tracker: Tracker) -> bool:
+        # The posterior step samples its own search region; only the classic proposal reads the tracker's.
+        return self.part.wants_proposal
+
     def match(self, tracker: Tracker) -> float:
         return self.step.confidence
 
@@ -102,6 +106,7 @@ class PosteriorLoss(LossDetector):
     """
 
     name: ClassVar[str] = "posterior"
+    reads_region: ClassVar[bool] = False
     loss_ratio: float = 0.4
     reacquire_ratio: float = 0.8
     search: bool = True

@@ -117,20 +117,21 @@ class PosteriorModel:
         self.dis = np.zeros(m)
         self.obj_area = self.sur_area = self.dis_area = 0.0
         self.has_distractors = False
+        #: Counts the changes of the histograms: the posterior tables need recomputing only when it moves.
+        self.version = 0
         self._counts = np.zeros(m)
 
     def learn(self, bins: np.ndarray, target: tuple[int, int, int, int], outer: tuple[int, int, int, int],
               rate: float) -> None:
         """Blend the histograms of ``target`` and of ``outer`` minus ``target`` (grid rectangles) in at ``rate``."""
+        self.version += 1
         j0, j1, i0, i1 = target
-        n = _pk.grid_histogram(bins, j0, j1, i0, i1, 0, 0, 0, 0, self._counts)
+        n = _pk.blend_histogram(bins, j0, j1, i0, i1, 0, 0, 0, 0, rate, self._counts, self.obj)
         if n > 0:
-            self.obj[:] = (1 - rate) * self.obj + rate * self._counts / n
             self.obj_area = (1 - rate) * self.obj_area + rate * n if self.obj_area else float(n)
         o0, o1, p0, p1 = outer
-        n = _pk.grid_histogram(bins, o0, o1, p0, p1, j0, j1, i0, i1, self._counts)
+        n = _pk.blend_histogram(bins, o0, o1, p0, p1, j0, j1, i0, i1, rate, self._counts, self.sur)
         if n > 0:
-            self.sur[:] = (1 - rate) * self.sur + rate * self._counts / n
             self.sur_area = (1 - rate) * self.sur_area + rate * n if self.sur_area else float(n)
 
     def learn_distractors(self, bins: np.ndarray, boxes: list[tuple[int, int, int, int]], rate: float) -> None:
@@ -141,6 +142,7 @@ class PosteriorModel:
             counts += self._counts
         if total == 0:
             return
+        self.version += 1
         if self.has_distractors:
             self.dis[:] = (1 - rate) * self.dis + rate * counts / total
             self.dis_area = (1 - rate) * self.dis_area + rate * total

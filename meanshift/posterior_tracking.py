@@ -89,6 +89,7 @@ class PosteriorTracking:
         self._table_s = np.empty(m)
         self._table = np.empty(m)
         self._hist = np.empty(m)
+        self._tables_version = -1  # the model version the tables were computed for
         self.level: float | None = None
         self.lost = 0
         self.velocity = (0.0, 0.0)
@@ -171,11 +172,10 @@ class PosteriorTracking:
         The coefficient alone stays high on background when the model holds the box's background
         corners; the objectness falls to the surroundings' level when the target is gone.
         """
-        bc = self._confidence(bins, rect)
-        count = _rect_count(rect, bins.shape)
+        bc, total, count = _pk.rect_match(bins, *rect, self.model.obj, post_s, self._hist)
         if count <= 0 or not self.objectness > 0:
             return bc, 0.0
-        return bc, _pk.rect_sum(post_s, *rect) / count / self.objectness
+        return bc, total / count / self.objectness
 
     def _confidence(self, bins: np.ndarray, rect) -> float:
         j0, j1, i0, i1 = rect
@@ -196,25 +196,24 @@ class PosteriorTracking:
         grow = s.search * (1.5 ** min(self.lost, 4))
         grid, bins = self._grid(frame, px, py, w / 2 * grow, h / 2 * grow, exclude)
         model = self.model
-        model.tables(self._table_s, self._table, s.distractors)
+        if self._tables_version != model.version:
+            model.tables(self._table_s, self._table, s.distractors)
+            self._tables_version = model.version
         post = np.empty(bins.shape)
-        _pk.posterior_map(bins, self._table, post)
         st = grid.step
         rows, cols = max(1, round(h / st)), max(1, round(w / st))
         scores = np.empty(bins.shape)
         integral = np.empty((bins.shape[0] + 1, bins.shape[1] + 1))
-        _pk.box_sums(post, rows, cols, integral, scores)
         # window (j, i) covers rows j - rows//2 .. j - rows//2 + rows - 1: its centre in grid units
         off_j, off_i = (rows - 1) / 2 - rows // 2, (cols - 1) / 2 - cols // 2
-        weighted = scores
+        gi, gj = grid.to_grid(px, py)
+        prior_scale = 0.0
         if s.motion_sigma is not None:
-            gi, gj = grid.to_grid(px, py)
+            # Gaussian motion prior around the prediction, widening while the target is lost
             sigma = s.motion_sigma * math.sqrt(w * h) / st * (1.5 ** min(self.lost, 4))
-            jj = np.arange(bins.shape[0]) + off_j - gj
-            ii = np.arange(bins.shape[1]) + off_i - gi
-            weighted = scores * np.exp(-(jj[:, None] ** 2 + ii[None, :] ** 2) / (2 * sigma * sigma))
-        best = int(np.argmax(weighted))
-        bj, bi = divmod(best, bins.shape[1])
+            prior_scale = -0.5 / (sigma * sigma)
+        bj, bi = _pk.best_window(bins, self._table, rows, cols, off_j - gj, off_i - gi, prior_scale, post, integral,
+                                 scores)
         iterations = 1
         if scores[bj, bi] <= 0:
             # nothing object-like in the search region: stay at the prediction
@@ -261,7 +260,7 @@ class PosteriorTracking:
         if ok:
             # the zeroth moment is an area only where the posteriors say something: not on inseparable targets
             if s.scale_rule == "zeroth" or (s.scale_rule == "zeroth-separable" and self.separable):
-                nw, nh = self._zeroth_moment_size(grid, bins, nx, ny, w, h, frame.shape)
+                nw, nh = self._zeroth_moment_size(grid, bins, post_s, nx, ny, w, h, frame.shape)
             moved = (nx - cx, ny - cy)
             self.velocity = (0.5 * self.velocity[0] + 0.5 * moved[0], 0.5 * self.velocity[1] + 0.5 * moved[1])
             self.lost = 0
@@ -306,12 +305,11 @@ class PosteriorTracking:
             found.append((top, top + rows, left, left + cols))
         return found
 
-    def _zeroth_moment_size(self, grid: _Grid, bins: np.ndarray, cx: float, cy: float, w: float, h: float,
-                            shape) -> tuple[float, float]:
-        """Area = zeroth moment of ``P(obj | u)`` over the learning region; bounded, checked, smoothed."""
+    def _zeroth_moment_size(self, grid: _Grid, bins: np.ndarray, post: np.ndarray, cx: float, cy: float, w: float,
+                            h: float, shape) -> tuple[float, float]:
+        """Area = zeroth moment of ``P(obj | u)`` (``post``, against the surroundings) over the learning
+        region; bounded, checked, smoothed."""
         s = self.settings
-        post = np.empty(bins.shape)
-        _pk.posterior_map(bins, self._table_s, post)
         j0, j1, i0, i1 = grid.rect(cx, cy, w * s.surround, h * s.surround)
         m00 = _pk.rect_sum(post, j0, j1, i0, i1) * grid.step ** 2
         ratio = math.sqrt(m00 / (w * h)) if m00 > 0 else 1.0

@@ -60,6 +60,8 @@ class LossDetector:
     """
 
     name: ClassVar[str] = "threshold"
+    #: Whether :meth:`assess` reads the tracker's region (see :meth:`ScaleRule.reads_region`).
+    reads_region: ClassVar[bool] = True
     min_confidence: float = 0.1
 
     def __post_init__(self) -> None:

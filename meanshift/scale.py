@@ -87,6 +87,14 @@ class ScaleRule:
         """Mean shift from the current centre; returns ``(iterations, mass)`` and leaves the window found."""
         return tracker.converge(frame, tracker.w, tracker.h)
 
+    def reads_region(self, tracker: Tracker) -> bool:
+        """Whether this frame's :meth:`search` reads the tracker's region (``tracker.converge``, ``quantize``).
+
+        The engine starts each frame's region before the search only when a part reads it; a rule that
+        samples the frame itself says False.
+        """
+        return True
+
     def match(self, tracker: Tracker) -> float:
         """How well the window found matches the target, in [0, 1] (the recovery part judges it).
 

@@ -280,8 +280,9 @@ class Tracker:
         self.exclude = exclusion_boxes(exclude)
         last_centre = (self.cx, self.cy)
         self.motion.predict(self)
-        grow = 1 + self.scale_rule.margin
-        self.quantize(frame, self.cx, self.cy, self.w / 2 * grow, self.h / 2 * grow, force=True)
+        if self.scale_rule.reads_region(self) or self.recovery.reads_region:
+            grow = 1 + self.scale_rule.margin
+            self.quantize(frame, self.cx, self.cy, self.w / 2 * grow, self.h / 2 * grow, force=True)
         size_before = (self.w, self.h, self.length, self.breadth)
         iterations, mass = self.scale_rule.search(self, frame)  # region -> bins -> weights -> moments -> window
         confidence = self.scale_rule.match(self)

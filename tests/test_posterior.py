@@ -80,6 +80,64 @@ def test_box_sums_against_direct_sums(rows, cols):
             assert out[j, i] == pytest.approx(expected)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_best_window_against_numpy_argmax_of_the_weighted_box_sums(seed):
+    rng = np.random.default_rng(40 + seed)
+    shape = tuple(int(v) for v in rng.integers(1, 30, 2))
+    rows, cols = (int(v) for v in rng.integers(1, 25, 2))
+    bins = _bins(rng, shape, 9)
+    table = np.round(rng.random(9), 1)  # equal posteriors make ties: the first maximum must win
+    shift_j, shift_i = -rng.random() * shape[0], -rng.random() * shape[1]
+    prior_scale = 0.0 if seed % 2 else -rng.random() * 0.2
+    post, scores = np.empty(shape), np.empty(shape)
+    bj, bi = pk.best_window(bins, table, rows, cols, shift_j, shift_i, prior_scale, post,
+                            np.empty((shape[0] + 1, shape[1] + 1)), scores)
+    np.testing.assert_array_equal(post, np.where(bins >= 0, table[bins], 0.0))
+    expected_scores = np.empty(shape)
+    for j in range(shape[0]):
+        for i in range(shape[1]):
+            top, left = j - rows // 2, i - cols // 2
+            expected_scores[j, i] = post[max(top, 0):max(top + rows, 0), max(left, 0):max(left + cols, 0)].sum()
+    np.testing.assert_allclose(scores, expected_scores, atol=1e-12)
+    jj, ii = np.arange(shape[0]) + shift_j, np.arange(shape[1]) + shift_i
+    weighted = scores * np.exp(prior_scale * (jj[:, None] ** 2 + ii[None, :] ** 2))
+    assert weighted[bj, bi] == pytest.approx(weighted.max(), rel=1e-12)
+    if prior_scale == 0.0:  # no prior: exactly the first maximum of the scores, ties included
+        assert (bj, bi) == divmod(int(np.argmax(scores)), shape[1])
+
+
+@pytest.mark.parametrize("rect", [(2, 9, 3, 11), (-3, 40, -5, 50), (5, 5, 0, 10)])
+def test_rect_match_is_the_bhattacharyya_coefficient_and_the_posterior_sum(rect):
+    rng = np.random.default_rng(5)
+    bins = _bins(rng, (12, 14), 7)
+    post, obj = rng.random((12, 14)), rng.dirichlet(np.ones(7))
+    hist = np.empty(7)
+    bc, total, samples = pk.rect_match(bins, *rect, obj, post, hist)
+    j0, j1, i0, i1 = max(rect[0], 0), min(rect[1], 12), max(rect[2], 0), min(rect[3], 14)
+    inside = bins[j0:j1, i0:i1]
+    counts = np.bincount(inside[inside >= 0], minlength=7).astype(float)
+    expected = np.sqrt(counts / counts.sum() * obj).sum() if counts.sum() else 0.0
+    assert bc == pytest.approx(expected)
+    assert total == pytest.approx(post[j0:j1, i0:i1].sum())
+    assert samples == inside.size
+
+
+def test_blend_histogram_blends_the_normalised_counts_at_the_rate():
+    rng = np.random.default_rng(6)
+    bins = _bins(rng, (10, 10), 5)
+    hist = rng.dirichlet(np.ones(5))
+    before = hist.copy()
+    n = pk.blend_histogram(bins, 0, 10, 0, 10, 3, 6, 3, 6, 0.25, np.empty(5), hist)
+    keep = np.ones(bins.shape, bool)
+    keep[3:6, 3:6] = False
+    counts = np.bincount(bins[keep & (bins >= 0)], minlength=5)
+    assert n == counts.sum()
+    np.testing.assert_allclose(hist, 0.75 * before + 0.25 * counts / counts.sum())
+    untouched = hist.copy()
+    assert pk.blend_histogram(bins, 0, 0, 0, 0, 0, 0, 0, 0, 0.5, np.empty(5), hist) == 0
+    np.testing.assert_array_equal(hist, untouched)
+
+
 def test_rect_sum_clips():
     values = np.arange(12.0).reshape(3, 4)
     assert pk.rect_sum(values, -2, 2, 1, 9) == values[0:2, 1:4].sum()

@@ -12,7 +12,8 @@ import numpy as np
 
 from meanshift._jit import jit
 
-__all__ = ["posterior_table", "posterior_map", "grid_histogram", "box_sums", "map_mean_shift", "rect_sum"]
+__all__ = ["posterior_table", "posterior_map", "grid_histogram", "box_sums", "best_window", "rect_match",
+           "blend_histogram", "map_mean_shift", "rect_sum"]
 
 
 @jit
@@ -96,6 +97,72 @@ def box_sums(values, rows, cols, integral, out):
             c0 = min(max(left, 0), width)
             c1 = min(max(left + cols, 0), width)
             out[j, i] = integral[r1, c1] - integral[r0, c1] - integral[r1, c0] + integral[r0, c0]
+
+
+@jit
+def best_window(bins, table, rows, cols, shift_j, shift_i, prior_scale, post, integral, scores):
+    """The best ``rows x cols`` window of the posterior map under a Gaussian motion prior, in one pass.
+
+    Fills ``post`` (:func:`posterior_map` of ``bins`` through ``table``) and ``scores``
+    (:func:`box_sums` of ``post``), and returns ``(j, i)``: the first maximum in row-major order of
+    ``scores[j, i] * exp(prior_scale * ((j + shift_j)**2 + (i + shift_i)**2))`` (``shift_*``: the
+    window centre's offset from the prediction in grid units; ``prior_scale = -1 / (2 sigma**2)``, 0 for
+    no prior). The prior is separable: ``rows + cols`` exponentials instead of one per window.
+    """
+    posterior_map(bins, table, post)
+    box_sums(post, rows, cols, integral, scores)
+    height, width = scores.shape
+    prior_i = np.empty(width)
+    for i in range(width):
+        d = i + shift_i
+        prior_i[i] = np.exp(d * d * prior_scale)
+    best = -1.0
+    bj = 0
+    bi = 0
+    for j in range(height):
+        d = j + shift_j
+        pj = np.exp(d * d * prior_scale)
+        for i in range(width):
+            v = scores[j, i] * (pj * prior_i[i])
+            if v > best:
+                best = v
+                bj = j
+                bi = i
+    return bj, bi
+
+
+@jit
+def rect_match(bins, j0, j1, i0, i1, obj, post, hist):
+    """``(bc, posterior_sum, samples)`` of the grid rectangle ``[j0, j1) x [i0, i1)`` (clipped).
+
+    ``bc``: Bhattacharyya coefficient of its normalised histogram (left in ``hist``) with ``obj``, 0
+    when it holds no unmasked sample; ``posterior_sum``: the sum of ``post`` over it; ``samples``: its
+    grid samples inside the grid, masked ones included.
+    """
+    rows, cols = bins.shape
+    samples = max(0, min(j1, rows) - max(j0, 0)) * max(0, min(i1, cols) - max(i0, 0))
+    n = grid_histogram(bins, j0, j1, i0, i1, 0, 0, 0, 0, hist)
+    total = rect_sum(post, j0, j1, i0, i1)
+    if n <= 0:
+        return 0.0, total, samples
+    bc = 0.0
+    for u in range(hist.shape[0]):
+        hist[u] /= n
+        v = hist[u] * obj[u]
+        if v > 0.0:
+            bc += np.sqrt(v)
+    return bc, total, samples
+
+
+@jit
+def blend_histogram(bins, j0, j1, i0, i1, ej0, ej1, ei0, ei1, rate, counts, hist):
+    """Blend the normalised histogram of ``[j0, j1) x [i0, i1)`` minus ``[ej0, ej1) x [ei0, ei1)`` into
+    ``hist`` at ``rate``: ``hist = (1 - rate) hist + rate counts / n``. Returns ``n`` (nothing blended if 0)."""
+    n = grid_histogram(bins, j0, j1, i0, i1, ej0, ej1, ei0, ei1, counts)
+    if n > 0:
+        for u in range(hist.shape[0]):
+            hist[u] = (1 - rate) * hist[u] + rate * counts[u] / n
+    return n
 
 
 @jit
