@@ -260,7 +260,7 @@ class PosteriorTracking:
         if ok:
             # the zeroth moment is an area only where the posteriors say something: not on inseparable targets
             if s.scale_rule == "zeroth" or (s.scale_rule == "zeroth-separable" and self.separable):
-                nw, nh = self._zeroth_moment_size(grid, bins, post_s, nx, ny, w, h, frame.shape)
+                nw, nh = self._zeroth_moment_size(grid, post_s, nx, ny, w, h, frame.shape)
             moved = (nx - cx, ny - cy)
             self.velocity = (0.5 * self.velocity[0] + 0.5 * moved[0], 0.5 * self.velocity[1] + 0.5 * moved[1])
             self.lost = 0
@@ -305,37 +305,15 @@ class PosteriorTracking:
             found.append((top, top + rows, left, left + cols))
         return found
 
-    def _zeroth_moment_size(self, grid: _Grid, bins: np.ndarray, post: np.ndarray, cx: float, cy: float, w: float,
-                            h: float, shape) -> tuple[float, float]:
+    def _zeroth_moment_size(self, grid: _Grid, post: np.ndarray, cx: float, cy: float, w: float, h: float,
+                            shape) -> tuple[float, float]:
         """Area = zeroth moment of ``P(obj | u)`` (``post``, against the surroundings) over the learning
         region; bounded, checked, smoothed."""
         s = self.settings
-        j0, j1, i0, i1 = grid.rect(cx, cy, w * s.surround, h * s.surround)
-        m00 = _pk.rect_sum(post, j0, j1, i0, i1) * grid.step ** 2
-        ratio = math.sqrt(m00 / (w * h)) if m00 > 0 else 1.0
-        ratio = min(max(ratio, 1 / (1 + s.max_step)), 1 + s.max_step)
-        if s.scale_check and ratio != 1.0:
-            # The band the change adds (or removes) must look like the object (or like the surroundings):
-            # its mean posterior is compared with the midpoint of the box's and the ring's means.
-            box = grid.rect(cx, cy, w, h)
-            box_sum, box_count = _pk.rect_sum(post, *box), _rect_count(box, bins.shape)
-            ring_count = _rect_count((j0, j1, i0, i1), bins.shape) - box_count
-            inner = grid.rect(cx, cy, w * min(ratio, 1.0), h * min(ratio, 1.0))
-            outer = grid.rect(cx, cy, w * max(ratio, 1.0), h * max(ratio, 1.0))
-            band = _pk.rect_sum(post, *outer) - _pk.rect_sum(post, *inner)
-            count = _rect_count(outer, bins.shape) - _rect_count(inner, bins.shape)
-            if count > 0 and box_count > 0 and ring_count > 0:
-                mid = 0.5 * (box_sum / box_count + (m00 / grid.step ** 2 - box_sum) / ring_count)
-                if (band / count > mid) != (ratio > 1):
-                    ratio = 1.0
+        ratio = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround, s.max_step,
+                                        s.scale_check)
         ratio = ratio ** s.smoothing
         if s.size_prior > 0:
             ratio *= (self.initial_size[0] / w) ** s.size_prior
         return self._clamp(w * ratio, h * ratio, shape)
-
-
-def _rect_count(rect, shape) -> int:
-    j0, j1, i0, i1 = rect
-    return max(0, min(j1, shape[0]) - max(j0, 0)) * max(0, min(i1, shape[1]) - max(i0, 0))
-
 

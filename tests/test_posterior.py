@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -136,6 +138,49 @@ def test_blend_histogram_blends_the_normalised_counts_at_the_rate():
     untouched = hist.copy()
     assert pk.blend_histogram(bins, 0, 0, 0, 0, 0, 0, 0, 0, 0.5, np.empty(5), hist) == 0
     np.testing.assert_array_equal(hist, untouched)
+
+
+def _zeroth_moment_ratio_reference(post, x0, y0, step, cx, cy, w, h, surround, max_step, scale_check):
+    """The zeroth-moment rule spelled out with NumPy slices (grid rectangles as PosteriorTracking's _Grid)."""
+    def rect(w_, h_):
+        i0 = math.ceil((cx - (w_ - 1) / 2 - x0) / step)
+        i1 = math.floor((cx + (w_ - 1) / 2 - x0) / step) + 1
+        j0 = math.ceil((cy - (h_ - 1) / 2 - y0) / step)
+        j1 = math.floor((cy + (h_ - 1) / 2 - y0) / step) + 1
+        return slice(max(j0, 0), max(j1, 0)), slice(max(i0, 0), max(i1, 0))
+
+    def total(r):
+        return post[r].sum()
+
+    def count(r):
+        return post[r].size
+
+    learning = rect(w * surround, h * surround)
+    m00 = total(learning) * step ** 2
+    ratio = min(max(math.sqrt(m00 / (w * h)) if m00 > 0 else 1.0, 1 / (1 + max_step)), 1 + max_step)
+    if scale_check and ratio != 1.0:
+        box, inner, outer = rect(w, h), rect(w * min(ratio, 1), h * min(ratio, 1)), rect(w * max(ratio, 1),
+                                                                                          h * max(ratio, 1))
+        band_count = count(outer) - count(inner)
+        ring_count = count(learning) - count(box)
+        if band_count > 0 and count(box) > 0 and ring_count > 0:
+            mid = 0.5 * (total(box) / count(box) + (total(learning) - total(box)) / ring_count)
+            if ((total(outer) - total(inner)) / band_count > mid) != (ratio > 1):
+                ratio = 1.0
+    return ratio
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_zeroth_moment_ratio_against_numpy_slices(seed):
+    rng = np.random.default_rng(70 + seed)
+    shape = tuple(int(v) for v in rng.integers(5, 40, 2))
+    post = rng.random(shape) ** 3
+    step = int(rng.integers(1, 4))
+    x0, y0 = int(rng.integers(0, 20)), int(rng.integers(0, 20))
+    cx, cy = x0 + rng.random() * shape[1] * step, y0 + rng.random() * shape[0] * step
+    w, h = 1 + rng.random() * shape[1] * step / 2, 1 + rng.random() * shape[0] * step / 2
+    args = (post, x0, y0, step, cx, cy, w, h, 2.0, 0.05 + 0.3 * rng.random(), bool(seed % 3))
+    assert pk.zeroth_moment_ratio(*args) == pytest.approx(_zeroth_moment_ratio_reference(*args), rel=1e-12)
 
 
 def test_rect_sum_clips():

@@ -13,7 +13,7 @@ import numpy as np
 from meanshift._jit import jit
 
 __all__ = ["posterior_table", "posterior_map", "grid_histogram", "box_sums", "best_window", "rect_match",
-           "blend_histogram", "map_mean_shift", "rect_sum"]
+           "blend_histogram", "zeroth_moment_ratio", "map_mean_shift", "rect_sum"]
 
 
 @jit
@@ -163,6 +163,54 @@ def blend_histogram(bins, j0, j1, i0, i1, ej0, ej1, ei0, ei1, rate, counts, hist
         for u in range(hist.shape[0]):
             hist[u] = (1 - rate) * hist[u] + rate * counts[u] / n
     return n
+
+
+@jit(inline="always")
+def _grid_rect(x0, y0, step, cx, cy, w, h):
+    """Grid rectangle ``(j0, j1, i0, i1)`` of the pixels of the box of centre ``(cx, cy)``, size ``w x h``."""
+    i0 = int(np.ceil((cx - (w - 1) / 2 - x0) / step))
+    i1 = int(np.floor((cx + (w - 1) / 2 - x0) / step)) + 1
+    j0 = int(np.ceil((cy - (h - 1) / 2 - y0) / step))
+    j1 = int(np.floor((cy + (h - 1) / 2 - y0) / step)) + 1
+    return j0, j1, i0, i1
+
+
+@jit(inline="always")
+def _rect_samples(rows, cols, j0, j1, i0, i1):
+    return max(0, min(j1, rows) - max(j0, 0)) * max(0, min(i1, cols) - max(i0, 0))
+
+
+@jit
+def zeroth_moment_ratio(post, x0, y0, step, cx, cy, w, h, surround, max_step, scale_check):
+    """The side ratio the zeroth moment asks for: ``sqrt(m00 / (w h))`` within ``1 / (1 + max_step)`` and
+    ``1 + max_step``.
+
+    ``m00`` is the sum of ``post`` (P(obj | u) on the grid of origin ``(x0, y0)`` and ``step``) over
+    the learning region (the box ``surround`` times as large), in pixels. With ``scale_check`` the
+    change must agree with the band it adds (or removes): the band's mean posterior is compared with
+    the midpoint of the box's and the ring's means, and the ratio is 1 when they disagree.
+    """
+    rows, cols = post.shape
+    j0, j1, i0, i1 = _grid_rect(x0, y0, step, cx, cy, w * surround, h * surround)
+    m00 = rect_sum(post, j0, j1, i0, i1) * step ** 2
+    ratio = np.sqrt(m00 / (w * h)) if m00 > 0 else 1.0
+    ratio = min(max(ratio, 1 / (1 + max_step)), 1 + max_step)
+    if not scale_check or ratio == 1.0:
+        return ratio
+    b0, b1, c0, c1 = _grid_rect(x0, y0, step, cx, cy, w, h)
+    box_sum = rect_sum(post, b0, b1, c0, c1)
+    box_count = _rect_samples(rows, cols, b0, b1, c0, c1)
+    ring_count = _rect_samples(rows, cols, j0, j1, i0, i1) - box_count
+    small, large = min(ratio, 1.0), max(ratio, 1.0)
+    n0, n1, m0, m1 = _grid_rect(x0, y0, step, cx, cy, w * small, h * small)
+    o0, o1, p0, p1 = _grid_rect(x0, y0, step, cx, cy, w * large, h * large)
+    band = rect_sum(post, o0, o1, p0, p1) - rect_sum(post, n0, n1, m0, m1)
+    count = _rect_samples(rows, cols, o0, o1, p0, p1) - _rect_samples(rows, cols, n0, n1, m0, m1)
+    if count > 0 and box_count > 0 and ring_count > 0:
+        mid = 0.5 * (box_sum / box_count + (m00 / step ** 2 - box_sum) / ring_count)
+        if (band / count > mid) != (ratio > 1):
+            return 1.0
+    return ratio
 
 
 @jit
