@@ -91,7 +91,7 @@ class Tracker:
     max_samples : int or None
         Windows larger than this many pixels are sampled on a grid of every ``step``-th pixel so that
         about this many remain: the cost per frame stays bounded however large the target. None
-        reads every pixel.
+        reads every pixel. The default is :func:`generalized`'s; the classic presets read 4,096.
     motion : str or MotionModel
         Where each frame's search starts: a name from :func:`meanshift.motion_models` or a model object.
     recovery : bool, str or LossDetector
@@ -135,7 +135,7 @@ class Tracker:
         background_weighting: bool = True,
         convergence: Convergence | None = None,
         model_update: float = 0.0,
-        max_samples: int | None = 4096,
+        max_samples: int | None = 2048,
         motion: str | MotionModel = "none",
         recovery: bool | str | LossDetector = True,
         channel_order: str = "bgr",
