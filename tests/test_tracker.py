@@ -95,7 +95,7 @@ def test_zeroth_moment_gives_true_area(features, similarity, area_estimate):
         first, box, second, true_area = area_scene(features, (48, 36), window_scale)
         tracker = meanshift.Tracker(features=features, similarity=similarity, kernel="epanechnikov", scale="moments",
                                     guard=NO_GUARD, scale_margin=0.25, min_confidence=0.0,
-                                    area_estimate=area_estimate)
+                                    area_estimate=area_estimate, max_samples=None)  # the estimator, unsampled
         tracker.init(first, box)
         result = tracker.update(second)
         area = result.box[2] * result.box[3]
