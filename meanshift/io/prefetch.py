@@ -82,7 +82,16 @@ class PrefetchSource(FrameSource):
     def _read(self) -> np.ndarray | None:
         if self._ended:
             return None
-        frame, error = self._queue.get()
+        while True:
+            try:
+                frame, error = self._queue.get(timeout=_POLL)
+                break
+            except queue.Empty:
+                # The thread always ends by queueing the end or an error; one that died without doing so
+                # (a bug) must not leave the caller waiting forever.
+                if not self._thread.is_alive() and self._queue.empty():
+                    self._ended = True
+                    raise RuntimeError(f"{self.name}: the reading thread stopped before the last frame") from None
         if error is not None:
             raise error
         if frame is _END:
