@@ -216,7 +216,8 @@ class ImageFolderSource(FrameSource):
     """Frames from a folder of images, read in name order.
 
     Accepts the OTB layout (``SEQ/img/0001.jpg`` next to ``SEQ/groundtruth_rect.txt``) or a
-    folder holding the images directly.
+    folder holding the images directly. Memory does not grow with the sequence's length: images are
+    decoded one at a time, or at most ``ahead`` of them wait with ``threads``.
 
     Parameters
     ----------
@@ -230,8 +231,6 @@ class ImageFolderSource(FrameSource):
         decode still raises its :class:`VideoError` when the caller reaches it. :meth:`close` stops the pool.
     ahead : int, optional
         Images decoded ahead of the caller with ``threads``; default ``2 * threads``.
-
-    Either way memory does not grow with the sequence's length: at most ``ahead`` frames wait.
     """
 
     kind = "images"
