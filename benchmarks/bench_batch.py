@@ -562,8 +562,9 @@ def write_results(args, folders, best, best_more, overhead, per_sequence, file_f
         fixed = times[n] - n * marginal[name]
         lines.append(f"| {name} | {times[n]:.2f} | {times[2 * n]:.2f} | {fixed:.2f} | {1000 * marginal[name]:.1f} |")
     if any(times[n] - n * marginal[name] < 0 for name, times in overhead.items()):
-        lines += ["", "A negative fixed cost means the larger batches were slowed by other work on the machine: "
-                      "this run's overhead figures are not usable."]
+        lines += ["", "A negative fixed cost means the time did not grow in proportion to the number of videos (other "
+                      "work on the machine, or a cost per video that grows with the batch): this run's overhead "
+                      "figures are not usable."]
     if len(marginal) == 2:
         extra = marginal["Dask LocalCluster"] - marginal["local pool"]
         lines += ["", f"Dask adds {1000 * extra:.1f} ms of wall time per video over the local pool (2 workers)."]
