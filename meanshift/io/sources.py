@@ -10,7 +10,10 @@ from __future__ import annotations
 import math
 import os
 import re
+import weakref
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeGuard
@@ -213,39 +216,102 @@ class ImageFolderSource(FrameSource):
     """Frames from a folder of images, read in name order.
 
     Accepts the OTB layout (``SEQ/img/0001.jpg`` next to ``SEQ/groundtruth_rect.txt``) or a
-    folder holding the images directly. Images are decoded one at a time, so memory does not grow
-    with the sequence's length.
+    folder holding the images directly. Memory does not grow with the sequence's length: images are
+    decoded one at a time, or at most ``ahead`` of them wait with ``threads``.
+
+    Parameters
+    ----------
+    folder : path
+    fps : float
+        The frame rate the folder is taken to have (it declares none).
+    threads : int
+        ``0`` (the default) decodes each image when it is read. ``N > 0`` decodes up to ``ahead`` images
+        ahead of the caller in a pool of ``N`` threads (``cv2.imread`` lets go of the GIL, so decoding
+        overlaps the caller's work and the threads' own), handed over in name order; an image that does not
+        decode still raises its :class:`VideoError` when the caller reaches it. :meth:`close` stops the pool.
+    ahead : int, optional
+        Images decoded ahead of the caller with ``threads``; default ``2 * threads``.
     """
 
     kind = "images"
 
-    def __init__(self, folder: str | os.PathLike[str], *, fps: float = 30.0):
+    def __init__(self, folder: str | os.PathLike[str], *, fps: float = 30.0, threads: int = 0,
+                 ahead: int | None = None):
+        if threads < 0:
+            raise ValueError(f"threads must be 0 or more, got {threads}")
         self.name = str(folder)
         self._paths = image_folder_frames(folder)
         self.frame_count = len(self._paths)
         self.fps = fps
-        self._next = 0
+        self._next = 0  # the next image to decode (or to hand to the pool)
         self._size: tuple[int, int] | None = None
+        self._threads = threads
+        self._ahead = max(ahead if ahead is not None else 2 * threads, 1)
+        self._pool: ThreadPoolExecutor | None = None  # started at the first read
+        self._pending: deque[tuple[int, Future[np.ndarray]]] = deque()  # (index, decoding), in name order
 
     def _read(self) -> np.ndarray | None:
-        if self._next >= len(self._paths):
+        if self._threads:
+            taken = self._next_from_pool()
+        elif self._next < len(self._paths):
+            self._next += 1
+            taken = self._next - 1, _decode_image(self._paths[self._next - 1])
+        else:
+            taken = None
+        if taken is None:
             return None
-        path = self._paths[self._next]
-        self._next += 1
-        frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if frame is None:
-            raise VideoError(f"cannot decode image {path}")
-        frame = _checked_frame(frame, str(path))
+        index, frame = taken
+        # The size check is the caller's, in order: the first frame read sets the size.
         if self._size is None:
             self._size = frame.shape[:2]
         elif frame.shape[:2] != self._size:
             h, w = self._size
-            raise VideoError(f"image {path} is {frame.shape[1]}x{frame.shape[0]}, the others are {w}x{h}")
+            raise VideoError(
+                f"image {self._paths[index]} is {frame.shape[1]}x{frame.shape[0]}, the others are {w}x{h}"
+            )
         return frame
+
+    def _next_from_pool(self) -> tuple[int, np.ndarray] | None:
+        if self._pool is None:
+            if self._next >= len(self._paths):
+                return None  # exhausted or closed: no pool to start
+            self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix=f"meanshift-decode {self.name}")
+            # The pool, never ``self``: a source dropped without close() is collected and its pool stopped
+            # (without waiting: the collection may happen in one of the pool's threads).
+            weakref.finalize(self, self._pool.shutdown, wait=False, cancel_futures=True)
+        while self._next < len(self._paths) and len(self._pending) < self._ahead:
+            self._pending.append((self._next, self._pool.submit(_decode_image, self._paths[self._next])))
+            self._next += 1
+        if not self._pending:
+            return None
+        index, future = self._pending.popleft()
+        return index, future.result()  # this image's VideoError, if it has one
 
     def close(self) -> None:
         self._next = len(self._paths)
         self._peeked = None
+        for _, future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)  # decodes under way take milliseconds
+
+
+def _decode_image(path: Path) -> np.ndarray:
+    """One image, as a BGR uint8 frame (safe to run in several threads at once)."""
+    frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if frame is None:
+        raise VideoError(f"cannot decode image {path}")
+    return _checked_frame(frame, str(path))
+
+
+def decode_threads() -> int:
+    """Threads to decode an image folder ahead with: as many as OpenCV may use, 1 to 4.
+
+    OpenCV's own setting is the one that says how many cores this process is meant to use: a batch worker
+    sets it to 1 (the processes share the cores), a lone process keeps the number of cores.
+    """
+    return max(1, min(4, cv2.getNumThreads()))
 
 
 def image_folder_frames(folder: str | os.PathLike[str]) -> list[Path]:
@@ -272,7 +338,8 @@ def is_camera_index(source: object) -> TypeGuard[str | int]:
 
 
 def open_source(
-    source: str | int | os.PathLike[str], *, width: int | None = None, height: int | None = None
+    source: str | int | os.PathLike[str], *, width: int | None = None, height: int | None = None,
+    prefetch: bool = False,
 ) -> FrameSource:
     """Open a video file, camera index, folder of frames or stream URL.
 
@@ -283,6 +350,13 @@ def open_source(
         OTB layout ``Crossing/img/*.jpg`` or images directly inside), ``"rtsp://..."`` (stream).
     width, height : int, optional
         Resolution to request from a camera.
+    prefetch : bool
+        Decode ahead of the caller, so that decoding overlaps what the caller does with each frame: a
+        video file is read on a background thread (:class:`~meanshift.io.prefetch.PrefetchSource`), a
+        folder of images decoded in a small thread pool (``ImageFolderSource(threads=...)``). The frames,
+        their order and the errors (raised at the frame they concern) are the same; close the source (or
+        use it as a context manager) to stop the threads. Cameras and streams are never read ahead: a live
+        source must give its newest frame.
 
     Returns
     -------
@@ -301,12 +375,17 @@ def open_source(
         return CaptureSource(text, "stream")
     path = Path(text)
     if path.is_dir():
-        return ImageFolderSource(path)
+        return ImageFolderSource(path, threads=decode_threads() if prefetch else 0)
     if not path.exists():
         raise VideoError(f"no such file or folder: {text}")
     if not path.is_file():
         raise VideoError(f"not a regular file: {text}")
-    return CaptureSource(text, "file")
+    capture = CaptureSource(text, "file")
+    if not prefetch:
+        return capture
+    from meanshift.io.prefetch import PrefetchSource  # imports this module
+
+    return PrefetchSource(capture)
 
 
 def silence_opencv() -> Callable[[], None]:

@@ -20,8 +20,8 @@ from meanshift.io import (
 )
 
 #: One batch task per video: the job, the output folder, the tracker options, whether to write a video,
-#: the box table's format and the video's codec.
-Task = tuple["BatchJob", str, "TrackerOptions", bool, str, "str | None"]
+#: the box table's format, the video's codec, and whether to decode frames ahead while tracking.
+Task = tuple["BatchJob", str, "TrackerOptions", bool, str, "str | None", bool]
 
 
 

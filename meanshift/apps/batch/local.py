@@ -91,7 +91,7 @@ def run_job(task: Task, on_frame: Callable[[int], Any] | None = None) -> VideoRe
     This is the whole of a video's work, run alike by a local worker process and by a Dask task:
     record the attempt, track to ``.partial`` files, rename them, report.
     """
-    job, out_dir, options, write_video, box_format, codec = task
+    job, out_dir, options, write_video, box_format, codec, prefetch = task
     if job.problem:
         return VideoReport(job.source, "failed", error=job.problem)
     outputs = outputs_for(job, out_dir, write_video=write_video, box_format=box_format)
@@ -119,6 +119,7 @@ def run_job(task: Task, on_frame: Callable[[int], Any] | None = None) -> VideoRe
                 on_frame=on_frame,
                 box_format=box_format,
                 codec=codec,
+                prefetch=prefetch,
                 # The record first: a kill between it and the renames leaves outputs that look unfinished.
                 before_publish=lambda done: write_record(outputs["record"], settings, done),
             )

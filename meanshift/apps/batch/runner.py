@@ -92,6 +92,7 @@ def run_batch(
     box_format: str = "csv",
     codec: str | None = None,
     manifest: str | os.PathLike[str] | None = None,
+    prefetch: bool = True,
 ) -> list[VideoReport]:
     """Track every job, in parallel processes or on a Dask cluster, and write ``out_dir/summary.csv``.
 
@@ -129,6 +130,10 @@ def run_batch(
         Codec of the annotated videos.
     manifest : path, optional
         The manifest the jobs came from: no output may replace it.
+    prefetch : bool
+        Decode each video's frames ahead on other threads while it is tracked (a reading thread for a
+        file, a small pool of decoders for a frame folder: :func:`meanshift.io.open_source`). The
+        outputs are the same either way, and so are the settings a rerun compares.
 
     Returns
     -------
@@ -182,7 +187,7 @@ def run_batch(
     if n_jobs > 1 or scheduler is not None:
         # Longest first, so that no long video starts last while the other workers sit idle.
         pending.sort(key=lambda i: -_size_on_disk(jobs[i].source))
-    tasks = {i: (jobs[i], str(out_dir), options, write_video, box_format, codec) for i in pending}
+    tasks = {i: (jobs[i], str(out_dir), options, write_video, box_format, codec, prefetch) for i in pending}
     # Connect before the progress bar and the try: a scheduler that does not answer is an error of
     # the command, not a batch of interrupted videos. Closing `session` stops the Dask workers.
     session = contextlib.ExitStack()

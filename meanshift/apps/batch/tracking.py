@@ -159,6 +159,7 @@ def track_video(
     box_format: str = "csv",
     codec: str | None = None,
     before_publish: Callable[[VideoReport], Any] | None = None,
+    prefetch: bool = True,
 ) -> VideoReport:
     """Track one or more targets through a video without a window, streaming the outputs.
 
@@ -194,6 +195,10 @@ def track_video(
     before_publish : callable, optional
         Called with the finished report after the outputs are complete and before they are renamed
         into place (``atomic``): a record of the run written there never lags behind the outputs.
+    prefetch : bool
+        When ``source`` is a path: decode frames ahead on other threads while tracking (see
+        :func:`meanshift.io.open_source`); the outputs are the same either way. An open ``FrameSource``
+        is read as it is.
 
     Returns
     -------
@@ -223,7 +228,7 @@ def track_video(
     frames = lost = 0
     name = source.name if isinstance(source, FrameSource) else str(source)
     try:
-        src = source if isinstance(source, FrameSource) else open_source(source)
+        src = source if isinstance(source, FrameSource) else open_source(source, prefetch=prefetch)
         with src:
             first = src.peek()
             if first is None:

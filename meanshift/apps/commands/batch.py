@@ -8,7 +8,7 @@ import sys
 import click
 
 from meanshift.apps.cli import EXIT_FAILED, fail, interrupted_exit, prepare, sigterm_as_interrupt, tracker_options
-from meanshift.apps.commands.track import BOX_FORMAT_NAMES, CODEC_NAMES
+from meanshift.apps.commands.track import BOX_FORMAT_NAMES, CODEC_NAMES, prefetch_option
 
 __all__ = ["command"]
 
@@ -39,11 +39,12 @@ __all__ = ["command"]
          "be reachable by every worker.",
 )
 @tracker_options
+@prefetch_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def command(
     ctx: click.Context, input_path: str, out_dir: str, jobs: int | None, force: bool, write_video: bool,
-    box_format: str, codec: str, scheduler: str | None, tracker: dict, quiet: bool,
+    box_format: str, codec: str, scheduler: str | None, tracker: dict, prefetch: bool, quiet: bool,
 ) -> None:
     """Track many videos: a folder of videos with sidecar boxes, or a CSV manifest.
 
@@ -101,7 +102,7 @@ def command(
             reports = run_batch(job_list, out_dir, options=options, n_jobs=jobs, force=force,
                                 write_video=write_video, progress=not quiet, quiet=not verbose, scheduler=scheduler,
                                 log=lambda message: click.echo(message, err=True), box_format=box_format,
-                                codec=codec, manifest=manifest)
+                                codec=codec, manifest=manifest, prefetch=prefetch)
     except (ValueError, SchedulerError) as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt as exc:

@@ -21,7 +21,7 @@ from meanshift.apps.cli import (
     tracker_options,
 )
 
-__all__ = ["command", "output_options", "run_live", "kept"]
+__all__ = ["command", "output_options", "prefetch_option", "run_live", "kept"]
 
 BOX_FORMAT_NAMES = ("csv", "jsonl", "mot")
 CODEC_NAMES = ("mp4v", "h264", "vp9")
@@ -54,6 +54,16 @@ def output_options(function: Any) -> Any:
     return function
 
 
+def prefetch_option(function: Any) -> Any:
+    """``--prefetch/--no-prefetch``, shared by ``track`` and ``batch``."""
+    return click.option(
+        "--prefetch/--no-prefetch", default=True, show_default=True,
+        help="Decode frames ahead on other threads while tracking (a video file on a reading thread, a folder "
+             "of frames in a small pool of decoders). The outputs are the same either way; cameras and streams "
+             "are always read as they come.",
+    )(function)
+
+
 @click.command("track")
 @click.argument("source")
 @click.option(
@@ -66,6 +76,7 @@ def output_options(function: Any) -> Any:
 )
 @tracker_options
 @output_options
+@prefetch_option
 @click.option("--show", is_flag=True, help="Open the live window (needs a display).")
 @click.option(
     "--pace/--no-pace", default=True, show_default=True,
@@ -76,7 +87,7 @@ def output_options(function: Any) -> Any:
 @click.pass_context
 def command(
     ctx: click.Context, source: str, boxes: list, box_file: str | None, tracker: dict, output: str | None,
-    box_format: str | None, output_video: str | None, codec: str, show: bool, pace: bool,
+    box_format: str | None, output_video: str | None, codec: str, prefetch: bool, show: bool, pace: bool,
     max_frames: int | None, quiet: bool,
 ) -> None:
     """Track a target through a video file, camera, folder of frames or stream.
@@ -125,7 +136,7 @@ def command(
             "--output-video, or run under X/Xvfb"
         )
     _check_track_outputs(source, box_file, output, output_video)
-    src = open_source(source)  # first: a missing file is the problem to report, whatever else is
+    src = open_source(source, prefetch=prefetch)  # first: a missing file is the problem to report
     with src:
         boxes = _initial_boxes(source, boxes, box_file, quiet)
         first = src.peek()
