@@ -66,8 +66,42 @@ def check_writable_folder(folder: str | os.PathLike[str], *, what: str | None = 
                           f"choose another location") from None
 
 
+class _Files:
+    """Paths by identity: resolved path and, for files that exist, device and inode (hard links).
+
+    Each path is resolved and stat'ed once, so that checking N outputs against M inputs costs N + M
+    lookups, not N x M comparisons (a batch of hundreds of videos).
+    """
+
+    def __init__(self) -> None:
+        self._by_path: dict[Path, str] = {}
+        self._by_inode: dict[tuple[int, int], str] = {}
+
+    def add(self, path: str, label: str) -> None:
+        self._by_path.setdefault(_resolved(path), label)
+        inode = _inode(path)
+        if inode is not None:
+            self._by_inode.setdefault(inode, label)
+
+    def find(self, path: str) -> str | None:
+        """The label of a known path naming the same file as ``path``, or None."""
+        found = self._by_path.get(_resolved(path))
+        if found is None:
+            inode = _inode(path)
+            found = self._by_inode.get(inode) if inode is not None else None
+        return found
+
+
+def _inode(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def check_output_paths(
-    outputs: Mapping[str, str | os.PathLike[str] | None],
+    outputs: Mapping[str, str | os.PathLike[str] | None] | Iterable[tuple[str, str | os.PathLike[str] | None]],
     inputs: Iterable[str | os.PathLike[str]],
     input_folders: Iterable[str | os.PathLike[str]] = (),
     *,
@@ -77,7 +111,7 @@ def check_output_paths(
 
     Parameters
     ----------
-    outputs : mapping
+    outputs : mapping or iterable of (name, path)
         Option name (for the message, e.g. ``"--output"``) -> output file path; ``None`` is skipped.
     inputs : iterable of paths
         Files that are read: the video, box files, a manifest.
@@ -91,25 +125,32 @@ def check_output_paths(
     OutputError
         Naming the output, what it would destroy, and what to do.
     """
-    given = [(name, os.fspath(path)) for name, path in outputs.items() if path]
-    inputs = [os.fspath(p) for p in inputs if p]
-    folders = [os.fspath(p) for p in input_folders if p]
+    pairs = outputs.items() if isinstance(outputs, Mapping) else outputs
+    given = [(name, os.fspath(path)) for name, path in pairs if path]
+    read = _Files()
+    for item in inputs:
+        if item:
+            read.add(os.fspath(item), os.fspath(item))
+    folders = {_resolved(p): os.fspath(p) for p in input_folders if p}
     for name, path in given:
-        for source in inputs:
-            if same_file(path, source):
-                raise OutputError(f"{name} {path} is the input {source}: writing it would destroy the input; "
-                                  f"choose another file name")
-        for folder in folders:
-            if is_inside(path, folder):
-                raise OutputError(f"{name} {path} lies inside the input frame folder {folder}: it would mix with "
-                                  f"(or overwrite) its frames; write it elsewhere")
+        source = read.find(path)
+        if source is not None:
+            raise OutputError(f"{name} {path} is the input {source}: writing it would destroy the input; "
+                              f"choose another file name")
+        resolved = _resolved(path)
+        for place in (resolved, *resolved.parents):
+            if place in folders:
+                raise OutputError(f"{name} {path} lies inside the input frame folder {folders[place]}: it would mix "
+                                  f"with (or overwrite) its frames; write it elsewhere")
         if os.path.isdir(path):
             raise OutputError(f"{name} {path} is a folder; give a file name")
-    for i, (name, path) in enumerate(given):
-        for other_name, other in given[i + 1:]:
-            if same_file(path, other):
-                raise OutputError(f"{name} and {other_name} are the same file ({path}): one would overwrite the "
-                                  f"other; give each its own name")
+    written = _Files()
+    for name, path in given:
+        earlier = written.find(path)
+        if earlier is not None:
+            raise OutputError(f"{earlier} and {name} are the same file ({path}): one would overwrite the "
+                              f"other; give each its own name")
+        written.add(path, name)
     for name, path in given:
         parent = os.path.dirname(os.path.abspath(path))
         if need_parent and not os.path.isdir(parent):

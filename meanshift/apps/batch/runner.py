@@ -70,10 +70,11 @@ def check_batch_outputs(jobs: Sequence[BatchJob], out_dir: Path, *, write_video:
         read, within = job_inputs(job)
         files += [p for p in read if p.exists()]
         folders += within
-    for job in jobs:
-        for path in outputs_for(job, out_dir, write_video=write_video, box_format=box_format).values():
-            check_output_paths({f"--out (output of {job.source})": path}, files, folders, need_parent=False)
-    check_output_paths({"--out (summary.csv)": out_dir / "summary.csv"}, files, folders, need_parent=False)
+    # One call for every output: each path is resolved once (a check per output re-resolved every input).
+    outputs = [(f"--out (output of {job.source})", path) for job in jobs
+               for path in outputs_for(job, out_dir, write_video=write_video, box_format=box_format).values()]
+    outputs.append(("--out (summary.csv)", out_dir / "summary.csv"))
+    check_output_paths(outputs, files, folders, need_parent=False)
     check_writable_folder(out_dir, what=f"--out {out_dir}")
 
 
