@@ -87,18 +87,21 @@ def write_manifest(folders: list[Path], path: Path, copies: int = 1) -> None:
 # ------------------------------------------------------------------------------- decoding only
 
 
+def count_frames(path: Path) -> int:
+    """Frames read through the commands' own source, decoding ahead (``open_source(prefetch=True)``)."""
+    from meanshift.io import open_source
+
+    with open_source(path, prefetch=True) as source:
+        return sum(1 for _ in source)
+
+
 def decode_folder(folder: Path, single_thread: bool = False, prefetch: bool = False) -> int:
     """Frames decoded from a folder: a plain ``cv2.imread`` loop, or the commands' own source."""
     if single_thread:  # as batch workers do when several processes share the cores
         cv2.setNumThreads(1)
-    n = 0
     if prefetch:
-        from meanshift.io import open_source
-
-        with open_source(folder, prefetch=True) as source:
-            for _ in source:
-                n += 1
-        return n
+        return count_frames(folder)
+    n = 0
     for image in sorted((folder / "img").iterdir()):
         # Keep the frame until the next one is decoded, as any real loop does: dropping it first
         # lets the allocator give the pages back and fault in fresh ones, twice as slow on 720p.
@@ -121,14 +124,9 @@ def time_decode(folders: list[Path], processes: int, prefetch: bool) -> tuple[in
 
 def decode_file(path: Path, prefetch: bool = False) -> int:
     """Frames decoded from a video file: a plain ``cv2.VideoCapture`` loop, or the commands' own source."""
-    n = 0
     if prefetch:
-        from meanshift.io import open_source
-
-        with open_source(path, prefetch=True) as source:
-            for _ in source:
-                n += 1
-        return n
+        return count_frames(path)
+    n = 0
     capture = cv2.VideoCapture(str(path))
     while True:
         ok, frame = capture.read()

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from meanshift import _kernels
 from meanshift._kernels import posterior as _pk
 from meanshift.features import FeatureSpace, quantize_into
 from meanshift.posterior_model import _TEXTURE_COLOUR_BINS, _TEXTURE_TOLERANCE, PosteriorModel, PosteriorSettings
@@ -46,12 +45,7 @@ class _Grid:
 
     def rect(self, cx: float, cy: float, w: float, h: float) -> tuple[int, int, int, int]:
         """Grid rectangle ``(j0, j1, i0, i1)`` of the pixels of the box of centre ``(cx, cy)`` and size ``w x h``."""
-        s = self.step
-        i0 = math.ceil((cx - (w - 1) / 2 - self.x0) / s)
-        i1 = math.floor((cx + (w - 1) / 2 - self.x0) / s) + 1
-        j0 = math.ceil((cy - (h - 1) / 2 - self.y0) / s)
-        j1 = math.floor((cy + (h - 1) / 2 - self.y0) / s) + 1
-        return j0, j1, i0, i1
+        return _pk.grid_rect(self.x0, self.y0, self.step, cx, cy, w, h)
 
 
 class PosteriorTracking:
@@ -177,14 +171,6 @@ class PosteriorTracking:
             return bc, 0.0
         return bc, total / count / self.objectness
 
-    def _confidence(self, bins: np.ndarray, rect) -> float:
-        j0, j1, i0, i1 = rect
-        n = _pk.grid_histogram(bins, j0, j1, i0, i1, 0, 0, 0, 0, self._hist)
-        if n <= 0:
-            return 0.0
-        self._hist /= n
-        return float(_kernels.bhattacharyya_coefficient(self._hist, self.model.obj))
-
     def update(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float, exclude=(),
                proposal: tuple[float, float] | None = None) -> PosteriorStep:
         s = self.settings
@@ -272,7 +258,9 @@ class PosteriorTracking:
                     found = self._distractors(scores, bins, bj, bi, rows, cols)
                     if s.distractor_match > 0:
                         # a distractor must also look like the object (its histogram), not only score
-                        found = [d for d in found if self._confidence(bins, d) >= s.distractor_match * confidence]
+                        found = [d for d in found
+                                 if _pk.rect_match(bins, *d, model.obj, post_s, self._hist)[0]
+                                 >= s.distractor_match * confidence]
                     if found:
                         model.learn_distractors(bins, found, s.learning_rate if model.has_distractors else 1.0)
             self.level = confidence if level is None else 0.9 * level + 0.1 * confidence

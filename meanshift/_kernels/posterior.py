@@ -13,7 +13,7 @@ import numpy as np
 from meanshift._jit import jit
 
 __all__ = ["posterior_table", "posterior_map", "grid_histogram", "box_sums", "best_window", "rect_match",
-           "blend_histogram", "zeroth_moment_ratio", "map_mean_shift", "rect_sum"]
+           "blend_histogram", "grid_rect", "zeroth_moment_ratio", "map_mean_shift", "rect_sum"]
 
 
 @jit
@@ -140,7 +140,7 @@ def rect_match(bins, j0, j1, i0, i1, obj, post, hist):
     grid samples inside the grid, masked ones included.
     """
     rows, cols = bins.shape
-    samples = max(0, min(j1, rows) - max(j0, 0)) * max(0, min(i1, cols) - max(i0, 0))
+    samples = _rect_samples(rows, cols, j0, j1, i0, i1)
     n = grid_histogram(bins, j0, j1, i0, i1, 0, 0, 0, 0, hist)
     total = rect_sum(post, j0, j1, i0, i1)
     if n <= 0:
@@ -165,9 +165,13 @@ def blend_histogram(bins, j0, j1, i0, i1, ej0, ej1, ei0, ei1, rate, counts, hist
     return n
 
 
-@jit(inline="always")
-def _grid_rect(x0, y0, step, cx, cy, w, h):
-    """Grid rectangle ``(j0, j1, i0, i1)`` of the pixels of the box of centre ``(cx, cy)``, size ``w x h``."""
+@jit(fastmath=False)
+def grid_rect(x0, y0, step, cx, cy, w, h):
+    """Grid rectangle ``(j0, j1, i0, i1)`` of the pixels of the box of centre ``(cx, cy)``, size ``w x h``.
+
+    Pixel ``(x0 + i*step, y0 + j*step)`` is sample ``(j, i)``; half-open, not clipped. Exact IEEE
+    arithmetic (no fastmath): a rounding at a whole number would move the edge by a sample.
+    """
     i0 = int(np.ceil((cx - (w - 1) / 2 - x0) / step))
     i1 = int(np.floor((cx + (w - 1) / 2 - x0) / step)) + 1
     j0 = int(np.ceil((cy - (h - 1) / 2 - y0) / step))
@@ -191,19 +195,19 @@ def zeroth_moment_ratio(post, x0, y0, step, cx, cy, w, h, surround, max_step, sc
     the midpoint of the box's and the ring's means, and the ratio is 1 when they disagree.
     """
     rows, cols = post.shape
-    j0, j1, i0, i1 = _grid_rect(x0, y0, step, cx, cy, w * surround, h * surround)
+    j0, j1, i0, i1 = grid_rect(x0, y0, step, cx, cy, w * surround, h * surround)
     m00 = rect_sum(post, j0, j1, i0, i1) * step ** 2
     ratio = np.sqrt(m00 / (w * h)) if m00 > 0 else 1.0
     ratio = min(max(ratio, 1 / (1 + max_step)), 1 + max_step)
     if not scale_check or ratio == 1.0:
         return ratio
-    b0, b1, c0, c1 = _grid_rect(x0, y0, step, cx, cy, w, h)
+    b0, b1, c0, c1 = grid_rect(x0, y0, step, cx, cy, w, h)
     box_sum = rect_sum(post, b0, b1, c0, c1)
     box_count = _rect_samples(rows, cols, b0, b1, c0, c1)
     ring_count = _rect_samples(rows, cols, j0, j1, i0, i1) - box_count
     small, large = min(ratio, 1.0), max(ratio, 1.0)
-    n0, n1, m0, m1 = _grid_rect(x0, y0, step, cx, cy, w * small, h * small)
-    o0, o1, p0, p1 = _grid_rect(x0, y0, step, cx, cy, w * large, h * large)
+    n0, n1, m0, m1 = grid_rect(x0, y0, step, cx, cy, w * small, h * small)
+    o0, o1, p0, p1 = grid_rect(x0, y0, step, cx, cy, w * large, h * large)
     band = rect_sum(post, o0, o1, p0, p1) - rect_sum(post, n0, n1, m0, m1)
     count = _rect_samples(rows, cols, o0, o1, p0, p1) - _rect_samples(rows, cols, n0, n1, m0, m1)
     if count > 0 and box_count > 0 and ring_count > 0:

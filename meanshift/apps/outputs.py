@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-__all__ = ["OutputError", "check_output_paths", "check_writable_folder", "same_file", "is_inside"]
+__all__ = ["OutputError", "check_output_paths", "check_writable_folder", "is_inside"]
 
 
 class OutputError(ValueError):
@@ -22,16 +22,6 @@ class OutputError(ValueError):
 
 def _resolved(path: str | os.PathLike[str]) -> Path:
     return Path(os.path.realpath(os.path.abspath(os.fspath(path))))
-
-
-def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
-    """Whether two paths name the same file once symlinks and ``..`` are resolved (hard links too)."""
-    if _resolved(a) == _resolved(b):
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def is_inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:

@@ -21,7 +21,7 @@ from meanshift.apps.cli import (
     tracker_options,
 )
 
-__all__ = ["command", "output_options", "prefetch_option", "run_live", "kept"]
+__all__ = ["command", "output_options", "prefetch_option", "first_frame_and_boxes", "run_live", "kept"]
 
 BOX_FORMAT_NAMES = ("csv", "jsonl", "mot")
 CODEC_NAMES = ("mp4v", "h264", "vp9")
@@ -125,8 +125,6 @@ def command(
     prepare(ctx)
     from meanshift.apps.cli import build_tracker_options, output_settings
     from meanshift.apps.live import has_display
-    from meanshift.io import check_box
-
     _refuse_folder_of_videos(source)
     options = build_tracker_options(tracker)
     box_format = output_settings(output, output_video, codec, box_format)
@@ -139,13 +137,7 @@ def command(
     src = open_source(source, prefetch=prefetch)  # first: a missing file is the problem to report
     with src:
         boxes = _initial_boxes(source, boxes, box_file, quiet)
-        first = src.peek()
-        if first is None:
-            raise fail(f"{source}: no frames to track")
-        try:
-            boxes = [check_box(b, first.shape) for b in boxes]
-        except ValueError as exc:
-            raise BadValue(str(exc)) from None
+        first, boxes = first_frame_and_boxes(src, boxes, f"{source}: no frames to track")
         if show:
             stats = run_live(src, boxes, options, output, box_format, output_video, codec, pace, max_frames,
                              first=first)
@@ -158,6 +150,20 @@ def command(
         return
     if not quiet:
         click.echo(summary_line(stats["frames"], stats["seconds"], stats["lost"], len(boxes) or 1), err=True)
+
+
+def first_frame_and_boxes(src: Any, boxes: list, no_frame: str) -> tuple[Any, list]:
+    """The source's first frame (not consumed) and the boxes checked against it; ``no_frame`` is the
+    error when there is none, a bad box is a :class:`BadValue` naming it."""
+    from meanshift.io import check_box
+
+    first = src.peek()
+    if first is None:
+        raise fail(no_frame)
+    try:
+        return first, [check_box(b, first.shape) for b in boxes]
+    except ValueError as exc:
+        raise BadValue(str(exc)) from None
 
 
 def _refuse_folder_of_videos(source: str) -> None:

@@ -14,7 +14,7 @@ from meanshift.apps.cli import (
     summary_line,
     tracker_options,
 )
-from meanshift.apps.commands.track import output_options, run_live
+from meanshift.apps.commands.track import first_frame_and_boxes, output_options, run_live
 
 __all__ = ["command"]
 
@@ -63,7 +63,6 @@ def command(
     prepare(ctx)
     from meanshift.apps.cli import build_tracker_options, output_settings
     from meanshift.apps.live import has_display
-    from meanshift.io import check_box
 
     options = build_tracker_options(tracker)
     box_format = output_settings(output, output_video, codec, box_format)
@@ -76,13 +75,7 @@ def command(
                 f"camera {camera} opened, but there is no display for the live window (DISPLAY is empty); "
                 f"to track without one: meanshift track {camera} --box X,Y,W,H --output boxes.csv"
             )
-        first = src.peek()
-        if first is None:
-            raise fail(f"camera {camera} delivered no frame")
-        try:
-            boxes = [check_box(b, first.shape) for b in boxes]
-        except ValueError as exc:
-            raise BadValue(str(exc)) from None
+        first, boxes = first_frame_and_boxes(src, boxes, f"camera {camera} delivered no frame")
         stats = run_live(src, boxes, options, output, box_format, output_video, codec, False, None, first=first)
     if stats is not None:
         click.echo(summary_line(stats["frames"], stats["seconds"], stats["lost"]), err=True)
