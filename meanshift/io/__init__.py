@@ -1,9 +1,9 @@
 """Frames in, annotated frames out: the tracker's contact with files, cameras and screens.
 
 Knows nothing of how tracking works; built on OpenCV and the public :mod:`meanshift` API only.
-``sources`` (video files, cameras, image folders, streams; ``prefetch`` reads them ahead on other
-threads) -> the tracker -> ``writers`` (box tables, annotated videos, written under a temporary name until
-complete); ``boxes`` parses and checks boxes and box files; ``drawing`` draws results.
+``sources`` (video files, cameras, streams; image folders in ``image_folder``; ``prefetch`` reads them
+ahead on other threads) -> the tracker -> ``writers`` (box tables, annotated videos, written under a
+temporary name until complete); ``boxes`` parses and checks boxes and box files; ``drawing`` draws results.
 
 Examples
 --------
@@ -36,16 +36,14 @@ from meanshift.io.drawing import (
     draw_status,
     target_color,
 )
+from meanshift.io.image_folder import ImageFolderSource, decode_threads, image_folder_frames
 from meanshift.io.prefetch import PrefetchSource
 from meanshift.io.sources import (
     IMAGE_EXTENSIONS,
     VIDEO_EXTENSIONS,
     CaptureSource,
     FrameSource,
-    ImageFolderSource,
     VideoError,
-    decode_threads,
-    image_folder_frames,
     is_camera_index,
     open_source,
     quiet_opencv,
