@@ -71,6 +71,25 @@ def test_quantize_region_of_strided_and_gray_frames(rng):
     np.testing.assert_array_equal(quantize(gray, get_features("gray", bins=16)), gray.astype(int) * 16 // 256)
 
 
+@pytest.mark.parametrize("name", ["bgr", "lab", "ycrcb"])
+@pytest.mark.parametrize("order", ["bgr", "rgb"])
+def test_quantize_region_fast_path_bins_as_the_reference_on_sampling_grids(rng, name, order):
+    # quantize_into (the posterior step's quantiser) sums per-channel tables for these spaces
+    for _ in range(6):
+        big = rng.integers(0, 256, size=(90, 110, 3), dtype=np.uint8)
+        bgr = big[:: int(rng.integers(1, 3)), :: int(rng.integers(1, 3))]  # strided views too
+        frame = bgr[..., ::-1] if order == "rgb" else bgr
+        bins = int(rng.choice([4, 8, 16]))
+        step = int(rng.integers(1, 4))
+        x0, y0 = int(rng.integers(0, 10)), int(rng.integers(0, 10))
+        rows = (bgr.shape[0] - y0 - 1) // step + 1 - int(rng.integers(0, 3))
+        cols = (bgr.shape[1] - x0 - 1) // step + 1 - int(rng.integers(0, 3))
+        out = np.empty((rows, cols), np.int32)
+        quantize_into(frame, get_features(name, bins=bins, channel_order=order), x0, y0, out, step=step)
+        want = naive.bins_reference(np.ascontiguousarray(bgr), name, (bins,))
+        np.testing.assert_array_equal(out, want[y0 : y0 + rows * step : step, x0 : x0 + cols * step : step])
+
+
 def test_quantize_rejects_gray_frame_for_colour_space(rng):
     with pytest.raises(ValueError, match="needs a BGR frame"):
         quantize(np.zeros((5, 5), np.uint8), get_features("hue"))
