@@ -52,6 +52,11 @@ class PosteriorSettings:
         Refine the best window by mean shift on the posterior map.
     samples : int
         Grid samples of the search region (the step is chosen to stay near this).
+    window_stride : int
+        Coarse-to-fine window search: score every ``window_stride``-th window in each direction, then
+        the windows around the best of them (see :func:`meanshift._kernels.posterior.best_window`);
+        1 scores every window. Used only on windows at least four strides wide and high, and not with
+        ``distractors`` (which read every window's score).
     jump_check : bool
         Also declare a loss when the window jumps more than half its size from the prediction while
         its confidence is below 0.9 of the recent level (a switch to a distractor).
@@ -90,6 +95,7 @@ class PosteriorSettings:
     scale_check: bool = True
     refine: bool = True
     samples: int = 16384
+    window_stride: int = 1
     jump_check: bool = False
     level_decay: float = 0.95
     hold_when_lost: bool = True
@@ -104,6 +110,8 @@ class PosteriorSettings:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+        if not (isinstance(self.window_stride, int) and self.window_stride >= 1):
+            raise ValueError(f"window_stride must be an integer >= 1, got {self.window_stride!r}")
         if not (self.search >= 1 and self.surround > 1):
             raise ValueError(f"search must be >= 1 and surround > 1, got {self.search!r}, {self.surround!r}")
 

@@ -198,8 +198,11 @@ class PosteriorTracking:
             # Gaussian motion prior around the prediction, widening while the target is lost
             sigma = s.motion_sigma * math.sqrt(w * h) / st * (1.5 ** min(self.lost, 4))
             prior_scale = -0.5 / (sigma * sigma)
-        bj, bi = _pk.best_window(bins, self._table, rows, cols, off_j - gj, off_i - gi, prior_scale, post, integral,
-                                 scores)
+        stride = s.window_stride
+        if s.distractors or min(rows, cols) < 4 * stride:
+            stride = 1  # the distractor search reads every window's score; small windows are not smooth
+        bj, bi = _pk.best_window(bins, self._table, rows, cols, off_j - gj, off_i - gi, prior_scale, stride, post,
+                                 integral, scores)
         iterations = 1
         if scores[bj, bi] <= 0:
             # nothing object-like in the search region: stay at the prediction

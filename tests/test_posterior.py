@@ -82,8 +82,27 @@ def test_box_sums_against_direct_sums(rows, cols):
             assert out[j, i] == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_best_window_against_numpy_argmax_of_the_weighted_box_sums(seed):
+def _weighted_box_sums(post, rows, cols, shift_j, shift_i, prior_scale):
+    """Box sums of ``post`` (window top-left ``(j - rows//2, i - cols//2)``) and the same under the prior."""
+    shape = post.shape
+    scores = np.empty(shape)
+    for j in range(shape[0]):
+        for i in range(shape[1]):
+            top, left = j - rows // 2, i - cols // 2
+            scores[j, i] = post[max(top, 0):max(top + rows, 0), max(left, 0):max(left + cols, 0)].sum()
+    jj, ii = np.arange(shape[0]) + shift_j, np.arange(shape[1]) + shift_i
+    return scores, scores * np.exp(prior_scale * (jj[:, None] ** 2 + ii[None, :] ** 2))
+
+
+def _first_max(values, mask):
+    """Row-major first maximum of ``values`` where ``mask``."""
+    best = np.where(mask, values, -np.inf)
+    return divmod(int(np.argmax(best)), values.shape[1])
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_best_window_against_numpy_argmax_of_the_weighted_box_sums(seed, stride):
     rng = np.random.default_rng(40 + seed)
     shape = tuple(int(v) for v in rng.integers(1, 30, 2))
     rows, cols = (int(v) for v in rng.integers(1, 25, 2))
@@ -91,21 +110,37 @@ def test_best_window_against_numpy_argmax_of_the_weighted_box_sums(seed):
     table = np.round(rng.random(9), 1)  # equal posteriors make ties: the first maximum must win
     shift_j, shift_i = -rng.random() * shape[0], -rng.random() * shape[1]
     prior_scale = 0.0 if seed % 2 else -rng.random() * 0.2
-    post, scores = np.empty(shape), np.empty(shape)
-    bj, bi = pk.best_window(bins, table, rows, cols, shift_j, shift_i, prior_scale, post,
+    post, scores = np.empty(shape), np.full(shape, np.nan)
+    bj, bi = pk.best_window(bins, table, rows, cols, shift_j, shift_i, prior_scale, stride, post,
                             np.empty((shape[0] + 1, shape[1] + 1)), scores)
     np.testing.assert_array_equal(post, np.where(bins >= 0, table[bins], 0.0))
-    expected_scores = np.empty(shape)
-    for j in range(shape[0]):
-        for i in range(shape[1]):
-            top, left = j - rows // 2, i - cols // 2
-            expected_scores[j, i] = post[max(top, 0):max(top + rows, 0), max(left, 0):max(left + cols, 0)].sum()
-    np.testing.assert_allclose(scores, expected_scores, atol=1e-12)
-    jj, ii = np.arange(shape[0]) + shift_j, np.arange(shape[1]) + shift_i
-    weighted = scores * np.exp(prior_scale * (jj[:, None] ** 2 + ii[None, :] ** 2))
-    assert weighted[bj, bi] == pytest.approx(weighted.max(), rel=1e-12)
+    expected_scores, weighted = _weighted_box_sums(post, rows, cols, shift_j, shift_i, prior_scale)
+    j, i = np.mgrid[0:shape[0], 0:shape[1]]
+    coarse = (j % stride == 0) & (i % stride == 0)
+    cj, ci = _first_max(weighted, coarse)
+    near = (abs(j - cj) < stride) & (abs(i - ci) < stride)
+    scored = coarse | near
+    # the windows scored hold their box sums; with stride 1 that is every window
+    np.testing.assert_allclose(scores[scored], expected_scores[scored], atol=1e-12)
+    assert scored.all() or stride > 1
+    # the answer: the best of the coarse grid's best and its neighbours (the first one on a tie)
+    assert weighted[bj, bi] == pytest.approx(weighted[near].max(), rel=1e-12)
+    assert weighted[bj, bi] >= weighted[coarse].max() * (1 - 1e-12)
     if prior_scale == 0.0:  # no prior: exactly the first maximum of the scores, ties included
-        assert (bj, bi) == divmod(int(np.argmax(scores)), shape[1])
+        assert (bj, bi) == _first_max(scores, near if stride > 1 else coarse)
+
+
+def test_coarse_window_search_finds_the_peak_of_a_smooth_map():
+    # A blob of object posteriors: the stride-2 search lands where the full one does.
+    j, i = np.mgrid[0:80, 0:100]
+    table = np.exp(-(((j - 37.3) / 9) ** 2 + ((i - 61.8) / 12) ** 2)).ravel()
+    bins = np.arange(80 * 100, dtype=np.int32).reshape(80, 100)
+    answers = set()
+    for stride in (1, 2, 3):
+        post, scores = np.empty(bins.shape), np.empty(bins.shape)
+        answers.add(pk.best_window(bins, table, 16, 20, -40.0, -50.0, -0.002, stride, post,
+                                   np.empty((81, 101)), scores))
+    assert len(answers) == 1
 
 
 @pytest.mark.parametrize("rect", [(2, 9, 3, 11), (-3, 40, -5, 50), (5, 5, 0, 10)])

@@ -99,19 +99,44 @@ def box_sums(values, rows, cols, integral, out):
             out[j, i] = integral[r1, c1] - integral[r0, c1] - integral[r1, c0] + integral[r0, c0]
 
 
+@jit(inline="always")
+def _window_score(upper, lower, i, cols, width):
+    """Sum of the window of ``cols`` samples whose left edge is ``i - cols//2``, from two integral rows."""
+    left = i - cols // 2
+    c0 = min(max(left, 0), width)
+    c1 = min(max(left + cols, 0), width)
+    return upper[c1] - lower[c1] - upper[c0] + lower[c0]
+
+
 @jit
-def best_window(bins, table, rows, cols, shift_j, shift_i, prior_scale, post, integral, scores):
+def best_window(bins, table, rows, cols, shift_j, shift_i, prior_scale, stride, post, integral, scores):
     """The best ``rows x cols`` window of the posterior map under a Gaussian motion prior, in one pass.
 
-    Fills ``post`` (:func:`posterior_map` of ``bins`` through ``table``) and ``scores``
-    (:func:`box_sums` of ``post``), and returns ``(j, i)``: the first maximum in row-major order of
-    ``scores[j, i] * exp(prior_scale * ((j + shift_j)**2 + (i + shift_i)**2))`` (``shift_*``: the
-    window centre's offset from the prediction in grid units; ``prior_scale = -1 / (2 sigma**2)``, 0 for
-    no prior). The prior is separable: ``rows + cols`` exponentials instead of one per window.
+    Fills ``post`` (:func:`posterior_map` of ``bins`` through ``table``) and ``integral`` (its integral
+    image), and returns ``(j, i)``: the first maximum in row-major order of
+    ``scores[j, i] * exp(prior_scale * ((j + shift_j)**2 + (i + shift_i)**2))``, where ``scores`` are
+    the :func:`box_sums` of ``post`` (``shift_*``: the window centre's offset from the prediction in grid
+    units; ``prior_scale = -1 / (2 sigma**2)``, 0 for no prior). The prior is separable: ``rows + cols``
+    exponentials instead of one per window.
+
+    ``stride`` 1 scores every window (``scores`` is then filled entirely). ``stride`` s > 1 is a
+    coarse-to-fine search: the windows at ``j % s == 0, i % s == 0`` first, then every window within
+    ``s - 1`` of the best of those; only the windows scored are written into ``scores``. A window's
+    score is a box sum, as smooth as the window is large, so on windows many strides wide the
+    coarse grid finds the peak the full one does (and the caller refines the position by mean shift).
     """
-    posterior_map(bins, table, post)
-    box_sums(post, rows, cols, integral, scores)
-    height, width = scores.shape
+    height, width = bins.shape
+    for i in range(width + 1):
+        integral[0, i] = 0.0
+    for j in range(height):
+        integral[j + 1, 0] = 0.0
+        run = 0.0
+        for i in range(width):
+            b = bins[j, i]
+            v = table[b] if b >= 0 else 0.0
+            post[j, i] = v
+            run += v
+            integral[j + 1, i + 1] = integral[j, i + 1] + run
     prior_i = np.empty(width)
     for i in range(width):
         d = i + shift_i
@@ -119,15 +144,38 @@ def best_window(bins, table, rows, cols, shift_j, shift_i, prior_scale, post, in
     best = -1.0
     bj = 0
     bi = 0
-    for j in range(height):
+    for j in range(0, height, stride):
+        r0 = min(max(j - rows // 2, 0), height)
+        r1 = min(max(j - rows // 2 + rows, 0), height)
+        upper = integral[r1]
+        lower = integral[r0]
         d = j + shift_j
         pj = np.exp(d * d * prior_scale)
-        for i in range(width):
-            v = scores[j, i] * (pj * prior_i[i])
+        for i in range(0, width, stride):
+            score = _window_score(upper, lower, i, cols, width)
+            scores[j, i] = score
+            v = score * (pj * prior_i[i])
             if v > best:
                 best = v
                 bj = j
                 bi = i
+    if stride > 1:
+        cj, ci = bj, bi
+        for j in range(max(cj - stride + 1, 0), min(cj + stride, height)):
+            r0 = min(max(j - rows // 2, 0), height)
+            r1 = min(max(j - rows // 2 + rows, 0), height)
+            upper = integral[r1]
+            lower = integral[r0]
+            d = j + shift_j
+            pj = np.exp(d * d * prior_scale)
+            for i in range(max(ci - stride + 1, 0), min(ci + stride, width)):
+                score = _window_score(upper, lower, i, cols, width)
+                scores[j, i] = score
+                v = score * (pj * prior_i[i])
+                if v > best or (v == best and (j < bj or (j == bj and i < bi))):
+                    best = v
+                    bj = j
+                    bi = i
     return bj, bi
 
 
