@@ -217,6 +217,36 @@ def test_run_tracker_records_first_frame_errors_and_nan(toy_dataset):
     assert run.warnings == ["UserWarning: wobbly (x3)"]
 
 
+def test_a_sequence_started_on_another_box_is_scored_against_its_own_ground_truth(toy_dataset):
+    seq = load_sequence(toy_dataset / "red_a")
+    x, y, w, h = seq.init_box
+    shifted = seq.started_on((x + 0.1 * w, y, w, h), name="red_a@right")
+    given = []
+
+    class Recorder(Oracle):
+        def init(self, frame, box):
+            given.append(tuple(box))
+            super().init(frame, box)
+
+    ev = evaluate([seq, shifted], {"oracle": lambda: Recorder(seq.groundtruth)}, progress=False)
+    assert set(given) == {seq.init_box, (x + 0.1 * w, y, w, h)}  # (a warm-up may init once more)
+    # worker processes load the sequence again: the variant's start and name must travel with it
+    parallel = evaluate([seq, shifted], ["meanshift-generalized"], jobs=2, progress=False)
+    serial = evaluate([seq, shifted], ["meanshift-generalized"], progress=False)
+    for name in ("red_a", "red_a@right"):
+        np.testing.assert_array_equal(parallel.runs[name, "meanshift-generalized"].boxes,
+                                      serial.runs[name, "meanshift-generalized"].boxes)
+    assert not np.array_equal(serial.runs["red_a", "meanshift-generalized"].boxes[0],
+                              serial.runs["red_a@right", "meanshift-generalized"].boxes[0])
+    # frame 1's answer is the box given; every later frame is the truth: only frame 1 scores less
+    np.testing.assert_array_equal(ev.runs["red_a@right", "oracle"].boxes[0], shifted.init_box)
+    np.testing.assert_array_equal(ev.runs["red_a@right", "oracle"].boxes[1:], seq.groundtruth[1:])
+    assert ev.scores["red_a@right", "oracle"].auc < ev.scores["red_a", "oracle"].auc
+    assert shifted.name == "red_a@right" and len(shifted) == len(seq)
+    with pytest.raises(ValueError, match="positive width"):
+        seq.started_on((x, y, 0, h))
+
+
 def test_init_errors_are_reported_not_raised(toy_dataset):
     class BadInit:
         def init(self, frame, box):

@@ -175,12 +175,16 @@ class Sequence:
         One image per frame, in order.
     groundtruth : ndarray, shape (N, 4)
         One ``(x, y, w, h)`` box per frame, as stored in the file.
+    start_box : (x, y, w, h) or None
+        The box the tracker is started on, when it is not frame 1's ground truth (OTB's spatial
+        robustness evaluation starts it on shifted and scaled boxes; see :meth:`started_on`).
     """
 
     name: str
     path: Path
     frame_paths: tuple[Path, ...]
     groundtruth: np.ndarray
+    start_box: tuple[float, float, float, float] | None = None
 
     def __len__(self) -> int:
         return len(self.frame_paths)
@@ -190,9 +194,26 @@ class Sequence:
 
     @property
     def init_box(self) -> tuple[float, float, float, float]:
-        """Frame 1's ground truth, the box a one-pass evaluation starts the tracker on."""
-        x, y, w, h = (float(v) for v in self.groundtruth[0])
+        """The box the tracker is started on: frame 1's ground truth, or :attr:`start_box` when set."""
+        x, y, w, h = (float(v) for v in (self.groundtruth[0] if self.start_box is None else self.start_box))
         return (x, y, w, h)
+
+    def started_on(self, box: tuple[float, float, float, float], name: str | None = None) -> Sequence:
+        """The same sequence, the tracker started on ``box`` (scored against the same ground truth).
+
+        ``name`` names the variant in an evaluation's tables (default: the sequence's own name).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> seq = Sequence("demo", Path("demo"), (Path("1.jpg"),), np.array([[10.0, 20.0, 30.0, 40.0]]))
+        >>> seq.started_on((13.0, 20.0, 30.0, 40.0), name="demo@right").init_box
+        (13.0, 20.0, 30.0, 40.0)
+        """
+        x, y, w, h = (float(v) for v in box)
+        if not (w > 0 and h > 0):
+            raise ValueError(f"start box must have a positive width and height, got {box!r}")
+        return replace(self, start_box=(x, y, w, h), name=self.name if name is None else name)
 
     def frame(self, index: int, color: str = "bgr") -> np.ndarray:
         """Read frame ``index`` (0-based)."""

@@ -115,7 +115,6 @@ def run_tracker(sequence: Sequence, name: str, factory: TrackerFactory | None = 
     """
     factory = factory or (lambda: make_tracker(name))
     n = len(sequence)
-    gt = sequence.groundtruth
     boxes = np.full((n, 4), np.nan)
     ok = np.zeros(n, dtype=bool)
     seconds = np.full(n, np.nan)
@@ -147,7 +146,7 @@ def run_tracker(sequence: Sequence, name: str, factory: TrackerFactory | None = 
         except Exception as exc:
             error = f"frame 1 (init): {type(exc).__name__}: {exc}"
         else:
-            boxes[0] = gt[0]
+            boxes[0] = init_box  # frame 1's answer is the box the tracker was given
             ok[0] = True
             seconds[0] = 0.0
             for i, frame in enumerate(frames, start=1):

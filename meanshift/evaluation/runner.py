@@ -81,13 +81,20 @@ __all__ = [
 ]
 
 def _task(seq_path: str, max_frames: int | None, name: str, factory: TrackerFactory | None,
-          opencv_threads: int | None, seed: int | None) -> TrackerRun:
-    """Worker body (top level, so that the 'spawn' context can pickle it)."""
+          opencv_threads: int | None, seed: int | None, start_box=None, seq_name: str | None = None) -> TrackerRun:
+    """Worker body (top level, so that the 'spawn' context can pickle it).
+
+    The sequence is loaded again from ``seq_path``; ``start_box`` and ``seq_name`` carry a variant's
+    start (:meth:`Sequence.started_on`).
+    """
     if opencv_threads is not None:
         import cv2
 
         cv2.setNumThreads(opencv_threads)
-    return run_tracker(load_sequence(seq_path, max_frames=max_frames), name, factory, seed=seed)
+    seq = load_sequence(seq_path, max_frames=max_frames)
+    if start_box is not None:
+        seq = seq.started_on(start_box, name=seq_name)
+    return run_tracker(seq, name, factory, seed=seed)
 
 
 def _progress(total: int, enabled: bool):
@@ -188,7 +195,8 @@ def evaluate(
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
                 futures = {
-                    pool.submit(_task, str(s.path), len(s), name, factories[name], opencv_threads, seed):
+                    pool.submit(_task, str(s.path), len(s), name, factories[name], opencv_threads, seed,
+                                s.start_box, s.name):
                     (s, name)
                     for s, name in tasks
                 }
