@@ -95,7 +95,7 @@ class PosteriorSettings:
     scale_check: bool = True
     refine: bool = True
     samples: int = 16384
-    window_stride: int = 1
+    window_stride: int = 3
     jump_check: bool = False
     level_decay: float = 0.95
     hold_when_lost: bool = True
