@@ -57,8 +57,9 @@ VARIANTS: dict[str, dict] = {
     "new, motion prior sigma 1.0 instead of 0.5": _new(motion_sigma=1.0),
     "new, search region 3x instead of 4x": _new(search=3.0),
     "new, no mean-shift refinement of the best window": _new(refine=False),
-    "new, coarse-to-fine window search (window_stride=2)": _new(window_stride=2),
-    "new, coarse-to-fine window search (window_stride=3)": _new(window_stride=3),
+    "new, every window scored (window_stride=1; the default scores every 2nd, then around the best)":
+        _new(window_stride=1),
+    "new, coarse-to-fine window search with window_stride=3": _new(window_stride=3),
     "new + DAT distractor-aware posterior (distractors=True)": _new(distractors=True),
     "new + distractors verified against the object model (distractor_match=0.9)": _new(distractors=True,
                                                                                       distractor_match=0.9),

@@ -123,6 +123,7 @@ def test_best_window_against_numpy_argmax_of_the_weighted_box_sums(seed, stride)
     # the windows scored hold their box sums; with stride 1 that is every window
     np.testing.assert_allclose(scores[scored], expected_scores[scored], atol=1e-12)
     assert scored.all() or stride > 1
+    assert np.isnan(scores[~scored]).all()  # and no other window was scored: the neighbourhood is exact
     # the answer: the best of the coarse grid's best and its neighbours (the first one on a tie)
     assert weighted[bj, bi] == pytest.approx(weighted[near].max(), rel=1e-12)
     assert weighted[bj, bi] >= weighted[coarse].max() * (1 - 1e-12)

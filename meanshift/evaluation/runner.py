@@ -46,6 +46,7 @@ import sys
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +94,9 @@ def _task(seq_path: str, max_frames: int | None, name: str, factory: TrackerFact
         cv2.setNumThreads(opencv_threads)
     seq = load_sequence(seq_path, max_frames=max_frames)
     if start_box is not None:
-        seq = seq.started_on(start_box, name=seq_name)
+        seq = seq.started_on(start_box)
+    if seq_name is not None:
+        seq = replace(seq, name=seq_name)
     return run_tracker(seq, name, factory, seed=seed)
 
 
