@@ -15,6 +15,9 @@ __all__ = ["PosteriorSettings", "PosteriorModel"]
 
 # Joint colour-texture bins: levels per colour channel, and the brightness step a neighbour must exceed.
 _TEXTURE_COLOUR_BINS = 8
+# On grayscale frames, levels of the one intensity channel: the gray space's default resolution (16 and 64
+# measured worse on both folds of benchmarks/results/gray_folds.md).
+_TEXTURE_GRAY_LEVELS = 32
 _TEXTURE_TOLERANCE = 4
 
 
@@ -73,10 +76,14 @@ class PosteriorSettings:
         model, from the last position) as a candidate; of the two, the one whose histogram is closer
         to the object model (Bhattacharyya coefficient) wins. ``"auto"``: only when the colours do not
         separate the target from its surroundings at init (see ``separation``).
-    texture : {"never", "auto", "always"}
+    texture : {"gray", "never", "auto", "always"}
         Joint colour-texture bins (8 levels per channel x a 4-neighbour local binary pattern, see
         :func:`meanshift._kernels.posterior.quantize_texture`) instead of the tracker's colour space;
-        ``"auto"``: when they separate the target from its surroundings better at init.
+        ``"auto"``: when they separate the target from its surroundings better at init. ``"gray"``
+        (the default): ``"auto"`` on grayscale frames (2-D, or three equal channels), ``"never"`` on
+        colour ones, where texture lost on both folds while on gray frames it won on both
+        (``benchmarks/results/ablation_folds.md``, ``benchmarks/results/gray_folds.md``). On grayscale
+        frames the joint bins read the one intensity channel at 32 levels (the gray space's default), not 8.
     separation : float
         The colours separate the target when the expected posterior of an object pixel exceeds that of
         a surroundings pixel by at least this much at init (``sum_u (q_u - b_u) P(obj | u)``).
@@ -102,11 +109,11 @@ class PosteriorSettings:
     size_prior: float = 0.05
     proposal: str = "auto"
     separation: float = 1 / 3
-    texture: str = "never"
+    texture: str = "gray"
 
     def __post_init__(self) -> None:
         choices = {"scale_rule": ("zeroth", "zeroth-separable", "fixed"), "proposal": ("never", "auto", "always"),
-                   "texture": ("never", "auto", "always")}
+                   "texture": ("gray", "never", "auto", "always")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")

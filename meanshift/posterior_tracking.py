@@ -12,8 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from meanshift._kernels import posterior as _pk
-from meanshift.features import FeatureSpace, quantize_into
-from meanshift.posterior_model import _TEXTURE_COLOUR_BINS, _TEXTURE_TOLERANCE, PosteriorModel, PosteriorSettings
+from meanshift.features import FeatureSpace, is_gray_bgr, quantize_into
+from meanshift.posterior_model import (
+    _TEXTURE_COLOUR_BINS,
+    _TEXTURE_GRAY_LEVELS,
+    _TEXTURE_TOLERANCE,
+    PosteriorModel,
+    PosteriorSettings,
+)
 
 __all__ = ["PosteriorTracking", "PosteriorStep"]
 
@@ -76,6 +82,7 @@ class PosteriorTracking:
         self.motion = motion
         self.recovery = recovery
         self.texture = False
+        self.gray_frames = False
         self._allocate(space.n_bins)
 
     def _allocate(self, m: int) -> None:
@@ -102,7 +109,10 @@ class PosteriorTracking:
         bins = np.empty((rows, cols), np.int32)
         if self.texture:
             pixels = frame if frame.ndim == 3 else frame[:, :, None]
-            _pk.quantize_texture(pixels, x0, y0, step, _TEXTURE_COLOUR_BINS, max(2, step), _TEXTURE_TOLERANCE, bins)
+            if self.gray_frames:
+                pixels = pixels[:, :, :1]  # three equal channels: the first is the intensity
+            levels = self.texture_bins(frame)[0]
+            _pk.quantize_texture(pixels, x0, y0, step, levels, max(2, step), _TEXTURE_TOLERANCE, bins)
         else:
             quantize_into(frame, self.space, x0, y0, bins, step=step)
         grid = _Grid(x0, y0, step, rows, cols)
@@ -121,20 +131,31 @@ class PosteriorTracking:
 
     def init(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float) -> None:
         s = self.settings
-        candidates = {"never": (False,), "always": (True,), "auto": (False, True)}[s.texture]
+        self.gray_frames = frame.ndim == 2 or is_gray_bgr(frame)
+        mode = s.texture if s.texture != "gray" else ("auto" if self.gray_frames else "never")
+        candidates = {"never": (False,), "always": (True,), "auto": (False, True)}[mode]
         best: tuple[float, bool] = (-math.inf, False)
         for texture in candidates:
             self.texture = texture
-            channels = frame.shape[2] if frame.ndim == 3 else 1
-            self._allocate(_TEXTURE_COLOUR_BINS ** channels * 16 if texture else self.space.n_bins)
+            self._allocate(self.texture_bins(frame)[1] if texture else self.space.n_bins)
             self._learn_first(frame, cx, cy, w, h)
             if self.separation > best[0]:
                 best = (self.separation, texture)
         if best[1] != self.texture:
             self.texture = best[1]
-            channels = frame.shape[2] if frame.ndim == 3 else 1
-            self._allocate(_TEXTURE_COLOUR_BINS ** channels * 16 if self.texture else self.space.n_bins)
+            self._allocate(self.texture_bins(frame)[1] if self.texture else self.space.n_bins)
             self._learn_first(frame, cx, cy, w, h)
+
+    def texture_bins(self, frame: np.ndarray) -> tuple[int, int]:
+        """``(levels, n_bins)`` of the joint colour-texture bins for frames like ``frame``.
+
+        Colour frames: 8 levels per channel (``8**3 * 16`` bins). Grayscale frames (2-D, or three equal
+        channels, read as one): 32 levels of the one intensity channel (``32 * 16`` bins), the gray
+        feature space's default resolution.
+        """
+        if self.gray_frames:
+            return _TEXTURE_GRAY_LEVELS, _TEXTURE_GRAY_LEVELS * 16
+        return _TEXTURE_COLOUR_BINS, _TEXTURE_COLOUR_BINS ** frame.shape[2] * 16
 
     def _learn_first(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float) -> None:
         s = self.settings

@@ -77,10 +77,13 @@ def generalized(**overrides: Any) -> Tracker:
     follows the zeroth moment of the posteriors (the expected object area) within guard rails, when
     the colours separate the target at init. Otherwise the classic search (Bhattacharyya weights of a
     background-weighted model, CBWH, Epanechnikov kernel) proposes a position too and the closer
-    match to the object model wins. The models learn at 0.05 on confident frames; ``ok`` is False
-    while the match is below 0.4 of its recent level. Chosen on fold A of the shared sequences and
-    checked on fold B (``benchmarks/results/ablation_folds.md``). Keyword arguments override any
-    :class:`Tracker` parameter; the previous default is ``generalized(scale="contrast")``.
+    match to the object model wins. On grayscale frames (gray features, 32 intensity bins) the posteriors
+    use joint intensity x local-binary-pattern bins when those separate the target better at init
+    (``PosteriorSettings.texture="gray"``, ``benchmarks/results/gray_folds.md``). The models learn at
+    0.05 on confident frames; ``ok`` is False while the match is below 0.4 of its recent level. Chosen
+    on fold A of the shared sequences and checked on fold B (``benchmarks/results/ablation_folds.md``).
+    Keyword arguments override any :class:`Tracker` parameter; the previous default is
+    ``generalized(scale="contrast")``.
     """
     settings: dict[str, Any] = dict(
         features="bgr", bins=16, similarity="bhattacharyya", kernel="epanechnikov", scale="posterior",

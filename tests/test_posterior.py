@@ -312,3 +312,41 @@ def test_quantize_texture_against_reference(gray, x0, y0, step, shape):
     pixels = frame[:, :, None] if gray else frame
     pk.quantize_texture(pixels, x0, y0, step, 8, 2, 4, out)
     np.testing.assert_array_equal(out, _texture_reference(frame, x0, y0, step, 8, 2, 4, shape))
+
+
+def _gray_scene(shift=0):
+    """Blocks of two gray levels, and a checkerboard of the same two levels as the target: only texture tells."""
+    rng = np.random.default_rng(7)
+    blocks = rng.integers(0, 2, size=(8, 10))
+    gray = np.where(np.kron(blocks, np.ones((16, 16), int)) > 0, 170, 80).astype(np.uint8)
+    j, i = np.mgrid[0:24, 0:24]
+    gray[48:72, 60 + shift:84 + shift] = np.where((j // 2 + i // 2) % 2 == 0, 170, 80)
+    return gray
+
+
+def test_gray_frames_get_intensity_texture_bins_and_follow_a_texture_only_target():
+    # 4 px a frame: the intensity histogram alone (texture="never") falls 9 px behind by the last frame
+    frames = [_gray_scene(4 * k) for k in range(12)]
+    boxes = {}
+    for layout, convert in (("2-D", lambda g: g), ("three equal channels", lambda g: np.dstack([g] * 3))):
+        t = meanshift.generalized()
+        with pytest.warns(UserWarning, match="grayscale frames"):
+            t.init(convert(frames[0]), (60, 48, 24, 24))
+        part = t.scale_rule.part
+        # texture="gray" (the default): the joint bins win at init, 32 intensity levels x 16 patterns
+        assert part.texture and part.model.obj.shape == (32 * 16,)
+        boxes[layout] = [t.update(convert(f)).box for f in frames[1:]]
+        x, y, w, h = boxes[layout][-1]
+        assert x + w / 2 == pytest.approx(60 + 44 + 12, abs=3)
+    assert boxes["2-D"] == boxes["three equal channels"]
+
+
+def test_colour_frames_keep_colour_bins_by_default():
+    frame = np.dstack([_gray_scene()] * 3)
+    frame[..., 0] //= 2  # no longer gray
+    t = meanshift.generalized()
+    t.init(frame, (60, 48, 24, 24))
+    assert not t.scale_rule.part.texture and t.scale_rule.part.model.obj.shape == (16 ** 3,)
+    t = meanshift.generalized(posterior=PosteriorSettings(texture="always"))
+    t.init(frame, (60, 48, 24, 24))
+    assert t.scale_rule.part.texture and t.scale_rule.part.model.obj.shape == (8 ** 3 * 16,)
