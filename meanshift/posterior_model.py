@@ -102,7 +102,7 @@ class PosteriorSettings:
     scale_check: bool = True
     refine: bool = True
     samples: int = 16384
-    window_stride: int = 3
+    window_stride: int = 2
     jump_check: bool = False
     level_decay: float = 0.95
     hold_when_lost: bool = True
