@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 from folds import FOLD_A, FOLD_B
+from gray_folds import to_gray
 
 import meanshift
 from meanshift.evaluation import evaluate
@@ -64,14 +65,16 @@ class _LastSequence:
 class CachedSequence(Sequence):
     """A :class:`Sequence` whose BGR frames are decoded once for all its starts (in this process)."""
 
+    gray: bool = False  # frames turned gray (three equal channels), as benchmarks/gray_folds.py does
+
     def frames(self, color: str = "bgr") -> Iterator[np.ndarray]:
         if color != "bgr":
             yield from super().frames(color)
             return
-        key = (self.path, len(self.frame_paths))
+        key = (self.path, len(self.frame_paths), self.gray)
         if _LastSequence.key != key:
             _LastSequence.key, _LastSequence.frames = None, []  # free the previous sequence first
-            frames = [read_frame(p) for p in self.frame_paths]
+            frames = [to_gray(read_frame(p)) if self.gray else read_frame(p) for p in self.frame_paths]
             for frame in frames:
                 frame.setflags(write=False)  # shared by every start: a tracker writing into it would fail
             _LastSequence.frames, _LastSequence.key = frames, key
@@ -124,9 +127,10 @@ def start_boxes(box: tuple[float, float, float, float], which: str = "all") -> d
     return out
 
 
-def variants(sequences: list[Sequence], which: str) -> list[Sequence]:
-    """Every sequence started on each SRE box, named ``<sequence>@<start>``."""
-    cached = [CachedSequence(**{f.name: getattr(seq, f.name) for f in dataclasses.fields(seq)}) for seq in sequences]
+def variants(sequences: list[Sequence], which: str, gray: bool = False) -> list[Sequence]:
+    """Every sequence started on each SRE box, named ``<sequence>@<start>`` (frames gray with ``gray``)."""
+    cached = [CachedSequence(**{f.name: getattr(seq, f.name) for f in dataclasses.fields(seq)}, gray=gray)
+              for seq in sequences]
     return [seq.started_on(box, name=f"{seq.name}@{start}")
             for seq in cached for start, box in start_boxes(seq.init_box, which).items()]
 
@@ -135,9 +139,11 @@ def factories(names: list[str]) -> dict:
     return {name: parse_tracker(name) for name in names}
 
 
-def run(dataset: Path, names: list[str], which: str, jobs: int) -> dict:
+def run(dataset: Path, names: list[str], which: str, jobs: int, gray: bool = False) -> dict:
     """``{tracker: {sequence: {start: [auc, p@20]}}}`` over every SRE start."""
-    seqs = variants(load_dataset(dataset), which)
+    if gray and jobs > 1:
+        raise SystemExit("--gray converts the frames in this process: use --jobs 1")
+    seqs = variants(load_dataset(dataset), which, gray)
     made = factories(names)
     ours = {n: f for n, f in made.items() if f is not None}
     theirs = [n for n, f in made.items() if f is None]
@@ -160,10 +166,11 @@ def _fold_mean(per_sequence: dict, fold, column: int) -> float | None:
     return statistics.fmean(statistics.fmean(v[column] for v in per_sequence[s].values()) for s in fold)
 
 
-def render(scores: dict, command: str) -> str:
+def render(scores: dict, command: str, gray: bool = False) -> str:
     """The markdown page: per tracker, the SRE mean per fold; then per sequence."""
     starts = sorted({start for t in scores.values() for s in t.values() for start in s})
-    lines = ["# Spatial robustness (OTB's SRE), per fold", "",
+    title = "# Spatial robustness (OTB's SRE), per fold" + (": every frame turned gray" if gray else "")
+    lines = [title, "",
              f"Made by `{command}`. Each tracker is started {len(starts)} times on every shared sequence: on "
              "the first box shifted by 10 % of its size (8 directions) and scaled by 0.8, 0.9, 1.1 and 1.2 "
              "about its centre ("
@@ -206,14 +213,17 @@ def main() -> None:
                         help="raw scores: merged with what the file already holds (one run per tracker)")
     parser.add_argument("--out", type=Path, default=RESULTS / "robustness.md")
     parser.add_argument("--render", action="store_true", help="only write the table again from --json")
+    parser.add_argument("--gray", action="store_true",
+                        help="every frame turned gray (with --json/--out robustness_gray.*, say)")
     args = parser.parse_args()
     scores = json.loads(args.json.read_text()) if args.json.exists() else {}
     if not args.render:
         names = [n.strip() for n in args.trackers.split(";") if n.strip()]
-        scores.update(run(args.dataset, names, args.starts, args.jobs))
+        scores.update(run(args.dataset, names, args.starts, args.jobs, args.gray))
         args.json.write_text(json.dumps(scores, indent=1, sort_keys=True))
-    command = "python benchmarks/robustness.py --trackers '" + ";".join(scores) + "'"
-    args.out.write_text(render(scores, command))
+    command = ("python benchmarks/robustness.py " + ("--gray " if args.gray else "") + "--trackers '"
+               + ";".join(scores) + "'")
+    args.out.write_text(render(scores, command, args.gray))
     print(args.out.read_text())
 
 
