@@ -25,6 +25,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from ablation_folds import median_ms, per_sequence_table
 from folds import FOLD_A, FOLD_B
 
 import meanshift
@@ -120,8 +121,10 @@ def fold_means(scores: dict[str, tuple[float, float]], names) -> tuple[float, fl
 
 
 def _row(scores: dict[str, tuple[float, float]], ms: float = float("nan")) -> dict:
+    # per_sequence in fold order (A, then B, by name), the order of the per-sequence table's rows
+    order = sorted(scores, key=lambda s: (s not in FOLD_A, s.lower()))
     return {"A": fold_means(scores, FOLD_A), "B": fold_means(scores, FOLD_B), "all": fold_means(scores, list(scores)),
-            "ms": ms, "per_sequence": {s: v[0] for s, v in scores.items()}}
+            "ms": ms, "per_sequence": {s: scores[s][0] for s in order}}
 
 
 def run(sequences: list[GraySequence], variants: dict) -> dict:
@@ -129,8 +132,8 @@ def run(sequences: list[GraySequence], variants: dict) -> dict:
     ev = evaluate(sequences, variants, jobs=1, progress=False, plots=False)
     rows = {}
     for name in variants:
-        ms = float(np.nanmedian(np.concatenate([ev.runs[s, name].update_seconds[1:] for s in ev.sequences])) * 1000)
-        rows[name] = _row({s: (ev.scores[s, name].auc, ev.scores[s, name].precision_at_20) for s in ev.sequences}, ms)
+        rows[name] = _row({s: (ev.scores[s, name].auc, ev.scores[s, name].precision_at_20) for s in ev.sequences},
+                          median_ms(ev, name))
     return rows
 
 
@@ -172,18 +175,6 @@ def table(rows: dict) -> str:
         ms = "" if np.isnan(r["ms"]) else f"{r['ms']:.2f}"
         lines.append(f"| ({i}) | {name} | {r['A'][0]:.3f} | {r['A'][1]:.3f} | {r['B'][0]:.3f} | {r['B'][1]:.3f} | "
                      f"{r['all'][0]:.3f} | {r['all'][1]:.3f} | {_sign_test(r, reference)} | {ms} |")
-    return "\n".join(lines)
-
-
-def per_sequence_table(rows: dict) -> str:
-    """Markdown table of the AUC per sequence, columns numbered as the rows of :func:`table`."""
-    names = list(rows)
-    seqs = list(next(iter(rows.values()))["per_sequence"])
-    lines = ["| sequence | fold | " + " | ".join(f"({i})" for i in range(len(names))) + " |",
-             "|---|---|" + "---:|" * len(names)]
-    for s in sorted(seqs, key=lambda s: (s not in FOLD_A, s.lower())):
-        fold = "A" if s in FOLD_A else "B"
-        lines.append(f"| {s} | {fold} | " + " | ".join(f"{rows[n]['per_sequence'][s]:.3f}" for n in names) + " |")
     return "\n".join(lines)
 
 

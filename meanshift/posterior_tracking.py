@@ -136,15 +136,17 @@ class PosteriorTracking:
         candidates = {"never": (False,), "always": (True,), "auto": (False, True)}[mode]
         best: tuple[float, bool] = (-math.inf, False)
         for texture in candidates:
-            self.texture = texture
-            self._allocate(self.texture_bins(frame)[1] if texture else self.space.n_bins)
-            self._learn_first(frame, cx, cy, w, h)
+            self._learn_first_with(texture, frame, cx, cy, w, h)
             if self.separation > best[0]:
                 best = (self.separation, texture)
         if best[1] != self.texture:
-            self.texture = best[1]
-            self._allocate(self.texture_bins(frame)[1] if self.texture else self.space.n_bins)
-            self._learn_first(frame, cx, cy, w, h)
+            self._learn_first_with(best[1], frame, cx, cy, w, h)
+
+    def _learn_first_with(self, texture: bool, frame: np.ndarray, cx: float, cy: float, w: float, h: float) -> None:
+        """A fresh model in the colour-texture bins (``texture``) or the colour space's, learnt at init."""
+        self.texture = texture
+        self._allocate(self.texture_bins(frame)[1] if texture else self.space.n_bins)
+        self._learn_first(frame, cx, cy, w, h)
 
     def texture_bins(self, frame: np.ndarray) -> tuple[int, int]:
         """``(levels, n_bins)`` of the joint colour-texture bins for frames like ``frame``.

@@ -73,12 +73,9 @@ def rect_sum(values, j0, j1, i0, i1):
     return s
 
 
-@jit
-def box_sums(values, rows, cols, integral, out):
-    """``out[j, i]``: sum of ``values`` over the ``rows x cols`` window with top-left ``(j - rows//2, i - cols//2)``.
-
-    Zeros outside the array. ``integral`` is a workspace of shape ``(H + 1, W + 1)``.
-    """
+@jit(inline="always")
+def _fill_integral(values, integral):
+    """``integral[j, i]``: the sum of ``values[:j, :i]`` (shape ``(H + 1, W + 1)``)."""
     height, width = values.shape
     for i in range(width + 1):
         integral[0, i] = 0.0
@@ -88,15 +85,6 @@ def box_sums(values, rows, cols, integral, out):
         for i in range(width):
             run += values[j, i]
             integral[j + 1, i + 1] = integral[j, i + 1] + run
-    for j in range(height):
-        top = j - rows // 2
-        r0 = min(max(top, 0), height)
-        r1 = min(max(top + rows, 0), height)
-        for i in range(width):
-            left = i - cols // 2
-            c0 = min(max(left, 0), width)
-            c1 = min(max(left + cols, 0), width)
-            out[j, i] = integral[r1, c1] - integral[r0, c1] - integral[r1, c0] + integral[r0, c0]
 
 
 @jit(inline="always")
@@ -106,6 +94,43 @@ def _window_score(upper, lower, i, cols, width):
     c0 = min(max(left, 0), width)
     c1 = min(max(left + cols, 0), width)
     return upper[c1] - lower[c1] - upper[c0] + lower[c0]
+
+
+@jit
+def box_sums(values, rows, cols, integral, out):
+    """``out[j, i]``: sum of ``values`` over the ``rows x cols`` window with top-left ``(j - rows//2, i - cols//2)``.
+
+    Zeros outside the array. ``integral`` is a workspace of shape ``(H + 1, W + 1)``.
+    """
+    height, width = values.shape
+    _fill_integral(values, integral)
+    for j in range(height):
+        upper = integral[min(max(j - rows // 2 + rows, 0), height)]
+        lower = integral[min(max(j - rows // 2, 0), height)]
+        for i in range(width):
+            out[j, i] = _window_score(upper, lower, i, cols, width)
+
+
+@jit(inline="always")
+def _best_scored(integral, rows, cols, j0, j1, i0, i1, stride, shift_j, prior_scale, prior_i, scores, best, bj, bi):
+    """Score the windows ``j0 <= j < j1, i0 <= i < i1`` (every ``stride``-th) into ``scores`` and return the
+    best ``(value, j, i)`` under the prior, starting from ``(best, bj, bi)``; ties go to the first in
+    row-major order."""
+    height, width = integral.shape[0] - 1, integral.shape[1] - 1
+    for j in range(j0, j1, stride):
+        upper = integral[min(max(j - rows // 2 + rows, 0), height)]
+        lower = integral[min(max(j - rows // 2, 0), height)]
+        d = j + shift_j
+        pj = np.exp(d * d * prior_scale)
+        for i in range(i0, i1, stride):
+            score = _window_score(upper, lower, i, cols, width)
+            scores[j, i] = score
+            v = score * (pj * prior_i[i])
+            if v > best or (v == best and (j < bj or (j == bj and i < bi))):
+                best = v
+                bj = j
+                bi = i
+    return best, bj, bi
 
 
 @jit
@@ -126,56 +151,19 @@ def best_window(bins, table, rows, cols, shift_j, shift_i, prior_scale, stride, 
     coarse grid finds the peak the full one does (and the caller refines the position by mean shift).
     """
     height, width = bins.shape
-    for i in range(width + 1):
-        integral[0, i] = 0.0
-    for j in range(height):
-        integral[j + 1, 0] = 0.0
-        run = 0.0
-        for i in range(width):
-            b = bins[j, i]
-            v = table[b] if b >= 0 else 0.0
-            post[j, i] = v
-            run += v
-            integral[j + 1, i + 1] = integral[j, i + 1] + run
+    posterior_map(bins, table, post)
+    _fill_integral(post, integral)
     prior_i = np.empty(width)
     for i in range(width):
         d = i + shift_i
         prior_i[i] = np.exp(d * d * prior_scale)
-    best = -1.0
-    bj = 0
-    bi = 0
-    for j in range(0, height, stride):
-        r0 = min(max(j - rows // 2, 0), height)
-        r1 = min(max(j - rows // 2 + rows, 0), height)
-        upper = integral[r1]
-        lower = integral[r0]
-        d = j + shift_j
-        pj = np.exp(d * d * prior_scale)
-        for i in range(0, width, stride):
-            score = _window_score(upper, lower, i, cols, width)
-            scores[j, i] = score
-            v = score * (pj * prior_i[i])
-            if v > best:
-                best = v
-                bj = j
-                bi = i
+    best, bj, bi = _best_scored(integral, rows, cols, 0, height, 0, width, stride, shift_j, prior_scale, prior_i,
+                                scores, -1.0, 0, 0)
     if stride > 1:
         cj, ci = bj, bi
-        for j in range(max(cj - stride + 1, 0), min(cj + stride, height)):
-            r0 = min(max(j - rows // 2, 0), height)
-            r1 = min(max(j - rows // 2 + rows, 0), height)
-            upper = integral[r1]
-            lower = integral[r0]
-            d = j + shift_j
-            pj = np.exp(d * d * prior_scale)
-            for i in range(max(ci - stride + 1, 0), min(ci + stride, width)):
-                score = _window_score(upper, lower, i, cols, width)
-                scores[j, i] = score
-                v = score * (pj * prior_i[i])
-                if v > best or (v == best and (j < bj or (j == bj and i < bi))):
-                    best = v
-                    bj = j
-                    bi = i
+        best, bj, bi = _best_scored(integral, rows, cols, max(cj - stride + 1, 0), min(cj + stride, height),
+                                    max(ci - stride + 1, 0), min(ci + stride, width), 1, shift_j, prior_scale,
+                                    prior_i, scores, best, bj, bi)
     return bj, bi
 
 
