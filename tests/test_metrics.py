@@ -165,6 +165,51 @@ def test_score_sequence_rejects_length_mismatch():
         score_sequence(np.zeros((3, 4)), np.ones((4, 4)))
 
 
+def _overlap_by_hand(a, b) -> float:
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def test_loss_report_counts_as_a_frame_by_frame_loop():
+    rng = np.random.default_rng(7)
+    n = 400
+    gt = np.column_stack([rng.uniform(0, 60, n), rng.uniform(0, 60, n), rng.uniform(5, 30, (n, 2))])
+    gt[rng.random(n) < 0.1, 2] = 0.0  # invalid ground truth: not counted
+    pred = np.column_stack([rng.uniform(0, 60, n), rng.uniform(0, 60, n), rng.uniform(5, 30, (n, 2))])
+    near = rng.random(n) < 0.5
+    pred[near] = gt[near] + rng.normal(0, 2, (near.sum(), 4))  # half of them close to the target
+    pred[:, 2:] = np.abs(pred[:, 2:]) + 1
+    ok = rng.random(n) < 0.7
+    counts = dict.fromkeys(("off", "off_lost", "on", "on_lost", "trusted", "trusted_off"), 0)
+    for p, g, flag in zip(pred, gt, ok, strict=True):
+        if g[2] <= 0:
+            continue
+        v = _overlap_by_hand(p, g)
+        counts["off"] += v <= 0
+        counts["off_lost"] += v <= 0 and not flag
+        counts["on"] += v >= metrics.ON_TARGET_IOU
+        counts["on_lost"] += v >= metrics.ON_TARGET_IOU and not flag
+        counts["trusted"] += bool(flag)
+        counts["trusted_off"] += bool(flag) and v <= 0
+    r = metrics.loss_report(pred, gt, ok)
+    assert (r.off_target, r.off_target_reported, r.on_target, r.on_target_reported, r.trusted,
+            r.trusted_off_target) == tuple(counts.values())
+    assert min(counts.values()) > 0  # every count exercised
+    assert r.failure_recall == counts["off_lost"] / counts["off"]
+    assert r.trusted_miss_rate == counts["trusted_off"] / counts["trusted"]
+    halves = metrics.loss_report(pred[:200], gt[:200], ok[:200]) + metrics.loss_report(pred[200:], gt[200:], ok[200:])
+    assert halves == r
+
+
+def test_loss_report_empty_rates_are_nan_and_unpaired_input_fails():
+    r = metrics.loss_report(np.zeros((0, 4)), np.zeros((0, 4)), [])
+    assert np.isnan(r.failure_recall) and np.isnan(r.false_alarm_rate) and np.isnan(r.trusted_miss_rate)
+    with pytest.raises(ValueError, match="pair up"):
+        metrics.loss_report(np.ones((3, 4)), np.ones((3, 4)), [True, False])
+
+
 def test_module_lists_its_public_names():
     for name in metrics.__all__:
         assert hasattr(metrics, name)

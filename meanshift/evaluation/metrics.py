@@ -64,6 +64,9 @@ __all__ = [
     "precision_at",
     "SequenceScore",
     "score_sequence",
+    "ON_TARGET_IOU",
+    "LossReport",
+    "loss_report",
 ]
 
 #: IoU thresholds of the success plot: 0, 0.05, ..., 1 (21 values), as in OTB and got10k.
@@ -72,6 +75,8 @@ SUCCESS_THRESHOLDS: np.ndarray = np.linspace(0.0, 1.0, 21)
 PRECISION_THRESHOLDS: np.ndarray = np.arange(0, 51, dtype=np.float64)
 #: The precision score is read at this centre error (pixels).
 PRECISION_AT: float = 20.0
+#: :func:`loss_report` counts a frame as on the target from this overlap up (OTB's usual success threshold).
+ON_TARGET_IOU: float = 0.5
 
 
 def as_boxes(boxes, *, name: str = "boxes") -> np.ndarray:
@@ -275,3 +280,94 @@ def score_sequence(pred, gt) -> SequenceScore:
         auc=auc(succ),
         precision_at_20=precision_at(prec, PRECISION_AT),
     )
+
+
+@dataclass(frozen=True)
+class LossReport:
+    """How well a tracker's ``ok`` flag separates its failures from its good frames (frames counted).
+
+    The success and precision curves ignore ``ok``; a user who keeps only the trusted boxes (a
+    batch that drops the frames reported lost) needs to know what the flag is worth. A frame is
+    **off the target** when its box does not overlap the ground truth at all (IoU 0: a switch to
+    another object, or the background), **on the target** when its IoU is at least
+    :data:`ON_TARGET_IOU`. Frames with invalid ground truth are not counted. Reports add up over
+    sequences (``a + b``).
+
+    Attributes
+    ----------
+    off_target, off_target_reported : int
+        Frames off the target, and how many of them were reported lost (``ok`` False).
+    on_target, on_target_reported : int
+        Frames on the target, and how many of them were reported lost (false alarms).
+    trusted, trusted_off_target : int
+        Frames reported ``ok``, and how many of them were off the target.
+    """
+
+    off_target: int = 0
+    off_target_reported: int = 0
+    on_target: int = 0
+    on_target_reported: int = 0
+    trusted: int = 0
+    trusted_off_target: int = 0
+
+    def __add__(self, other: LossReport) -> LossReport:
+        return LossReport(*(a + b for a, b in zip(self._counts(), other._counts(), strict=True)))
+
+    def _counts(self) -> tuple[int, ...]:
+        return (self.off_target, self.off_target_reported, self.on_target, self.on_target_reported, self.trusted,
+                self.trusted_off_target)
+
+    @property
+    def failure_recall(self) -> float:
+        """Fraction of the frames off the target that were reported lost (NaN without such frames)."""
+        return self.off_target_reported / self.off_target if self.off_target else float("nan")
+
+    @property
+    def false_alarm_rate(self) -> float:
+        """Fraction of the frames on the target that were reported lost (NaN without such frames)."""
+        return self.on_target_reported / self.on_target if self.on_target else float("nan")
+
+    @property
+    def trusted_miss_rate(self) -> float:
+        """Fraction of the frames reported ``ok`` whose box is off the target (NaN if none is ``ok``)."""
+        return self.trusted_off_target / self.trusted if self.trusted else float("nan")
+
+
+def loss_report(pred, gt, ok) -> LossReport:
+    """Count how a tracker's ``ok`` flags line up with its overlap with the ground truth, per frame.
+
+    Parameters
+    ----------
+    pred, gt : array_like, shape (N, 4)
+        Predicted and ground-truth boxes, as :func:`score_sequence` takes them.
+    ok : array_like of bool, shape (N,)
+        The tracker's per-frame verdict (``TrackResult.ok``).
+
+    Returns
+    -------
+    LossReport
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gt = np.array([[0, 0, 10, 10]] * 4, dtype=float)
+    >>> pred = np.array([[0, 0, 10, 10], [50, 50, 10, 10], [50, 50, 10, 10], [1, 0, 10, 10]], dtype=float)
+    >>> r = loss_report(pred, gt, [True, False, True, False])
+    >>> r.off_target, r.failure_recall, r.false_alarm_rate, r.trusted_miss_rate
+    (2, 0.5, 0.5, 0.5)
+    """
+    p = as_boxes(pred, name="pred")
+    g = as_boxes(gt, name="gt")
+    flags = np.asarray(ok, dtype=bool).reshape(-1)
+    if p.shape != g.shape or flags.shape[0] != p.shape[0]:
+        raise ValueError(f"pred ({p.shape[0]}), gt ({g.shape[0]}) and ok ({flags.shape[0]}) must pair up frame by "
+                         "frame")
+    valid = valid_boxes(g)
+    overlap = np.zeros(p.shape[0])
+    overlap[valid] = iou(p[valid], g[valid])
+    off = valid & (overlap <= 0.0)
+    on = valid & (overlap >= ON_TARGET_IOU)
+    trusted = valid & flags
+    return LossReport(off_target=int(off.sum()), off_target_reported=int((off & ~flags).sum()),
+                      on_target=int(on.sum()), on_target_reported=int((on & ~flags).sum()),
+                      trusted=int(trusted.sum()), trusted_off_target=int((trusted & off).sum()))
