@@ -72,14 +72,16 @@ eval: $(VENV)/.installed-test
 
 ## Regenerate the committed benchmarks/results (the README's table) with OpenCV's contrib trackers
 ## (KCF, CSRT, MOSSE): in its own venv, .venv-eval, with opencv-contrib-python-headless in place of
-## opencv-python (the two cannot share a venv: both install the cv2 package).
+## opencv-python (the two cannot share a venv: both install the cv2 package). Pinned, so that the committed
+## figures of OpenCV's trackers (one pass and the SRE runs, which take an hour) stay comparable run to run.
 EVAL_VENV = .venv-eval
+OPENCV_CONTRIB = opencv-contrib-python-headless==5.0.0.93
 $(EVAL_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(EVAL_VENV)
 	$(EVAL_VENV)/bin/python -m pip install -q --upgrade pip
 	$(EVAL_VENV)/bin/python -m pip install -q -e '.[plots]'
 	$(EVAL_VENV)/bin/python -m pip uninstall -q -y opencv-python
-	$(EVAL_VENV)/bin/python -m pip install -q opencv-contrib-python-headless
+	$(EVAL_VENV)/bin/python -m pip install -q $(OPENCV_CONTRIB)
 	touch $@
 
 results: $(EVAL_VENV)/.installed

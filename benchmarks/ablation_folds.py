@@ -20,6 +20,7 @@ import numpy as np
 from folds import FOLD_A, FOLD_B
 
 import meanshift
+from meanshift.config import Convergence
 from meanshift.evaluation import evaluate
 from meanshift.posterior import PosteriorSettings
 
@@ -27,11 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: The previous preset (before issue 15), spelled out so that the baseline rows stay fixed.
 OLD_PRESET = dict(features="bgr", bins=16, similarity="bhattacharyya", kernel="epanechnikov", scale="contrast",
-                  background_weighting=True, recovery=True, max_samples=4096)
+                  background_weighting=True, recovery=True, max_samples=4096,
+                  convergence=Convergence(epsilon=0.1, max_iterations=20))
 #: The new preset: ``meanshift.generalized()`` = the old one with ``scale="posterior"``, the default
 #: :class:`PosteriorSettings` (each default below was chosen on fold A and kept only if fold B did not lose)
-#: and a classic proposal sampled ~2,048 times (``max_samples``, issue 16: as accurate, cheaper).
-NEW = dict(OLD_PRESET, scale="posterior", max_samples=2048)
+#: and a classic proposal sampled ~1,024 times and stopped at 0.5 px (``max_samples``, ``convergence``;
+#: issue 16: as accurate, cheaper).
+NEW = dict(OLD_PRESET, scale="posterior", max_samples=1024, convergence=Convergence(epsilon=0.5, max_iterations=20))
 
 
 def _new(**changes) -> dict:
@@ -51,8 +54,11 @@ VARIANTS: dict[str, dict] = {
     "new, zeroth moment with max_step 0.1, smoothing 0.5": _new(max_step=0.1, smoothing=0.5),
     "new, no classic mean-shift proposal (proposal=never)": _new(proposal="never"),
     "new, classic proposal on every target (proposal=always)": _new(proposal="always"),
-    "new, classic proposal with 4,096 samples (the engine's default) instead of 2,048": dict(NEW, max_samples=4096),
-    "new, classic proposal with 1,024 samples": dict(NEW, max_samples=1024),
+    "new, classic proposal with 2,048 samples and to 0.1 px (the preset before issue 16's last change)":
+        dict(NEW, max_samples=2048, convergence=Convergence(epsilon=0.1, max_iterations=20)),
+    "new, classic proposal with 2,048 samples instead of 1,024": dict(NEW, max_samples=2048),
+    "new, classic proposal converged to 0.1 px instead of 0.5": dict(NEW, convergence=Convergence(epsilon=0.1,
+                                                                                               max_iterations=20)),
     "new, no motion prior (motion_sigma=None)": _new(motion_sigma=None),
     "new, motion prior sigma 1.0 instead of 0.5": _new(motion_sigma=1.0),
     "new, search region 3x instead of 4x": _new(search=3.0),
@@ -69,6 +75,7 @@ VARIANTS: dict[str, dict] = {
     "new, no model update (learning_rate=0)": _new(learning_rate=0.0),
     "new, learning rate 0.02 instead of 0.05": _new(learning_rate=0.02),
     "new + constant-velocity prediction": dict(NEW, motion="constant-velocity"),
+    "new, posterior grid of 8,192 samples instead of 16,384": _new(samples=8192),
 }
 
 

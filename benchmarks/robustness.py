@@ -34,6 +34,7 @@ from folds import FOLD_A, FOLD_B
 from gray_folds import to_gray
 
 import meanshift
+from meanshift.config import Convergence
 from meanshift.evaluation import evaluate
 from meanshift.evaluation.datasets import Sequence, load_dataset, read_frame
 from meanshift.posterior import PosteriorSettings
@@ -81,29 +82,46 @@ class CachedSequence(Sequence):
         yield from _LastSequence.frames
 
 
+#: ``generalized:`` keys that are not PosteriorSettings fields: the classic proposal's own options.
+TRACKER_KEYS = ("max_samples", "epsilon", "max_iterations")
+
+
 def parse_tracker(name: str):
     """A factory for ``name``: one of :data:`OURS`, or ``generalized:key=value,...`` (PosteriorSettings
-    fields), or None for a name ``meanshift eval`` knows.
+    fields, or the classic proposal's ``max_samples``, ``epsilon`` and ``max_iterations``), or None for
+    a name ``meanshift eval`` knows.
 
     Examples
     --------
     >>> parse_tracker("generalized:size_prior=0,learning_rate=0.1").keywords["posterior"].size_prior
     0.0
+    >>> parse_tracker("generalized:epsilon=0.5,max_samples=1024").keywords["convergence"].epsilon
+    0.5
     """
     if name in OURS:
         return OURS[name]
     if name.startswith("generalized:"):
-        fields = {f.name: f.type for f in dataclasses.fields(PosteriorSettings)}
-        changes = {}
+        fields = {f.name: f.default for f in dataclasses.fields(PosteriorSettings)}
+        changes: dict = {}
+        tracker: dict = {}
         for item in name.split(":", 1)[1].split(","):
             key, _, text = item.partition("=")
-            if key not in fields or not text:
-                raise SystemExit(f"expected generalized:FIELD=VALUE,... with PosteriorSettings fields, got {name!r}")
+            if key not in fields and key not in TRACKER_KEYS or not text:
+                raise SystemExit(f"expected generalized:FIELD=VALUE,... with PosteriorSettings fields or "
+                                 f"{', '.join(TRACKER_KEYS)}, got {name!r}")
             try:
-                changes[key] = json.loads(text)
+                value = json.loads(text)
             except json.JSONDecodeError:
-                changes[key] = text  # the string options: proposal=never, scale_rule=fixed, ...
-        return partial(meanshift.generalized, posterior=PosteriorSettings(**changes))
+                value = text  # the string options: proposal=never, scale_rule=fixed, ...
+            if isinstance(fields.get(key), float) and isinstance(value, int):
+                value = float(value)  # size_prior=0 is the float 0.0
+            (tracker if key in TRACKER_KEYS else changes)[key] = value
+        keywords: dict = {"posterior": PosteriorSettings(**changes)}
+        if "max_samples" in tracker:
+            keywords["max_samples"] = tracker.pop("max_samples")
+        if tracker:
+            keywords["convergence"] = Convergence(**tracker)
+        return partial(meanshift.generalized, **keywords)
     return None
 
 

@@ -49,6 +49,10 @@ __all__ = ["Tracker", "TrackResult", "SCALE_MODES"]
 #: Names of the built-in scale rules (:func:`meanshift.scale_rules` lists registered ones too).
 SCALE_MODES = tuple(scale_rules())
 
+#: ``Tracker()``'s mean-shift stopping rule, :func:`meanshift.generalized`'s: there the iteration only
+#: proposes a position (inseparable targets), so half a pixel is precision enough (issue 16).
+DEFAULT_CONVERGENCE = Convergence(epsilon=0.5, max_iterations=20)
+
 # When more of the initial box than this fails the HSV mask, the mask is dropped (with a warning).
 _MAX_MASKED_FRACTION = 0.95
 
@@ -58,8 +62,9 @@ class Tracker:
 
     The defaults are the recommended tracker, the settings :func:`meanshift.generalized` names (BGR
     16x16x16 bins, background-weighted model, Bhattacharyya weights, Epanechnikov kernel, the
-    ``"posterior"`` scale rule with its loss detection, epsilon 0.1 px / 20 iterations):
-    ``Tracker()`` is that tracker. The presets are the named alternatives and set every parameter they need.
+    ``"posterior"`` scale rule with its loss detection; the classic search, where it runs, stops at 0.5
+    px or 20 iterations and samples a window ~1,024 times): ``Tracker()`` is that tracker. The presets
+    are the named alternatives and set every parameter they need.
 
     Parameters
     ----------
@@ -84,7 +89,8 @@ class Tracker:
         ``init``, down-weight target bins that are frequent in a ring around the box.
     convergence : Convergence
         Epsilon (pixels, sub-pixel allowed) and iteration cap of the mean-shift iteration
-        (default ``Convergence(epsilon=0.1, max_iterations=20)``).
+        (default ``Convergence(epsilon=0.5, max_iterations=20)``, :func:`generalized`'s; the classic
+        presets set their own, 0.1 px and 1 px).
     model_update : float
         Rate of blending the converged candidate histogram into the target model on trusted frames
         (that the recovery part also trusts); 0 = never update.
@@ -135,7 +141,7 @@ class Tracker:
         background_weighting: bool = True,
         convergence: Convergence | None = None,
         model_update: float = 0.0,
-        max_samples: int | None = 2048,
+        max_samples: int | None = 1024,
         motion: str | MotionModel = "none",
         recovery: bool | str | LossDetector = True,
         channel_order: str = "bgr",
@@ -148,7 +154,7 @@ class Tracker:
         self.similarity = get_similarity(similarity)
         self.kernel = get_kernel(kernel)
         self.background_weighting = bool(background_weighting)
-        self.convergence = convergence or Convergence()
+        self.convergence = convergence or DEFAULT_CONVERGENCE
         if not 0.0 <= float(model_update) <= 1.0:
             raise ValueError(f"model_update must be in [0.0, 1.0], got {model_update!r}")
         self.model_update = float(model_update)

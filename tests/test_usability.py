@@ -51,13 +51,14 @@ def test_int_box_draws_with_cv2_rectangle_and_stays_in_the_frame():
 
 def test_the_default_tracker_is_the_recommended_one():
     """``Tracker()`` is what ``generalized()`` sets (bgr 16 bins, Bhattacharyya, Epanechnikov, posterior scale, CBWH,
-    re-acquisition, epsilon 0.1 / 20 iterations), and tracks the same boxes. If the recommended preset changes,
-    change the defaults with it (or this test says they went apart)."""
+    re-acquisition, epsilon 0.5 / 20 iterations, 1,024 samples), and tracks the same boxes. If the recommended preset
+    changes, change the defaults with it (or this test says they went apart)."""
     default, recommended = meanshift.Tracker(), meanshift.generalized()
     assert repr(default) == repr(recommended)
     assert default.features.name == "bgr" and default.features.bins == (16,)
     assert default.scale_rule.name == "posterior" and default.recovery.name == "posterior"
-    assert default.background_weighting and default.convergence == meanshift.Convergence(0.1, 20)
+    assert default.background_weighting and default.convergence == meanshift.Convergence(0.5, 20)
+    assert default.max_samples == 1024
     for name in ("background_weighting", "convergence", "model_update", "max_samples"):
         assert getattr(default, name) == getattr(recommended, name), name
     assert vars(default.scale_rule) == vars(recommended.scale_rule)
