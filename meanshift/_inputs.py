@@ -59,6 +59,10 @@ def tracking_frame(frame: object, *, name: str = "frame") -> np.ndarray:
     ValueError
         For ``None``, empty frames, unsupported shapes and dtypes; the message names what was received.
     """
+    if (type(frame) is np.ndarray and frame.dtype == np.uint8
+            and (frame.ndim == 2 or (frame.ndim == 3 and frame.shape[2] == 3))
+            and frame.shape[0] > 0 and frame.shape[1] > 0):
+        return frame  # the usual case, every frame of a video: nothing to convert or check further
     if frame is None:
         raise ValueError(f"{name} is None (did the video capture's read() fail?)")
     try:
@@ -109,6 +113,8 @@ def tracking_box(box: object, frame_shape: tuple[int, ...], *, name: str = "box"
 
 def exclusion_boxes(boxes) -> tuple[tuple[float, float, float, float], ...]:
     """``update(exclude=...)`` as float boxes; ValueError naming the first bad one."""
+    if type(boxes) is tuple and not boxes:
+        return ()
     out = []
     for box in boxes:
         values = tuple(float(v) for v in box)

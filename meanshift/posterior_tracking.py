@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from meanshift._kernels import posterior as _pk
-from meanshift.features import FeatureSpace, is_gray_bgr, quantize_into
+from meanshift.features import FeatureSpace, GridQuantizer, is_gray_bgr
 from meanshift.posterior_model import (
     _TEXTURE_COLOUR_BINS,
     _TEXTURE_GRAY_LEVELS,
@@ -50,8 +50,14 @@ class _Grid:
         return self.x0 + i * self.step, self.y0 + j * self.step
 
     def rect(self, cx: float, cy: float, w: float, h: float) -> tuple[int, int, int, int]:
-        """Grid rectangle ``(j0, j1, i0, i1)`` of the pixels of the box of centre ``(cx, cy)`` and size ``w x h``."""
-        return _pk.grid_rect(self.x0, self.y0, self.step, cx, cy, w, h)
+        """Grid rectangle ``(j0, j1, i0, i1)`` of the pixels of the box of centre ``(cx, cy)`` and size ``w x h``.
+
+        :func:`meanshift._kernels.posterior.grid_rect`'s arithmetic in Python floats (the same IEEE
+        doubles, so the same rectangle): a call into Numba costs more than the arithmetic here.
+        """
+        x0, y0, step = self.x0, self.y0, self.step
+        return (math.ceil((cy - (h - 1) / 2 - y0) / step), math.floor((cy + (h - 1) / 2 - y0) / step) + 1,
+                math.ceil((cx - (w - 1) / 2 - x0) / step), math.floor((cx + (w - 1) / 2 - x0) / step) + 1)
 
 
 class PosteriorTracking:
@@ -83,6 +89,8 @@ class PosteriorTracking:
         self.recovery = recovery
         self.texture = False
         self.gray_frames = False
+        self._quantize = GridQuantizer(space)
+        self._buffers: dict[str, np.ndarray] = {}
         self._allocate(space.n_bins)
 
     def _allocate(self, m: int) -> None:
@@ -106,7 +114,7 @@ class PosteriorTracking:
         area = (x1 - x0) * (y1 - y0)
         step = max(1, round(math.sqrt(area / self.settings.samples)))
         rows, cols = -(-(y1 - y0) // step), -(-(x1 - x0) // step)
-        bins = np.empty((rows, cols), np.int32)
+        bins = self._buffer("bins", (rows, cols), np.int32)
         if self.texture:
             pixels = frame if frame.ndim == 3 else frame[:, :, None]
             if self.gray_frames:
@@ -114,12 +122,19 @@ class PosteriorTracking:
             levels = self.texture_bins(frame)[0]
             _pk.quantize_texture(pixels, x0, y0, step, levels, max(2, step), _TEXTURE_TOLERANCE, bins)
         else:
-            quantize_into(frame, self.space, x0, y0, bins, step=step)
+            self._quantize(frame, x0, y0, bins, step=step)
         grid = _Grid(x0, y0, step, rows, cols)
         for bx, by, bw, bh in exclude:
             j0, j1, i0, i1 = grid.rect(bx + (bw - 1) / 2, by + (bh - 1) / 2, bw, bh)
             bins[max(j0, 0):max(j1, 0), max(i0, 0):max(i1, 0)] = -1
         return grid, bins
+
+    def _buffer(self, name: str, shape: tuple[int, int], dtype=np.float64) -> np.ndarray:
+        """A work array of ``shape``, reused from frame to frame while the shape stays (contents undefined)."""
+        array = self._buffers.get(name)
+        if array is None or array.shape != shape:
+            array = self._buffers[name] = np.empty(shape, dtype)
+        return array
 
     def _clamp(self, w: float, h: float, shape) -> tuple[float, float]:
         height, width = shape[:2]
@@ -208,11 +223,11 @@ class PosteriorTracking:
         if self._tables_version != model.version:
             model.tables(self._table_s, self._table, s.distractors)
             self._tables_version = model.version
-        post = np.empty(bins.shape)
+        post = self._buffer("post", bins.shape)
         st = grid.step
         rows, cols = max(1, round(h / st)), max(1, round(w / st))
-        scores = np.empty(bins.shape)
-        integral = np.empty((bins.shape[0] + 1, bins.shape[1] + 1))
+        scores = self._buffer("scores", bins.shape)
+        integral = self._buffer("integral", (bins.shape[0] + 1, bins.shape[1] + 1))
         # window (j, i) covers rows j - rows//2 .. j - rows//2 + rows - 1: its centre in grid units
         off_j, off_i = (rows - 1) / 2 - rows // 2, (cols - 1) / 2 - cols // 2
         gi, gj = grid.to_grid(px, py)
@@ -241,7 +256,7 @@ class PosteriorTracking:
         target = grid.rect(nx, ny, w, h)
         post_s = post
         if model.has_distractors and s.distractors:
-            post_s = np.empty(bins.shape)
+            post_s = self._buffer("post_s", bins.shape)
             _pk.posterior_map(bins, self._table_s, post_s)
         confidence, objectness = self._match(bins, post_s, target)
         if proposal is not None:

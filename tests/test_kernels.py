@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from meanshift import _kernels
-from meanshift.features import get_features, pixel_source, quantize, quantize_into
+from meanshift.features import GridQuantizer, get_features, pixel_source, quantize, quantize_into
 from meanshift.kernels import get_kernel, kernels
 from meanshift.similarity import get_similarity
 
@@ -87,6 +87,26 @@ def test_quantize_region_fast_path_bins_as_the_reference_on_sampling_grids(rng, 
         out = np.empty((rows, cols), np.int32)
         quantize_into(frame, get_features(name, bins=bins, channel_order=order), x0, y0, out, step=step)
         want = naive.bins_reference(np.ascontiguousarray(bgr), name, (bins,))
+        np.testing.assert_array_equal(out, want[y0 : y0 + rows * step : step, x0 : x0 + cols * step : step])
+
+
+@pytest.mark.parametrize("name", ["bgr", "hue", "lab", "gray"])
+@pytest.mark.parametrize("order", ["bgr", "rgb"])
+def test_grid_quantizer_bins_as_the_reference(rng, name, order):
+    # GridQuantizer keeps the BGR space's tables between frames and calls the kernel directly; other
+    # spaces and gray frames go through quantize_into: the bins are the reference's either way
+    quantizer = GridQuantizer(get_features(name, bins=int(rng.choice([4, 8, 16])), channel_order=order))
+    for _ in range(6):
+        bgr = rng.integers(0, 256, size=(70, 90, 3), dtype=np.uint8)[:: int(rng.integers(1, 3))]
+        if name == "gray" and rng.random() < 0.5:
+            bgr = np.ascontiguousarray(bgr[..., :1].repeat(3, axis=2))[..., 0]  # a 2-D gray frame
+        frame = bgr[..., ::-1] if order == "rgb" and bgr.ndim == 3 else bgr
+        step = int(rng.integers(1, 4))
+        x0, y0 = int(rng.integers(0, 10)), int(rng.integers(0, 10))
+        rows, cols = (bgr.shape[0] - y0 - 1) // step + 1, (bgr.shape[1] - x0 - 1) // step + 1
+        out = np.full((rows, cols), -7, np.int32)
+        quantizer(frame, x0, y0, out, step=step)
+        want = naive.bins_reference(np.ascontiguousarray(bgr), name, quantizer.space.bins)
         np.testing.assert_array_equal(out, want[y0 : y0 + rows * step : step, x0 : x0 + cols * step : step])
 
 

@@ -350,3 +350,43 @@ def test_colour_frames_keep_colour_bins_by_default():
     t = meanshift.generalized(posterior=PosteriorSettings(texture="always"))
     t.init(frame, (60, 48, 24, 24))
     assert t.scale_rule.part.texture and t.scale_rule.part.model.obj.shape == (8 ** 3 * 16,)
+
+
+def test_grid_rect_in_python_is_the_kernels_on_random_and_edge_boxes():
+    # _Grid.rect does grid_rect's arithmetic in Python floats; a box whose edge falls on a sample
+    # (half-integer centres, whole sizes) is where a different rounding would move it by one.
+    from meanshift.posterior_tracking import _Grid
+
+    rng = np.random.default_rng(3)
+    for _ in range(3000):
+        step = int(rng.integers(1, 6))
+        grid = _Grid(int(rng.integers(0, 50)), int(rng.integers(0, 50)), step, 80, 90)
+        if rng.random() < 0.5:
+            cx, cy = rng.integers(0, 300, 2) / 2.0
+            w, h = (float(v) for v in rng.integers(1, 120, 2))
+        else:
+            cx, cy, w, h = (float(v) for v in rng.uniform(0.5, 250.0, 4))
+        want = pk.grid_rect(grid.x0, grid.y0, step, cx, cy, w, h)
+        got = grid.rect(cx, cy, w, h)
+        assert got == tuple(want) and all(type(v) is int for v in got)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (2, 5), (7, 9), (8, 3), (33, 41)])
+def test_best_window_fills_the_posterior_map_and_its_integral_exactly(shape):
+    # best_window's fused, two-rows-at-a-time pass must give posterior_map's map and the integral
+    # image that _fill_integral takes of it, to the bit (masked samples -1 included).
+    rng = np.random.default_rng(shape[0] * 100 + shape[1])
+    bins = rng.integers(-1, 64, shape).astype(np.int32)
+    table = rng.random(64)
+    post = np.full(shape, np.nan)
+    integral = np.full((shape[0] + 1, shape[1] + 1), np.nan)
+    scores = np.empty(shape)
+    pk.best_window(bins, table, 1, 1, 0.0, 0.0, 0.0, 1, post, integral, scores)
+    want_post = np.empty(shape)
+    pk.posterior_map(bins, table, want_post)
+    want_integral = np.empty_like(integral)
+    pk._fill_integral(want_post, want_integral)
+    assert np.array_equal(post, want_post)
+    assert np.array_equal(integral, want_integral)
+    rows = np.vstack([np.zeros(shape[1]), np.cumsum(want_post, axis=0)])
+    assert np.allclose(integral[:, 1:], np.cumsum(rows, axis=1), atol=1e-9)  # and it is the integral image

@@ -37,12 +37,14 @@ from meanshift._kernels.quantize import (
     FEATURE_LAB,
     FEATURE_YCRCB,
     MASKED,
+    channel_place_tables,
     count_masked,
     ensure_span,
     hsv_division_tables,
     mask_box,
     quantize_region,
     quantize_span,
+    quantize_three_channels,
 )
 from meanshift._kernels.similarity import (
     WEIGHTS_BACKGROUND_RATIO,
@@ -82,6 +84,8 @@ __all__ = [
     "MASKED",
     "quantize_span",
     "quantize_region",
+    "channel_place_tables",
+    "quantize_three_channels",
     "ensure_span",
     "mask_box",
     "count_masked",

@@ -130,6 +130,39 @@ def quantize_span(src, bins, yy, xs, xe, rx0, ry0, step):
 
 
 @jit
+def channel_place_tables(lut_a):
+    """``(first, middle)``: ``lut_a`` times the place values of the first and middle channel's bins.
+
+    With them, a three-channel pixel's bin (BGR, Lab, YCrCb) is the sum of three lookups,
+    ``first[c0] + middle[c1] + lut_a[c2]`` (see :func:`quantize_three_channels`).
+    """
+    n1 = lut_a[255] + 1
+    first = np.empty(256, np.int32)  # the channel at index ib (blue), whose bin is the most significant
+    middle = np.empty(256, np.int32)
+    for v in range(256):
+        first[v] = lut_a[v] * n1 * n1
+        middle[v] = lut_a[v] * n1
+    return first, middle
+
+
+@jit
+def quantize_three_channels(pixels, first, middle, last, ib, ir, dx, dy, step, ss, out):
+    """``out[yy, xx] = first[p[ib]] + middle[p[1]] + last[p[ir]]`` of pixel ``p`` at frame offset
+    ``(dx + xx*step, dy + yy*step)``, read from ``pixels`` holding every ``ss``-th pixel (1: the frame).
+
+    The tables come from :func:`channel_place_tables`; a caller that quantises every frame keeps them.
+    """
+    sub = step // ss
+    for yy in range(out.shape[0]):
+        row = pixels[(dy + yy * step) // ss]
+        o = out[yy]
+        x = dx // ss
+        for xx in range(o.shape[0]):
+            o[xx] = first[row[x, ib]] + middle[row[x, 1]] + last[row[x, ir]]
+            x += sub
+
+
+@jit
 def quantize_region(src, rx0, ry0, step, out):
     """Bin of every pixel ``(rx0 + xx*step, ry0 + yy*step)`` into ``out[yy, xx]`` (see :func:`quantize_span`).
 
@@ -140,20 +173,8 @@ def quantize_region(src, rx0, ry0, step, out):
     frame, code, lut_a = src[0], src[1], src[2]
     ib, ir, ox, oy, ss = src[7], src[8], src[9], src[10], src[11]
     if frame.shape[2] == 3 and (code == FEATURE_BGR or code == FEATURE_LAB or code == FEATURE_YCRCB):
-        n1 = lut_a[255] + 1
-        first = np.empty(256, np.int32)  # the channel at index ib (blue), whose bin is the most significant
-        middle = np.empty(256, np.int32)
-        for v in range(256):
-            first[v] = lut_a[v] * n1 * n1
-            middle[v] = lut_a[v] * n1
-        sub = step // ss
-        for yy in range(out.shape[0]):
-            row = frame[(ry0 - oy + yy * step) // ss]
-            o = out[yy]
-            x = (rx0 - ox) // ss
-            for xx in range(o.shape[0]):
-                o[xx] = first[row[x, ib]] + middle[row[x, 1]] + lut_a[row[x, ir]]
-                x += sub
+        first, middle = channel_place_tables(lut_a)
+        quantize_three_channels(frame, first, middle, lut_a, ib, ir, rx0 - ox, ry0 - oy, step, ss, out)
         return
     for yy in range(out.shape[0]):
         quantize_span(src, out, yy, 0, out.shape[1], rx0, ry0, step)
