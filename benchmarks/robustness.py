@@ -82,14 +82,15 @@ class CachedSequence(Sequence):
         yield from _LastSequence.frames
 
 
-#: ``generalized:`` keys that are not PosteriorSettings fields: the classic proposal's own options.
-TRACKER_KEYS = ("max_samples", "epsilon", "max_iterations")
+#: ``generalized:`` keys that are not PosteriorSettings fields: the colour space, and the classic
+#: proposal's own options.
+TRACKER_KEYS = ("features", "bins", "max_samples", "epsilon", "max_iterations")
 
 
 def parse_tracker(name: str):
     """A factory for ``name``: one of :data:`OURS`, or ``generalized:key=value,...`` (PosteriorSettings
-    fields, or the classic proposal's ``max_samples``, ``epsilon`` and ``max_iterations``), or None for
-    a name ``meanshift eval`` knows.
+    fields, or :data:`TRACKER_KEYS`: ``features``, ``bins`` and the classic proposal's ``max_samples``,
+    ``epsilon`` and ``max_iterations``), or None for a name ``meanshift eval`` knows.
 
     Examples
     --------
@@ -117,8 +118,9 @@ def parse_tracker(name: str):
                 value = float(value)  # size_prior=0 is the float 0.0
             (tracker if key in TRACKER_KEYS else changes)[key] = value
         keywords: dict = {"posterior": PosteriorSettings(**changes)}
-        if "max_samples" in tracker:
-            keywords["max_samples"] = tracker.pop("max_samples")
+        for key in ("features", "bins", "max_samples"):
+            if key in tracker:
+                keywords[key] = tracker.pop(key)
         if tracker:
             keywords["convergence"] = Convergence(**tracker)
         return partial(meanshift.generalized, **keywords)
