@@ -69,6 +69,7 @@ VARIANTS: dict[str, dict] = {
     "new, no model update (learning_rate=0)": _new(learning_rate=0.0),
     "new, learning rate 0.02 instead of 0.05": _new(learning_rate=0.02),
     "new + constant-velocity prediction": dict(NEW, motion="constant-velocity"),
+    "new, zeroth moment relative to the previous frame (scale_reference=previous)": _new(scale_reference="previous"),
 }
 
 

@@ -94,6 +94,8 @@ class PosteriorTracking:
         self.level: float | None = None
         self.lost = 0
         self.velocity = (0.0, 0.0)
+        #: ``(bins, grid, cx, cy)`` of the previous frame when it was trusted (``scale_reference="previous"``)
+        self._previous: tuple | None = None
 
     # ---------------------------------------------------------------- geometry
 
@@ -297,6 +299,7 @@ class PosteriorTracking:
             self.velocity = (0.8 * self.velocity[0], 0.8 * self.velocity[1])
             if level is not None:
                 self.level = level * s.level_decay
+        self._previous = (bins, grid, nx, ny) if ok else None
         return PosteriorStep(nx, ny, nw, nh, ok, confidence, iterations)
 
     def _distractors(self, scores: np.ndarray, bins: np.ndarray, bj: int, bi: int, rows: int,
@@ -324,8 +327,15 @@ class PosteriorTracking:
         """Area = zeroth moment of ``P(obj | u)`` (``post``, against the surroundings) over the learning
         region; bounded, checked, smoothed."""
         s = self.settings
+        reference = 0.0
+        if s.scale_reference == "previous" and self._previous is not None:
+            # the same sum, same tables, over the previous frame's learning region (same size)
+            bins, previous, px, py = self._previous
+            table = self._table_s if (self.model.has_distractors and s.distractors) else self._table
+            reference = _pk.table_rect_sum(bins, table, *previous.rect(px, py, w * s.surround, h * s.surround))
+            reference *= previous.step ** 2
         ratio = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround, s.max_step,
-                                        s.scale_check)
+                                        s.scale_check, reference)
         ratio = ratio ** s.smoothing
         if s.size_prior > 0:
             ratio *= (self.initial_size[0] / w) ** s.size_prior
