@@ -70,6 +70,9 @@ VARIANTS: dict[str, dict] = {
     "new, learning rate 0.02 instead of 0.05": _new(learning_rate=0.02),
     "new + constant-velocity prediction": dict(NEW, motion="constant-velocity"),
     "new, zeroth moment relative to the previous frame (scale_reference=previous)": _new(scale_reference="previous"),
+    "new, relative zeroth moment, unsmoothed (scale_reference=previous, smoothing=1)":
+        _new(scale_reference="previous", smoothing=1.0),
+    "new, relative zeroth moment, smoothing 0.6": _new(scale_reference="previous", smoothing=0.6),
 }
 
 
