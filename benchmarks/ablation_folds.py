@@ -73,6 +73,9 @@ VARIANTS: dict[str, dict] = {
     "new, relative zeroth moment, unsmoothed (scale_reference=previous, smoothing=1)":
         _new(scale_reference="previous", smoothing=1.0),
     "new, relative zeroth moment, smoothing 0.6": _new(scale_reference="previous", smoothing=0.6),
+    "new, size from the figure-ground separation of this frame (scale_measure=separation; numpy prototype)":
+        _new(scale_measure="separation"),
+    "new, size changes only on frames matching at the recent level (scale_gate=True)": _new(scale_gate=True),
 }
 
 

@@ -55,6 +55,10 @@ class PosteriorSettings:
         trusted (otherwise the box's area): a relative rule, the change of the posterior mass between
         two frames, so that the bias of a model lagging the target's look (measured: the absolute ratio's
         median is 0.92-0.99 on targets of constant size) cancels between the two frames.
+    scale_gate : bool
+        Change the size only on frames whose match with the object model (the Bhattacharyya confidence)
+        reaches its recent level, the frames that also teach the model: on the others the model explains
+        the target's look less well than usual, and the posterior mass falls with the look, not the size.
     scale_check : bool
         Accept a growth only when the band it adds is mostly object (mean posterior > 1/2), a shrink
         only when the band it removes is mostly not.
@@ -108,6 +112,8 @@ class PosteriorSettings:
     smoothing: float = 0.3
     scale_check: bool = True
     scale_reference: str = "box"
+    scale_measure: str = "zeroth"
+    scale_gate: bool = False
     refine: bool = True
     samples: int = 16384
     window_stride: int = 2
@@ -122,7 +128,7 @@ class PosteriorSettings:
     def __post_init__(self) -> None:
         choices = {"scale_rule": ("zeroth", "zeroth-separable", "fixed"), "proposal": ("never", "auto", "always"),
                    "texture": ("gray", "never", "auto", "always"),
-                   "scale_reference": ("box", "previous")}
+                   "scale_reference": ("box", "previous"), "scale_measure": ("zeroth", "separation")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")

@@ -273,8 +273,13 @@ class PosteriorTracking:
             nx, ny = cx, cy
         if ok:
             # the zeroth moment is an area only where the posteriors say something: not on inseparable targets
-            if s.scale_rule == "zeroth" or (s.scale_rule == "zeroth-separable" and self.separable):
-                nw, nh = self._zeroth_moment_size(grid, post_s, nx, ny, w, h, frame.shape)
+            sizing = s.scale_rule == "zeroth" or (s.scale_rule == "zeroth-separable" and self.separable)
+            if sizing and s.scale_gate and level is not None and confidence < level:
+                # the model explains this frame less well than usual (blur, light, a turn): a lower posterior
+                # mass tells of the look, not of the size
+                sizing = False
+            if sizing:
+                nw, nh = self._zeroth_moment_size(grid, post_s, nx, ny, w, h, frame.shape, bins)
             moved = (nx - cx, ny - cy)
             self.velocity = (0.5 * self.velocity[0] + 0.5 * moved[0], 0.5 * self.velocity[1] + 0.5 * moved[1])
             self.lost = 0
@@ -322,8 +327,25 @@ class PosteriorTracking:
             found.append((top, top + rows, left, left + cols))
         return found
 
+    def _separation_at(self, bins: np.ndarray, grid: _Grid, cx: float, cy: float, w: float, h: float) -> float:
+        """Figure-ground separation of the box ``w x h`` at ``(cx, cy)`` on this frame alone (prototype)."""
+        s = self.settings
+        m = self._table.shape[0]
+        j0, j1, i0, i1 = (max(v, 0) for v in grid.rect(cx, cy, w, h))
+        o0, o1, p0, p1 = (max(v, 0) for v in grid.rect(cx, cy, w * s.surround, h * s.surround))
+        inner = bins[j0:j1, i0:i1]
+        outer = bins[o0:o1, p0:p1]
+        nb = np.bincount(inner[inner >= 0], minlength=m).astype(float)
+        nr = np.bincount(outer[outer >= 0], minlength=m).astype(float) - nb
+        tb, tr = nb.sum(), nr.sum()
+        if tb <= 0 or tr <= 0:
+            return -1.0
+        d = nb + nr
+        post = np.divide(nb, d, out=np.zeros(m), where=d > 0)
+        return float(np.dot(nb / tb - nr / tr, post))
+
     def _zeroth_moment_size(self, grid: _Grid, post: np.ndarray, cx: float, cy: float, w: float, h: float,
-                            shape) -> tuple[float, float]:
+                            shape, bins: np.ndarray | None = None) -> tuple[float, float]:
         """Area = zeroth moment of ``P(obj | u)`` (``post``, against the surroundings) over the learning
         region; bounded, checked, smoothed."""
         s = self.settings
@@ -334,8 +356,13 @@ class PosteriorTracking:
             table = self._table_s if (self.model.has_distractors and s.distractors) else self._table
             reference = _pk.table_rect_sum(bins, table, *previous.rect(px, py, w * s.surround, h * s.surround))
             reference *= previous.step ** 2
-        ratio = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround, s.max_step,
-                                        s.scale_check, reference)
+        if s.scale_measure == "separation":
+            factors = (1 / (1 + s.max_step), 1.0, 1 + s.max_step)
+            seps = [self._separation_at(bins, grid, cx, cy, w * f, h * f) for f in factors]
+            ratio = factors[int(np.argmax(seps))]
+        else:
+            ratio = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround,
+                                            s.max_step, s.scale_check, reference)
         ratio = ratio ** s.smoothing
         if s.size_prior > 0:
             ratio *= (self.initial_size[0] / w) ** s.size_prior

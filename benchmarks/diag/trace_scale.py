@@ -59,7 +59,7 @@ def main() -> None:
     rec: dict = {}
     orig = PosteriorTracking._zeroth_moment_size
 
-    def traced(self, grid, post, cx, cy, w, h, shape):
+    def traced(self, grid, post, cx, cy, w, h, shape, bins=None):
         s = self.settings
         j0, j1, i0, i1 = grid.rect(cx, cy, w * s.surround, h * s.surround)
         m00 = _pk.rect_sum(post, j0, j1, i0, i1) * grid.step ** 2
@@ -71,7 +71,7 @@ def main() -> None:
         rec["checked"] = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround,
                                                  s.max_step, s.scale_check)
         rec["grid"] = (grid.x0, grid.y0, grid.step, post.copy(), cx, cy, w, h)
-        out = orig(self, grid, post, cx, cy, w, h, shape)
+        out = orig(self, grid, post, cx, cy, w, h, shape, bins)
         rec["zeroth"] = 1
         return out
 
