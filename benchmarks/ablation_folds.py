@@ -76,6 +76,7 @@ VARIANTS: dict[str, dict] = {
     "new, size from the figure-ground separation of this frame (scale_measure=separation; numpy prototype)":
         _new(scale_measure="separation"),
     "new, size changes only on frames matching at the recent level (scale_gate=True)": _new(scale_gate=True),
+    "new, aspect ratio from the posteriors' second moments (aspect=moments)": _new(aspect="moments"),
 }
 
 

@@ -59,6 +59,11 @@ class PosteriorSettings:
         Change the size only on frames whose match with the object model (the Bhattacharyya confidence)
         reaches its recent level, the frames that also teach the model: on the others the model explains
         the target's look less well than usual, and the posterior mass falls with the look, not the size.
+    aspect : {"fixed", "moments"}
+        With the zeroth-moment size: ``"moments"`` lets the aspect ratio follow the posteriors' second
+        moments (``sqrt(sxx / syy)`` of ``max(P - ring mean, 0)`` over the learning region), relative to
+        the first frame's, with the area's guard rails (``max_step``, ``smoothing``, ``size_prior``
+        toward the first aspect); the area stays the zeroth moment's. ``"fixed"``: the first box's.
     scale_check : bool
         Accept a growth only when the band it adds is mostly object (mean posterior > 1/2), a shrink
         only when the band it removes is mostly not.
@@ -114,6 +119,7 @@ class PosteriorSettings:
     scale_reference: str = "box"
     scale_measure: str = "zeroth"
     scale_gate: bool = False
+    aspect: str = "fixed"
     refine: bool = True
     samples: int = 16384
     window_stride: int = 2
@@ -128,7 +134,8 @@ class PosteriorSettings:
     def __post_init__(self) -> None:
         choices = {"scale_rule": ("zeroth", "zeroth-separable", "fixed"), "proposal": ("never", "auto", "always"),
                    "texture": ("gray", "never", "auto", "always"),
-                   "scale_reference": ("box", "previous"), "scale_measure": ("zeroth", "separation")}
+                   "scale_reference": ("box", "previous"), "scale_measure": ("zeroth", "separation"),
+                   "aspect": ("fixed", "moments")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")

@@ -168,6 +168,11 @@ class PosteriorTracking:
         self.initial_size = (w, h)
         self.model.tables(self._table_s, self._table, False)
         self.separation = float(np.dot(self.model.obj - self.model.sur, self._table_s))
+        self.initial_spread = 0.0
+        if s.aspect == "moments":
+            post = np.empty(bins.shape)
+            _pk.posterior_map(bins, self._table_s, post)
+            self.initial_spread = self._spread(grid, post, cx, cy, w, h)
         self.objectness = float(np.dot(self.model.obj, self._table_s))  # mean P(obj | u) in the box
 
     @property
@@ -366,5 +371,33 @@ class PosteriorTracking:
         ratio = ratio ** s.smoothing
         if s.size_prior > 0:
             ratio *= (self.initial_size[0] / w) ** s.size_prior
-        return self._clamp(w * ratio, h * ratio, shape)
+        nw, nh = w * ratio, h * ratio
+        if s.aspect == "moments" and self.initial_spread > 0:
+            spread = self._spread(grid, post, cx, cy, w, h)
+            if spread > 0:
+                # the aspect follows the posteriors' spread across over down, relative to the first frame's
+                w0, h0 = self.initial_size
+                change = (w0 / h0) * spread / self.initial_spread / (w / h)
+                change = min(max(change, 1 / (1 + s.max_step)), 1 + s.max_step) ** s.smoothing
+                if s.size_prior > 0:
+                    change *= ((w0 / h0) / (w / h)) ** s.size_prior
+                nw, nh = nw * math.sqrt(change), nh / math.sqrt(change)
+        return self._clamp(nw, nh, shape)
+
+    def _spread(self, grid: _Grid, post: np.ndarray, cx: float, cy: float, w: float, h: float) -> float:
+        """Spread across over spread down of the posteriors over the learning region, less the ring's mean."""
+        s = self.settings
+        rows, cols = post.shape
+        outer = grid.rect(cx, cy, w * s.surround, h * s.surround)
+        box = grid.rect(cx, cy, w, h)
+
+        def samples(r):
+            return max(0, min(r[1], rows) - max(r[0], 0)) * max(0, min(r[3], cols) - max(r[2], 0))
+
+        ring = samples(outer) - samples(box)
+        if ring <= 0:
+            return 0.0
+        floor = (_pk.rect_sum(post, *outer) - _pk.rect_sum(post, *box)) / ring
+        gi, gj = grid.to_grid(cx, cy)
+        return _pk.spread_aspect(post, *outer, gj, gi, floor)
 
