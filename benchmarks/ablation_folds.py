@@ -77,6 +77,8 @@ VARIANTS: dict[str, dict] = {
         _new(scale_measure="separation"),
     "new, size changes only on frames matching at the recent level (scale_gate=True)": _new(scale_gate=True),
     "new, aspect ratio from the posteriors' second moments (aspect=moments)": _new(aspect="moments"),
+    "new, zeroth moment relative to its value on the first update (scale_calibration=True)":
+        _new(scale_calibration=True),
 }
 
 

@@ -96,6 +96,7 @@ class PosteriorTracking:
         self.velocity = (0.0, 0.0)
         #: ``(bins, grid, cx, cy)`` of the previous frame when it was trusted (``scale_reference="previous"``)
         self._previous: tuple | None = None
+        self._calibration: float | None = None  # scale_calibration: m00 / (w h) on the first sizing
 
     # ---------------------------------------------------------------- geometry
 
@@ -361,6 +362,14 @@ class PosteriorTracking:
             table = self._table_s if (self.model.has_distractors and s.distractors) else self._table
             reference = _pk.table_rect_sum(bins, table, *previous.rect(px, py, w * s.surround, h * s.surround))
             reference *= previous.step ** 2
+        if s.scale_calibration:
+            # the lag bias of the measurement, read on the first update (the model fits frame 0 only,
+            # the size has had one frame to change): later ratios are taken relative to it
+            if self._calibration is None:
+                j0, j1, i0, i1 = grid.rect(cx, cy, w * s.surround, h * s.surround)
+                m00 = _pk.rect_sum(post, j0, j1, i0, i1) * grid.step ** 2
+                self._calibration = m00 / (w * h) if m00 > 0 else 1.0
+            reference = (reference if reference > 0 else w * h) * self._calibration
         if s.scale_measure == "separation":
             factors = (1 / (1 + s.max_step), 1.0, 1 + s.max_step)
             seps = [self._separation_at(bins, grid, cx, cy, w * f, h * f) for f in factors]
