@@ -79,6 +79,7 @@ VARIANTS: dict[str, dict] = {
     "new, aspect ratio from the posteriors' second moments (aspect=moments)": _new(aspect="moments"),
     "new, zeroth moment relative to its value on the first update (scale_calibration=True)":
         _new(scale_calibration=True),
+    "new, zeroth moment over the box's grid samples, not w h (zeroth_area=samples)": _new(zeroth_area="samples"),
 }
 
 

@@ -362,6 +362,14 @@ class PosteriorTracking:
             table = self._table_s if (self.model.has_distractors and s.distractors) else self._table
             reference = _pk.table_rect_sum(bins, table, *previous.rect(px, py, w * s.surround, h * s.surround))
             reference *= previous.step ** 2
+        if s.zeroth_area == "samples":
+            # the identity the model was learnt under holds in grid samples: the box's grid rectangle
+            # holds about (w - 1)(h - 1) / step^2 of them, not w h / step^2 (a fractional centre)
+            rows, cols = post.shape
+            j0, j1, i0, i1 = grid.rect(cx, cy, w, h)
+            count = max(0, min(j1, rows) - max(j0, 0)) * max(0, min(i1, cols) - max(i0, 0))
+            if count > 0 and reference <= 0:
+                reference = count * grid.step ** 2
         if s.scale_calibration:
             # the lag bias of the measurement, read on the first update (the model fits frame 0 only,
             # the size has had one frame to change): later ratios are taken relative to it
