@@ -80,6 +80,9 @@ VARIANTS: dict[str, dict] = {
     "new, zeroth moment relative to its value on the first update (scale_calibration=True)":
         _new(scale_calibration=True),
     "new, zeroth moment over the box's grid samples, not w h (zeroth_area=samples)": _new(zeroth_area="samples"),
+    "new, zeroth moment over the box's expected grid area (w-1)(h-1) (zeroth_area=expected)":
+        _new(zeroth_area="expected"),
+    "new, zeroth_area=samples + scale_calibration": _new(zeroth_area="samples", scale_calibration=True),
 }
 
 

@@ -68,13 +68,14 @@ class PosteriorSettings:
         Divide the zeroth moment's ``m00 / (w h)`` by its value on the first sizing frame: the lag bias
         of a model fit to the frames before (measured: the ratio's median is 0.92-0.99 on targets of
         constant size, and the size prior turns a 1 % bias a frame into a box about 6 % too small).
-    zeroth_area : {"box", "samples"}
+    zeroth_area : {"box", "samples", "expected"}
         The area the zeroth moment (in pixels: posterior sum times ``step**2``) is compared with.
         ``"box"``: ``w h``. ``"samples"``: the box's grid samples times ``step**2``, the area the model's
         identity holds in (the posteriors over the learning region sum to the box's sample count on the
         frame they were learnt from); with a fractional centre the box's grid rectangle holds about
         ``(w - 1)(h - 1) / step**2`` samples, so ``"box"`` reads a side ratio of about
         ``1 - 1/(2w) - 1/(2h)`` on a target of constant size, a shrink that grows as the box gets smaller.
+        ``"expected"``: that count's expectation, ``(w - 1)(h - 1)``, free of the count's jitter.
     scale_check : bool
         Accept a growth only when the band it adds is mostly object (mean posterior > 1/2), a shrink
         only when the band it removes is mostly not.
@@ -148,7 +149,7 @@ class PosteriorSettings:
         choices = {"scale_rule": ("zeroth", "zeroth-separable", "fixed"), "proposal": ("never", "auto", "always"),
                    "texture": ("gray", "never", "auto", "always"),
                    "scale_reference": ("box", "previous"), "scale_measure": ("zeroth", "separation"),
-                   "aspect": ("fixed", "moments"), "zeroth_area": ("box", "samples")}
+                   "aspect": ("fixed", "moments"), "zeroth_area": ("box", "samples", "expected")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")

@@ -370,6 +370,10 @@ class PosteriorTracking:
             count = max(0, min(j1, rows) - max(j0, 0)) * max(0, min(i1, cols) - max(i0, 0))
             if count > 0 and reference <= 0:
                 reference = count * grid.step ** 2
+        elif s.zeroth_area == "expected":
+            # the same area in expectation over the centre's fraction: a grid of any step puts on average
+            # (w - 1) / step samples across a box of w pixels (its pixel centres span w - 1)
+            reference = max(w - 1, 1.0) * max(h - 1, 1.0) if reference <= 0 else reference
         if s.scale_calibration:
             # the lag bias of the measurement, read on the first update (the model fits frame 0 only,
             # the size has had one frame to change): later ratios are taken relative to it

@@ -67,12 +67,16 @@ def main() -> None:
         box_sum = _pk.rect_sum(post, b0, b1, c0, c1) * grid.step ** 2
         rec["raw"] = math.sqrt(m00 / (w * h)) if m00 > 0 else 1.0
         rec["box_mean"] = box_sum / (w * h)
+        rows_, cols_ = post.shape
+        rec["cnt"] = (max(0, min(b1, rows_) - max(b0, 0)) * max(0, min(c1, cols_) - max(c0, 0)) * grid.step ** 2
+                      / (w * h))
         rec["ring_mean"] = (m00 - box_sum) / (w * h * (s.surround ** 2 - 1))
         rec["checked"] = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround,
                                                  s.max_step, s.scale_check)
         rec["grid"] = (grid.x0, grid.y0, grid.step, post.copy(), cx, cy, w, h)
         out = orig(self, grid, post, cx, cy, w, h, shape, bins)
         rec["zeroth"] = 1
+        rec["applied"] = out[0] / w
         return out
 
     PosteriorTracking._zeroth_moment_size = traced
@@ -93,8 +97,8 @@ def main() -> None:
             save_dump(args.seq, k, frame, rec["grid"], b, g, args.scale)
         rows.append((k, b[2], b[3], g[2], g[3], math.sqrt(b[2] * b[3] / max(g[2] * g[3], 1e-9)),
                      rec.get("raw", np.nan), rec.get("checked", np.nan), rec.get("box_mean", np.nan),
-                     rec.get("ring_mean", np.nan), int(bool(r.ok)), ov))
-    head = "k\tw\th\tgw\tgh\tsize/gt\traw\tchecked\tboxP\tringP\tok\tiou"
+                     rec.get("ring_mean", np.nan), int(bool(r.ok)), ov, rec.get("cnt", np.nan), rec.get("applied", np.nan)))
+    head = "k\tw\th\tgw\tgh\tsize/gt\traw\tchecked\tboxP\tringP\tok\tiou\tcnt\tapplied"
     lines = [head] + ["\t".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) for row in rows]
     text = "\n".join(lines)
     if args.out:
