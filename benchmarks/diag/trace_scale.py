@@ -97,7 +97,8 @@ def main() -> None:
             save_dump(args.seq, k, frame, rec["grid"], b, g, args.scale)
         rows.append((k, b[2], b[3], g[2], g[3], math.sqrt(b[2] * b[3] / max(g[2] * g[3], 1e-9)),
                      rec.get("raw", np.nan), rec.get("checked", np.nan), rec.get("box_mean", np.nan),
-                     rec.get("ring_mean", np.nan), int(bool(r.ok)), ov, rec.get("cnt", np.nan), rec.get("applied", np.nan)))
+                     rec.get("ring_mean", np.nan), int(bool(r.ok)), ov, rec.get("cnt", np.nan),
+                     rec.get("applied", np.nan)))
     head = "k\tw\th\tgw\tgh\tsize/gt\traw\tchecked\tboxP\tringP\tok\tiou\tcnt\tapplied"
     lines = [head] + ["\t".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) for row in rows]
     text = "\n".join(lines)
