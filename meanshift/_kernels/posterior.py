@@ -13,7 +13,8 @@ import numpy as np
 from meanshift._jit import jit
 
 __all__ = ["posterior_table", "posterior_map", "grid_histogram", "box_sums", "best_window", "rect_match",
-           "blend_histogram", "grid_rect", "zeroth_moment_ratio", "map_mean_shift", "rect_sum"]
+           "blend_histogram", "grid_rect", "zeroth_moment_ratio", "map_mean_shift", "rect_sum", "table_rect_sum",
+           "spread_aspect"]
 
 
 @jit
@@ -257,19 +258,36 @@ def _rect_samples(rows, cols, j0, j1, i0, i1):
 
 
 @jit
-def zeroth_moment_ratio(post, x0, y0, step, cx, cy, w, h, surround, max_step, scale_check):
+def table_rect_sum(bins, table, j0, j1, i0, i1):
+    """Sum of ``table[bins[j, i]]`` over the grid rectangle ``[j0, j1) x [i0, i1)`` (clipped; masked
+    samples, -1, count 0): a posterior sum without the posterior map."""
+    rows, cols = bins.shape
+    total = 0.0
+    for j in range(max(j0, 0), min(j1, rows)):
+        for i in range(max(i0, 0), min(i1, cols)):
+            b = bins[j, i]
+            if b >= 0:
+                total += table[b]
+    return total
+
+
+@jit
+def zeroth_moment_ratio(post, x0, y0, step, cx, cy, w, h, surround, max_step, scale_check, reference=0.0):
     """The side ratio the zeroth moment asks for: ``sqrt(m00 / (w h))`` within ``1 / (1 + max_step)`` and
     ``1 + max_step``.
 
     ``m00`` is the sum of ``post`` (P(obj | u) on the grid of origin ``(x0, y0)`` and ``step``) over
-    the learning region (the box ``surround`` times as large), in pixels. With ``scale_check`` the
+    the learning region (the box ``surround`` times as large), in pixels. A positive ``reference``
+    (pixels) replaces the box's area ``w h`` as the denominator: the relative rule divides by the same
+    sum on the previous frame's learning region under the same tables. With ``scale_check`` the
     change must agree with the band it adds (or removes): the band's mean posterior is compared with
     the midpoint of the box's and the ring's means, and the ratio is 1 when they disagree.
     """
     rows, cols = post.shape
     j0, j1, i0, i1 = grid_rect(x0, y0, step, cx, cy, w * surround, h * surround)
     m00 = rect_sum(post, j0, j1, i0, i1) * step ** 2
-    ratio = np.sqrt(m00 / (w * h)) if m00 > 0 else 1.0
+    area = reference if reference > 0 else w * h
+    ratio = np.sqrt(m00 / area) if m00 > 0 else 1.0
     ratio = min(max(ratio, 1 / (1 + max_step)), 1 + max_step)
     if not scale_check or ratio == 1.0:
         return ratio
@@ -287,6 +305,29 @@ def zeroth_moment_ratio(post, x0, y0, step, cx, cy, w, h, surround, max_step, sc
         if (band / count > mid) != (ratio > 1):
             return 1.0
     return ratio
+
+
+@jit
+def spread_aspect(post, j0, j1, i0, i1, cj, ci, floor):
+    """``sqrt(sxx / syy)``: the posteriors' spread across over their spread down, in the grid rectangle
+    ``[j0, j1) x [i0, i1)`` (clipped), about the grid point ``(cj, ci)``.
+
+    Second moments of the background-subtracted weights ``max(post - floor, 0)``:
+    ``sxx = sum w (i - ci)^2``, ``syy = sum w (j - cj)^2``. Returns 0 when either is 0 (no weight).
+    """
+    rows, cols = post.shape
+    sxx = 0.0
+    syy = 0.0
+    for j in range(max(j0, 0), min(j1, rows)):
+        dj2 = (j - cj) * (j - cj)
+        for i in range(max(i0, 0), min(i1, cols)):
+            w = post[j, i] - floor
+            if w > 0.0:
+                sxx += w * (i - ci) * (i - ci)
+                syy += w * dj2
+    if sxx <= 0.0 or syy <= 0.0:
+        return 0.0
+    return np.sqrt(sxx / syy)
 
 
 @jit
