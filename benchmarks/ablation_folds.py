@@ -76,20 +76,11 @@ VARIANTS: dict[str, dict] = {
     "new, learning rate 0.02 instead of 0.05": _new(learning_rate=0.02),
     "new + constant-velocity prediction": dict(NEW, motion="constant-velocity"),
     "new, posterior grid of 8,192 samples instead of 16,384": _new(samples=8192),
-    "new, zeroth moment relative to the previous frame (scale_reference=previous)": _new(scale_reference="previous"),
-    "new, relative zeroth moment, unsmoothed (scale_reference=previous, smoothing=1)":
-        _new(scale_reference="previous", smoothing=1.0),
-    "new, relative zeroth moment, smoothing 0.6": _new(scale_reference="previous", smoothing=0.6),
-    "new, size from the figure-ground separation of this frame (scale_measure=separation; numpy prototype)":
-        _new(scale_measure="separation"),
-    "new, size changes only on frames matching at the recent level (scale_gate=True)": _new(scale_gate=True),
-    "new, aspect ratio from the posteriors' second moments (aspect=moments)": _new(aspect="moments"),
-    "new, zeroth moment relative to its value on the first update (scale_calibration=True)":
-        _new(scale_calibration=True),
-    "new, zeroth moment over the box's grid samples, not w h (zeroth_area=samples)": _new(zeroth_area="samples"),
-    "new, zeroth moment over the box's expected grid area (w-1)(h-1) (zeroth_area=expected)":
+    "new, zeroth moment over the box's expected sample area (w-1)(h-1) (zeroth_area=expected)":
         _new(zeroth_area="expected"),
-    "new, zeroth_area=samples + scale_calibration": _new(zeroth_area="samples", scale_calibration=True),
+    "new, zeroth moment over the box's grid samples (zeroth_area=samples)": _new(zeroth_area="samples"),
+    "new, zeroth moment relative to its first reading (scale_calibration=True)": _new(scale_calibration=True),
+    "new, zeroth_area=expected + scale_calibration": _new(zeroth_area="expected", scale_calibration=True),
 }
 
 

@@ -102,8 +102,6 @@ class PosteriorTracking:
         self.level: float | None = None
         self.lost = 0
         self.velocity = (0.0, 0.0)
-        #: ``(bins, grid, cx, cy)`` of the previous frame when it was trusted (``scale_reference="previous"``)
-        self._previous: tuple | None = None
         self._calibration: float | None = None  # scale_calibration: m00 / (w h) on the first sizing
 
     # ---------------------------------------------------------------- geometry
@@ -184,11 +182,6 @@ class PosteriorTracking:
         self.initial_size = (w, h)
         self.model.tables(self._table_s, self._table, False)
         self.separation = float(np.dot(self.model.obj - self.model.sur, self._table_s))
-        self.initial_spread = 0.0
-        if s.aspect == "moments":
-            post = np.empty(bins.shape)
-            _pk.posterior_map(bins, self._table_s, post)
-            self.initial_spread = self._spread(grid, post, cx, cy, w, h)
         self.objectness = float(np.dot(self.model.obj, self._table_s))  # mean P(obj | u) in the box
 
     @property
@@ -294,13 +287,8 @@ class PosteriorTracking:
             nx, ny = cx, cy
         if ok:
             # the zeroth moment is an area only where the posteriors say something: not on inseparable targets
-            sizing = s.scale_rule == "zeroth" or (s.scale_rule == "zeroth-separable" and self.separable)
-            if sizing and s.scale_gate and level is not None and confidence < level:
-                # the model explains this frame less well than usual (blur, light, a turn): a lower posterior
-                # mass tells of the look, not of the size
-                sizing = False
-            if sizing:
-                nw, nh = self._zeroth_moment_size(grid, post_s, nx, ny, w, h, frame.shape, bins)
+            if s.scale_rule == "zeroth" or (s.scale_rule == "zeroth-separable" and self.separable):
+                nw, nh = self._zeroth_moment_size(grid, post_s, nx, ny, w, h, frame.shape)
             moved = (nx - cx, ny - cy)
             self.velocity = (0.5 * self.velocity[0] + 0.5 * moved[0], 0.5 * self.velocity[1] + 0.5 * moved[1])
             self.lost = 0
@@ -325,7 +313,6 @@ class PosteriorTracking:
             self.velocity = (0.8 * self.velocity[0], 0.8 * self.velocity[1])
             if level is not None:
                 self.level = level * s.level_decay
-        self._previous = (bins, grid, nx, ny) if ok else None
         return PosteriorStep(nx, ny, nw, nh, ok, confidence, iterations)
 
     def _distractors(self, scores: np.ndarray, bins: np.ndarray, bj: int, bi: int, rows: int,
@@ -348,92 +335,37 @@ class PosteriorTracking:
             found.append((top, top + rows, left, left + cols))
         return found
 
-    def _separation_at(self, bins: np.ndarray, grid: _Grid, cx: float, cy: float, w: float, h: float) -> float:
-        """Figure-ground separation of the box ``w x h`` at ``(cx, cy)`` on this frame alone (prototype)."""
-        s = self.settings
-        m = self._table.shape[0]
-        j0, j1, i0, i1 = (max(v, 0) for v in grid.rect(cx, cy, w, h))
-        o0, o1, p0, p1 = (max(v, 0) for v in grid.rect(cx, cy, w * s.surround, h * s.surround))
-        inner = bins[j0:j1, i0:i1]
-        outer = bins[o0:o1, p0:p1]
-        nb = np.bincount(inner[inner >= 0], minlength=m).astype(float)
-        nr = np.bincount(outer[outer >= 0], minlength=m).astype(float) - nb
-        tb, tr = nb.sum(), nr.sum()
-        if tb <= 0 or tr <= 0:
-            return -1.0
-        d = nb + nr
-        post = np.divide(nb, d, out=np.zeros(m), where=d > 0)
-        return float(np.dot(nb / tb - nr / tr, post))
-
     def _zeroth_moment_size(self, grid: _Grid, post: np.ndarray, cx: float, cy: float, w: float, h: float,
-                            shape, bins: np.ndarray | None = None) -> tuple[float, float]:
+                            shape) -> tuple[float, float]:
         """Area = zeroth moment of ``P(obj | u)`` (``post``, against the surroundings) over the learning
-        region; bounded, checked, smoothed."""
+        region, compared with the box's area (``zeroth_area``, ``scale_calibration``); bounded, checked,
+        smoothed."""
         s = self.settings
         reference = 0.0
-        if s.scale_reference == "previous" and self._previous is not None:
-            # the same sum, same tables, over the previous frame's learning region (same size)
-            bins, previous, px, py = self._previous
-            table = self._table_s if (self.model.has_distractors and s.distractors) else self._table
-            reference = _pk.table_rect_sum(bins, table, *previous.rect(px, py, w * s.surround, h * s.surround))
-            reference *= previous.step ** 2
         if s.zeroth_area == "samples":
             # the identity the model was learnt under holds in grid samples: the box's grid rectangle
             # holds about (w - 1)(h - 1) / step^2 of them, not w h / step^2 (a fractional centre)
             rows, cols = post.shape
             j0, j1, i0, i1 = grid.rect(cx, cy, w, h)
             count = max(0, min(j1, rows) - max(j0, 0)) * max(0, min(i1, cols) - max(i0, 0))
-            if count > 0 and reference <= 0:
+            if count > 0:
                 reference = count * grid.step ** 2
         elif s.zeroth_area == "expected":
             # the same area in expectation over the centre's fraction: a grid of any step puts on average
             # (w - 1) / step samples across a box of w pixels (its pixel centres span w - 1)
-            reference = max(w - 1, 1.0) * max(h - 1, 1.0) if reference <= 0 else reference
+            reference = max(w - 1, 1.0) * max(h - 1, 1.0)
         if s.scale_calibration:
             # the lag bias of the measurement, read on the first update (the model fits frame 0 only,
             # the size has had one frame to change): later ratios are taken relative to it
             if self._calibration is None:
                 j0, j1, i0, i1 = grid.rect(cx, cy, w * s.surround, h * s.surround)
                 m00 = _pk.rect_sum(post, j0, j1, i0, i1) * grid.step ** 2
-                self._calibration = m00 / (w * h) if m00 > 0 else 1.0
+                self._calibration = m00 / (reference if reference > 0 else w * h) if m00 > 0 else 1.0
             reference = (reference if reference > 0 else w * h) * self._calibration
-        if s.scale_measure == "separation":
-            factors = (1 / (1 + s.max_step), 1.0, 1 + s.max_step)
-            seps = [self._separation_at(bins, grid, cx, cy, w * f, h * f) for f in factors]
-            ratio = factors[int(np.argmax(seps))]
-        else:
-            ratio = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround,
-                                            s.max_step, s.scale_check, reference)
+        ratio = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround, s.max_step,
+                                        s.scale_check, reference)
         ratio = ratio ** s.smoothing
         if s.size_prior > 0:
             ratio *= (self.initial_size[0] / w) ** s.size_prior
-        nw, nh = w * ratio, h * ratio
-        if s.aspect == "moments" and self.initial_spread > 0:
-            spread = self._spread(grid, post, cx, cy, w, h)
-            if spread > 0:
-                # the aspect follows the posteriors' spread across over down, relative to the first frame's
-                w0, h0 = self.initial_size
-                change = (w0 / h0) * spread / self.initial_spread / (w / h)
-                change = min(max(change, 1 / (1 + s.max_step)), 1 + s.max_step) ** s.smoothing
-                if s.size_prior > 0:
-                    change *= ((w0 / h0) / (w / h)) ** s.size_prior
-                nw, nh = nw * math.sqrt(change), nh / math.sqrt(change)
-        return self._clamp(nw, nh, shape)
-
-    def _spread(self, grid: _Grid, post: np.ndarray, cx: float, cy: float, w: float, h: float) -> float:
-        """Spread across over spread down of the posteriors over the learning region, less the ring's mean."""
-        s = self.settings
-        rows, cols = post.shape
-        outer = grid.rect(cx, cy, w * s.surround, h * s.surround)
-        box = grid.rect(cx, cy, w, h)
-
-        def samples(r):
-            return max(0, min(r[1], rows) - max(r[0], 0)) * max(0, min(r[3], cols) - max(r[2], 0))
-
-        ring = samples(outer) - samples(box)
-        if ring <= 0:
-            return 0.0
-        floor = (_pk.rect_sum(post, *outer) - _pk.rect_sum(post, *box)) / ring
-        gi, gj = grid.to_grid(cx, cy)
-        return _pk.spread_aspect(post, *outer, gj, gi, floor)
+        return self._clamp(w * ratio, h * ratio, shape)
 

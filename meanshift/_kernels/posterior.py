@@ -13,8 +13,7 @@ import numpy as np
 from meanshift._jit import jit
 
 __all__ = ["posterior_table", "posterior_map", "grid_histogram", "box_sums", "best_window", "rect_match",
-           "blend_histogram", "grid_rect", "zeroth_moment_ratio", "map_mean_shift", "rect_sum", "table_rect_sum",
-           "spread_aspect"]
+           "blend_histogram", "grid_rect", "zeroth_moment_ratio", "map_mean_shift", "rect_sum"]
 
 
 @jit
@@ -258,20 +257,6 @@ def _rect_samples(rows, cols, j0, j1, i0, i1):
 
 
 @jit
-def table_rect_sum(bins, table, j0, j1, i0, i1):
-    """Sum of ``table[bins[j, i]]`` over the grid rectangle ``[j0, j1) x [i0, i1)`` (clipped; masked
-    samples, -1, count 0): a posterior sum without the posterior map."""
-    rows, cols = bins.shape
-    total = 0.0
-    for j in range(max(j0, 0), min(j1, rows)):
-        for i in range(max(i0, 0), min(i1, cols)):
-            b = bins[j, i]
-            if b >= 0:
-                total += table[b]
-    return total
-
-
-@jit
 def zeroth_moment_ratio(post, x0, y0, step, cx, cy, w, h, surround, max_step, scale_check, reference=0.0):
     """The side ratio the zeroth moment asks for: ``sqrt(m00 / (w h))`` within ``1 / (1 + max_step)`` and
     ``1 + max_step``.
@@ -305,29 +290,6 @@ def zeroth_moment_ratio(post, x0, y0, step, cx, cy, w, h, surround, max_step, sc
         if (band / count > mid) != (ratio > 1):
             return 1.0
     return ratio
-
-
-@jit
-def spread_aspect(post, j0, j1, i0, i1, cj, ci, floor):
-    """``sqrt(sxx / syy)``: the posteriors' spread across over their spread down, in the grid rectangle
-    ``[j0, j1) x [i0, i1)`` (clipped), about the grid point ``(cj, ci)``.
-
-    Second moments of the background-subtracted weights ``max(post - floor, 0)``:
-    ``sxx = sum w (i - ci)^2``, ``syy = sum w (j - cj)^2``. Returns 0 when either is 0 (no weight).
-    """
-    rows, cols = post.shape
-    sxx = 0.0
-    syy = 0.0
-    for j in range(max(j0, 0), min(j1, rows)):
-        dj2 = (j - cj) * (j - cj)
-        for i in range(max(i0, 0), min(i1, cols)):
-            w = post[j, i] - floor
-            if w > 0.0:
-                sxx += w * (i - ci) * (i - ci)
-                syy += w * dj2
-    if sxx <= 0.0 or syy <= 0.0:
-        return 0.0
-    return np.sqrt(sxx / syy)
 
 
 @jit
