@@ -59,7 +59,7 @@ def main() -> None:
     rec: dict = {}
     orig = PosteriorTracking._zeroth_moment_size
 
-    def traced(self, grid, post, cx, cy, w, h, shape, bins=None):
+    def traced(self, grid, post, cx, cy, w, h, shape):
         s = self.settings
         j0, j1, i0, i1 = grid.rect(cx, cy, w * s.surround, h * s.surround)
         m00 = _pk.rect_sum(post, j0, j1, i0, i1) * grid.step ** 2
@@ -74,7 +74,7 @@ def main() -> None:
         rec["checked"] = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround,
                                                  s.max_step, s.scale_check)
         rec["grid"] = (grid.x0, grid.y0, grid.step, post.copy(), cx, cy, w, h)
-        out = orig(self, grid, post, cx, cy, w, h, shape, bins)
+        out = orig(self, grid, post, cx, cy, w, h, shape)
         rec["zeroth"] = 1
         rec["applied"] = out[0] / w
         return out
@@ -104,7 +104,7 @@ def main() -> None:
     text = "\n".join(lines)
     if args.out:
         args.out.write_text(text)
-    ious = np.array([r[-1] for r in rows])
+    ious = np.array([r[11] for r in rows])  # the iou column (the last is the applied ratio)
     print(f"{args.seq} scale {args.scale}: mean IoU {ious.mean():.3f}", file=sys.stderr)
     if not args.out:
         print(text)
