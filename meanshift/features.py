@@ -204,6 +204,11 @@ def get_features(
     return replace(space, **changes) if changes else space
 
 
+def _blue_red_indices(space: FeatureSpace) -> tuple[int, int]:
+    """Channel indices of blue and red in the frames ``space`` reads (RGB frames are read without a copy)."""
+    return (2, 0) if space.channel_order == "rgb" else (0, 2)
+
+
 def pixel_source(frame: np.ndarray, space: FeatureSpace, x0: int = 0, y0: int = 0, x1: int | None = None,
                  y1: int | None = None, step: int = 1) -> tuple:
     """What the Numba kernels need to quantise pixels of ``frame`` on demand; no validation.
@@ -233,7 +238,7 @@ def pixel_source(frame: np.ndarray, space: FeatureSpace, x0: int = 0, y0: int = 
             conversion = getattr(cv2, _CVT_CODES[space.name, space.channel_order])
             pixels = cv2.cvtColor(np.ascontiguousarray(frame[y0:y1:step, x0:x1:step]), conversion)
         return (pixels, space.code, space.lut_a, space.lut_b, space.mask, _SDIV, hdiv, 0, 2, x0, y0, step)
-    ib, ir = (2, 0) if space.channel_order == "rgb" else (0, 2)
+    ib, ir = _blue_red_indices(space)
     return (frame, space.code, space.lut_a, space.lut_b, space.mask, _SDIV, hdiv, ib, ir, 0, 0, 1)
 
 
@@ -272,7 +277,7 @@ class GridQuantizer:
         if space.code == _kernels.FEATURE_BGR:
             first, middle = _kernels.channel_place_tables(space.lut_a)
             self._tables = (first, middle, space.lut_a)
-        self._ib, self._ir = (2, 0) if space.channel_order == "rgb" else (0, 2)
+        self._ib, self._ir = _blue_red_indices(space)
 
     def __call__(self, frame: np.ndarray, rx0: int, ry0: int, out: np.ndarray, *, step: int = 1) -> None:
         """Fill ``out[j, i]`` with the bin of pixel ``(rx0 + i*step, ry0 + j*step)``; no validation."""

@@ -96,7 +96,7 @@ class PosteriorSettings:
         separate the target from its surroundings at init (see ``separation``).
     texture : {"gray", "never", "auto", "always"}
         Joint colour-texture bins (8 levels per channel x a 4-neighbour local binary pattern, see
-        :func:`meanshift._kernels.posterior.quantize_texture`) instead of the tracker's colour space;
+        :func:`meanshift._kernels.texture.quantize_texture`) instead of the tracker's colour space;
         ``"auto"``: when they separate the target from its surroundings better at init. ``"gray"``
         (the default): ``"auto"`` on grayscale frames (2-D, or three equal channels), ``"never"`` on
         colour ones, where texture lost on both folds while on gray frames it won on both

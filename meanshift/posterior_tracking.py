@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from meanshift._kernels import posterior as _pk
+from meanshift._kernels.texture import quantize_texture
 from meanshift.features import FeatureSpace, GridQuantizer, is_gray_bgr
 from meanshift.posterior_model import (
     _TEXTURE_COLOUR_BINS,
@@ -102,7 +103,7 @@ class PosteriorTracking:
         self.level: float | None = None
         self.lost = 0
         self.velocity = (0.0, 0.0)
-        self._calibration: float | None = None  # scale_calibration: m00 / (w h) on the first sizing
+        self._calibration: float | None = None  # scale_calibration: the first sizing's m00 over its reference area
 
     # ---------------------------------------------------------------- geometry
 
@@ -121,7 +122,7 @@ class PosteriorTracking:
             if self.gray_frames:
                 pixels = pixels[:, :, :1]  # three equal channels: the first is the intensity
             levels = self.texture_bins(frame)[0]
-            _pk.quantize_texture(pixels, x0, y0, step, levels, max(2, step), _TEXTURE_TOLERANCE, bins)
+            quantize_texture(pixels, x0, y0, step, levels, max(2, step), _TEXTURE_TOLERANCE, bins)
         else:
             self._quantize(frame, x0, y0, bins, step=step)
         grid = _Grid(x0, y0, step, rows, cols)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from meanshift.config import Convergence, ScaleGuard
-from meanshift.tracker import Tracker
+from meanshift.tracker import DEFAULT_CONVERGENCE, Tracker
 
 __all__ = ["camshift", "comaniciu_meer", "generalized", "create_tracker", "PRESETS"]
 
@@ -90,9 +90,9 @@ def generalized(**overrides: Any) -> Tracker:
         background_weighting=True, recovery=True,
         # The classic search only proposes a position here (inseparable targets), which the posterior
         # step's own candidate may beat: half a pixel and ~1,024 samples a window are enough (issue 16:
-        # Human7 0.3x -> 0.6x OpenCV's speed; one pass A -0.002 / B -0.003, SRE A +0.002 / B -0.001,
-        # benchmarks/results/ablation_folds.md and robustness.md).
-        convergence=Convergence(epsilon=0.5, max_iterations=20),
+        # Human7 0.39x -> 0.77x OpenCV's speed; one pass A -0.002 / B -0.003, SRE A +0.002 / B -0.001,
+        # benchmarks/results/speed_versions.md, ablation_folds.md and robustness.md).
+        convergence=DEFAULT_CONVERGENCE,
         bandwidth_step=0.1, bandwidth_smoothing=0.1,
         max_samples=1024,
     )

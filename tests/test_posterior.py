@@ -9,6 +9,7 @@ import pytest
 
 import meanshift
 from meanshift._kernels import posterior as pk
+from meanshift._kernels.texture import quantize_texture
 from meanshift.posterior import PosteriorSettings
 
 
@@ -310,7 +311,7 @@ def test_quantize_texture_against_reference(gray, x0, y0, step, shape):
     frame = rng.integers(0, 256, size=(20, 30) if gray else (20, 30, 3)).astype(np.uint8)
     out = np.empty(shape, np.int32)
     pixels = frame[:, :, None] if gray else frame
-    pk.quantize_texture(pixels, x0, y0, step, 8, 2, 4, out)
+    quantize_texture(pixels, x0, y0, step, 8, 2, 4, out)
     np.testing.assert_array_equal(out, _texture_reference(frame, x0, y0, step, 8, 2, 4, shape))
 
 

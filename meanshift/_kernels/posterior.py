@@ -105,7 +105,8 @@ def _fill_posterior_integral(bins, table, post, integral):
         bins0, bins1 = bins[j], bins[min(j + 1, height - 1)]
         post0, post1 = post[j], post[min(j + 1, height - 1)]
         middle[0] = 0.0
-        below[0] = 0.0 if two else below[0]
+        if two:
+            below[0] = 0.0
         run0 = 0.0
         run1 = 0.0
         for i in range(width):
@@ -263,8 +264,8 @@ def zeroth_moment_ratio(post, x0, y0, step, cx, cy, w, h, surround, max_step, sc
 
     ``m00`` is the sum of ``post`` (P(obj | u) on the grid of origin ``(x0, y0)`` and ``step``) over
     the learning region (the box ``surround`` times as large), in pixels. A positive ``reference``
-    (pixels) replaces the box's area ``w h`` as the denominator: the relative rule divides by the same
-    sum on the previous frame's learning region under the same tables. With ``scale_check`` the
+    (pixels) replaces the box's area ``w h`` as the denominator (``PosteriorSettings.zeroth_area`` and
+    ``scale_calibration``). With ``scale_check`` the
     change must agree with the band it adds (or removes): the band's mean posterior is compared with
     the midpoint of the box's and the ring's means, and the ratio is 1 when they disagree.
     """
@@ -334,73 +335,3 @@ def map_mean_shift(values, cx, cy, hw, hh, eps2, max_iterations):
         if shift2 < eps2:
             break
     return cx, cy, iterations, mass
-
-
-@jit(inline="always")
-def _channel_mean(frame, y, x, channels):
-    """The integer mean of pixel ``(x, y)``'s channels; one and three channels without a division
-    (a run-time divisor costs an integer division per pixel and neighbour: 5 of them per sample)."""
-    if channels == 1:
-        return np.int64(frame[y, x, 0])
-    if channels == 3:
-        return (np.int64(frame[y, x, 0]) + np.int64(frame[y, x, 1]) + np.int64(frame[y, x, 2])) // 3
-    total = 0
-    for c in range(channels):
-        total += np.int64(frame[y, x, c])
-    return total // channels
-
-
-@jit
-def quantize_texture(frame, x0, y0, step, colour_bins, radius, tolerance, out):
-    """Joint colour-texture bin of pixel ``(x0 + i*step, y0 + j*step)`` into ``out[j, i]``.
-
-    Texture: a 4-neighbour local binary pattern on the channel mean ``g`` (bit k set when the
-    neighbour at ``radius`` pixels — right, down, left, up — is brighter than ``g + tolerance``;
-    neighbours past the frame's edge count as equal). Colour: ``colour_bins`` levels per channel
-    (one channel for a single-channel frame). Bin = ``colour * 16 + pattern``, so
-    ``colour_bins**channels * 16`` bins.
-    """
-    height, width, channels = frame.shape
-    rows, cols = out.shape
-    if radius % step == 0:
-        # The neighbours are samples of the grid itself (k samples away): each pixel's mean is taken
-        # once, over the grid and a halo of k samples (-1 past the frame's edge, which never counts).
-        k = radius // step
-        means = np.empty((rows + 2 * k, cols + 2 * k), np.int64)
-        for jj in range(rows + 2 * k):
-            y = y0 + (jj - k) * step
-            for ii in range(cols + 2 * k):
-                x = x0 + (ii - k) * step
-                means[jj, ii] = _channel_mean(frame, y, x, channels) if 0 <= y < height and 0 <= x < width else -1
-        for j in range(rows):
-            y = y0 + j * step
-            centre, below, above = means[j + k], means[j + 2 * k], means[j]
-            for i in range(cols):
-                x = x0 + i * step
-                colour = 0
-                for c in range(channels):
-                    colour = colour * colour_bins + (np.int64(frame[y, x, c]) * colour_bins >> 8)
-                level = centre[i + k] + tolerance
-                pattern = ((centre[i + 2 * k] > level) | (below[i + k] > level) << 1 | (centre[i] > level) << 2
-                           | (above[i + k] > level) << 3)
-                out[j, i] = colour * 16 + pattern
-        return
-    for j in range(rows):
-        y = y0 + j * step
-        up, down = y - radius >= 0, y + radius < height
-        for i in range(out.shape[1]):
-            x = x0 + i * step
-            colour = 0
-            for c in range(channels):
-                colour = colour * colour_bins + (np.int64(frame[y, x, c]) * colour_bins >> 8)
-            level = _channel_mean(frame, y, x, channels) + tolerance
-            pattern = 0
-            if x + radius < width and _channel_mean(frame, y, x + radius, channels) > level:
-                pattern |= 1
-            if down and _channel_mean(frame, y + radius, x, channels) > level:
-                pattern |= 2
-            if x - radius >= 0 and _channel_mean(frame, y, x - radius, channels) > level:
-                pattern |= 4
-            if up and _channel_mean(frame, y - radius, x, channels) > level:
-                pattern |= 8
-            out[j, i] = colour * 16 + pattern
