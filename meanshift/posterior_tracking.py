@@ -293,8 +293,11 @@ class PosteriorTracking:
             moved = (nx - cx, ny - cy)
             self.velocity = (0.5 * self.velocity[0] + 0.5 * moved[0], 0.5 * self.velocity[1] + 0.5 * moved[1])
             self.lost = 0
-            if level is None or confidence >= level:
-                # conservative update: only frames at least as good as the recent level teach the model
+            # conservative update: a frame teaches the model when it matches it at least as well as the
+            # recent level, or when its box is at least as object-like as at init (a change of look
+            # keeps the box standing out from its surroundings; background or an occluder does not)
+            if (level is None or confidence >= level
+                    or (s.learn_objectness is not None and objectness >= s.learn_objectness)):
                 outer = grid.rect(nx, ny, nw * s.surround, nh * s.surround)
                 model.learn(bins, grid.rect(nx, ny, nw, nh), outer, s.learning_rate)
                 if s.distractors:

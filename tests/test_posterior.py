@@ -442,3 +442,62 @@ def test_scale_options_track_a_synthetic_target(changes):
     x, y, w, h = r.box
     assert abs(x + w / 2 - (50 + 22 + 20)) < 6 and abs(y + h / 2 - (40 + 11 + 15)) < 6
     assert 0.7 < w * h / 1200 < 1.4
+
+
+def _turning_target(k: int, n: int) -> np.ndarray:
+    """A 24 px square on a dull noisy background whose red part gives way to yellow, step by step, as
+    the target turns (frame ``k`` of ``n``: red from 80 % of its rows down to 20 %)."""
+    rng = np.random.default_rng(k)
+    frame = (rng.random((120, 160, 3)) * 40 + 60).astype(np.uint8)
+    x, y = 60 + k // 3, 50
+    red_rows = round(24 * (0.8 - 0.6 * k / n))
+    frame[y:y + 24, x:x + 24] = (0, 220, 230)  # yellow (BGR)
+    frame[y:y + red_rows, x:x + 24] = (0, 0, 230)  # red
+    return frame
+
+
+def _red_and_yellow_shares(tracker) -> tuple[float, float]:
+    obj = tracker.scale_rule.part.model.obj
+    red, yellow = np.argsort(obj)[::-1][:2]  # learnt at 80 % red, 20 % yellow
+    return float(obj[red]), float(obj[yellow])
+
+
+@pytest.mark.parametrize("learn_objectness", [1.0, None])
+def test_a_target_that_changes_its_look_teaches_the_model_while_it_stands_out(learn_objectness):
+    n = 40
+    tracker = meanshift.generalized(posterior=PosteriorSettings(learn_objectness=learn_objectness))
+    tracker.init(_turning_target(0, n), (60, 50, 24, 24))
+    red, yellow = _red_and_yellow_shares(tracker)
+    assert red == pytest.approx(0.8, abs=0.05) and yellow == pytest.approx(0.2, abs=0.05)
+    obj_before = tracker.scale_rule.part.model.obj.copy()
+    for k in range(1, n + 1):
+        r = tracker.update(_turning_target(k, n))
+    assert r.ok
+    obj = tracker.scale_rule.part.model.obj
+    red_now, yellow_now = float(obj[np.argmax(obj_before)]), float(obj[np.argsort(obj_before)[-2]])
+    if learn_objectness is None:
+        # the match falls frame after frame, never back to its recent level: the model stays as it was
+        assert yellow_now < 0.3
+    else:
+        # the box stays as object-like as at init (both colours are the object's), so the model follows
+        assert yellow_now > 0.45 and red_now < 0.55
+
+
+@pytest.mark.parametrize("learn_objectness", [1.0, None])
+def test_an_occluder_in_the_box_does_not_teach_the_model(learn_objectness):
+    # The target stands still; after five clear frames a block of the background's colour covers half of
+    # it for 30 frames: the box matches the model less well than its recent level and is less object-like
+    # than at init, so neither rule teaches the model the occluder's colour.
+    def frame(occluded: bool) -> np.ndarray:
+        f = np.full((120, 160, 3), (40, 120, 40), np.uint8)
+        f[50:74, 60:84] = (0, 0, 230)
+        if occluded:
+            f[50:74, 72:84] = (40, 120, 40)
+        return f
+
+    tracker = meanshift.generalized(posterior=PosteriorSettings(learn_objectness=learn_objectness))
+    tracker.init(frame(False), (60, 50, 24, 24))
+    background_bin = int(np.argmax(tracker.scale_rule.part.model.sur))
+    for k in range(35):
+        tracker.update(frame(k >= 5))
+    assert tracker.scale_rule.part.model.obj[background_bin] < 0.05
