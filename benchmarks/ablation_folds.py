@@ -74,6 +74,8 @@ VARIANTS: dict[str, dict] = {
     "new + colour-texture (LBP) bins when they separate better (texture=auto)": _new(texture="auto"),
     "new, no model update (learning_rate=0)": _new(learning_rate=0.0),
     "new, learning rate 0.02 instead of 0.05": _new(learning_rate=0.02),
+    "new, model taught only on frames that match it at the recent level (learn_objectness=None, the rule before)":
+        _new(learn_objectness=None),
     "new + constant-velocity prediction": dict(NEW, motion="constant-velocity"),
     "new, posterior grid of 8,192 samples instead of 16,384": _new(samples=8192),
     "new, zeroth moment over the box's expected sample area (w-1)(h-1) (zeroth_area=expected)":
