@@ -78,11 +78,10 @@ VARIANTS: dict[str, dict] = {
         _new(learn_objectness=None),
     "new + constant-velocity prediction": dict(NEW, motion="constant-velocity"),
     "new, posterior grid of 8,192 samples instead of 16,384": _new(samples=8192),
-    "new, zeroth moment over the box's expected sample area (w-1)(h-1) (zeroth_area=expected)":
-        _new(zeroth_area="expected"),
+    "new, zeroth moment over the box's area w h (zeroth_area=box, the rule before; the default is the "
+    "expected sample area (w-1)(h-1))": _new(zeroth_area="box"),
     "new, zeroth moment over the box's grid samples (zeroth_area=samples)": _new(zeroth_area="samples"),
     "new, zeroth moment relative to its first reading (scale_calibration=True)": _new(scale_calibration=True),
-    "new, zeroth_area=expected + scale_calibration": _new(zeroth_area="expected", scale_calibration=True),
 }
 
 

@@ -425,9 +425,9 @@ def test_grid_rect_holds_about_w_minus_one_pixels_of_samples():
     assert np.mean(counts) == pytest.approx(20.0, abs=0.6)
 
 
-@pytest.mark.parametrize("changes", [dict(zeroth_area="samples"), dict(zeroth_area="expected"),
+@pytest.mark.parametrize("changes", [dict(zeroth_area="samples"), dict(zeroth_area="box"),
                                      dict(scale_calibration=True),
-                                     dict(zeroth_area="expected", scale_calibration=True)])
+                                     dict(zeroth_area="box", scale_calibration=True)])
 def test_scale_options_track_a_synthetic_target(changes):
     rng = np.random.default_rng(7)
     frames = []
