@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 import pytest
 
@@ -501,3 +502,34 @@ def test_an_occluder_in_the_box_does_not_teach_the_model(learn_objectness):
     for k in range(35):
         tracker.update(frame(k >= 5))
     assert tracker.scale_rule.part.model.obj[background_bin] < 0.05
+
+
+def _growing_scene(side: float) -> np.ndarray:
+    """A red rectangle ``side`` px wide (0.7 of it high) on a dull blurred texture, centred in 240x320."""
+    rng = np.random.default_rng(3)
+    frame = cv2.GaussianBlur(rng.integers(0, 256, (240, 320, 3), np.uint8), (0, 0), 3) // 2 + 40
+    half = side / 2
+    frame[round(120 - 0.7 * half):round(120 + 0.7 * half), round(160 - half):round(160 + half)] = (30, 30, 220)
+    return frame
+
+
+@pytest.mark.parametrize("against", ["step", "measurement"])
+def test_size_prior_against_the_step_caps_the_size_and_against_the_measurement_does_not(against):
+    # The target grows 2 % a frame, from 20 to 48 px; the pull toward the first size balances the
+    # bounded step at (1 + max_step) ** (smoothing / size_prior) = 1.34 times the first side, and nothing beyond.
+    settings = PosteriorSettings(size_prior_against=against)
+    cap = (1 + settings.max_step) ** (settings.smoothing / settings.size_prior)
+    tracker = meanshift.generalized(posterior=settings)
+    tracker.init(_growing_scene(20), (150, 113, 20, 14))
+    for k in range(1, 45):
+        r = tracker.update(_growing_scene(20 * 1.02 ** k))
+    assert r.ok
+    if against == "step":
+        assert 20 * 1.2 < r.box[2] <= 20 * cap + 1
+    else:
+        assert r.box[2] > 20 * cap * 1.3
+
+
+def test_size_prior_against_must_be_a_known_rule():
+    with pytest.raises(ValueError, match="size_prior_against"):
+        PosteriorSettings(size_prior_against="box")
