@@ -368,17 +368,16 @@ class PosteriorTracking:
             reference = (reference if reference > 0 else w * h) * self._calibration
         ratio = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround, s.max_step,
                                         s.scale_check, reference)
+        prior = (self.initial_size[0] / w) ** s.size_prior if s.size_prior > 0 else 1.0
         if s.size_prior_against == "measurement" and s.size_prior > 0 and ratio != 1.0:
-            # the prior against the whole measured ratio, the combined change bounded: bounding the
-            # measurement first caps the size where its largest step balances the prior's pull
-            raw = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround, 1e9,
+            # the prior against the whole measured ratio (unbounded, the band check passed above), the
+            # combined change bounded: bounding the measurement first caps the size where its largest
+            # step balances the prior's pull
+            raw = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround, math.inf,
                                           False, reference)
             bound = (1 + s.max_step) ** s.smoothing
-            ratio = raw ** s.smoothing * (self.initial_size[0] / w) ** s.size_prior
-            ratio = min(max(ratio, 1 / bound), bound)
-            return self._clamp(w * ratio, h * ratio, shape)
-        ratio = ratio ** s.smoothing
-        if s.size_prior > 0:
-            ratio *= (self.initial_size[0] / w) ** s.size_prior
+            ratio = min(max(raw ** s.smoothing * prior, 1 / bound), bound)
+        else:
+            ratio = ratio ** s.smoothing * prior
         return self._clamp(w * ratio, h * ratio, shape)
 
