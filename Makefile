@@ -68,7 +68,7 @@ bench: $(VENV)/.installed-test
 ## Evaluate every tracker on the shared sequences; writes out/eval (EVAL_OUT=... to choose), never the committed results
 EVAL_OUT ?= out/eval
 eval: $(VENV)/.installed-test
-	$(BIN)/meanshift eval ../shared/data/sequences --out $(EVAL_OUT)
+	$(BIN)/meanshift eval ../shared/data/sequences ../shared/data/videos --out $(EVAL_OUT)
 
 ## Regenerate the committed benchmarks/results (the README's table) with OpenCV's contrib trackers
 ## (KCF, CSRT, MOSSE): in its own venv, .venv-eval, with opencv-contrib-python-headless in place of
@@ -85,7 +85,7 @@ $(EVAL_VENV)/.installed: pyproject.toml
 	touch $@
 
 results: $(EVAL_VENV)/.installed
-	$(EVAL_VENV)/bin/meanshift eval ../shared/data/sequences --out benchmarks/results
+	$(EVAL_VENV)/bin/meanshift eval ../shared/data/sequences ../shared/data/videos --out benchmarks/results
 
 clean:
 	rm -rf $(VENV) $(EVAL_VENV) out site dist .pytest_cache .ruff_cache .mypy_cache

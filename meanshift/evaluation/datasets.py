@@ -1,4 +1,4 @@
-"""Tracking datasets in the OTB layout: one folder per sequence, frames in ``img/``, boxes in a text file.
+"""Tracking datasets in the OTB layout: one folder per sequence, frames in ``img/`` or a video, boxes in a text file.
 
 The layout (OTB-2013/OTB-2015, and the VOT sequences in ``shared/data/sequences`` converted to it)::
 
@@ -6,15 +6,28 @@ The layout (OTB-2013/OTB-2015, and the VOT sequences in ``shared/data/sequences`
       Crossing/
         img/0001.jpg 0002.jpg ...      one image per frame, sorted by name
         groundtruth_rect.txt           one line per frame: x,y,w,h
+      KiteSurf/
+        video.mp4                      or: the frames as one video file (see VIDEO_NAMES)
+        groundtruth_rect.txt           one line per decoded frame, in the video's pixel coordinates
+
+A dataset folder may mix both kinds. A video sequence is a file named ``video`` with one of the
+containers of :data:`VIDEO_NAMES` (``video.mp4``, ``video.avi``, ``video.mkv``, ``video.mov``,
+``video.m4v``, ``video.webm``), decoded by OpenCV (FFmpeg) in order; frame *i* (1-based) goes with
+line *i* of the ground truth. A folder holding both ``img/`` and a video is refused as ambiguous.
 
 Ground-truth lines may separate their four numbers by commas, tabs or spaces (OTB mixes all three).
 OTB boxes are 1-based (MATLAB); VOT-derived rectangles are 0-based. A one-pass evaluation starts
 the tracker on frame 1's ground truth and scores it against ground truth of the same origin, so
-the boxes are used as they are (see :mod:`meanshift.evaluation.metrics`).
+the boxes are used as they are (see :mod:`meanshift.evaluation.metrics`). A line of zeros or of
+``NaN`` marks a frame where the target is absent (or unannotated): such frames are left out of the
+scores (as pysot-toolkit's ``success_overlap`` does); frame 1 must hold a box, the tracker starts on it.
 
 Frames are read lazily, one at a time, as OpenCV reads them: BGR ``uint8`` of shape
 ``(H, W, 3)`` by default, also for grayscale JPEGs (three equal channels), which is what a video
-capture hands a tracker.
+capture hands a tracker. A video is decoded once per pass over :meth:`Sequence.frames`; it must
+decode to exactly as many frames as there are ground-truth lines, which is checked against the
+container's frame count when the sequence is loaded and again while decoding (a truncated file
+fails at the frame where it ends, naming both counts).
 
 Examples
 --------
@@ -38,6 +51,9 @@ __all__ = [
     "GROUNDTRUTH_FILE",
     "FRAMES_DIR",
     "IMAGE_EXTENSIONS",
+    "VIDEO_NAMES",
+    "find_video",
+    "count_video_frames",
     "read_groundtruth",
     "list_frames",
     "read_frame",
@@ -50,6 +66,8 @@ __all__ = [
 GROUNDTRUTH_FILE = "groundtruth_rect.txt"
 FRAMES_DIR = "img"
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+#: The file names a video sequence's frames may have, in the order they are looked for.
+VIDEO_NAMES = ("video.mp4", "video.avi", "video.mkv", "video.mov", "video.m4v", "video.webm")
 _COLOR_MODES = ("bgr", "gray", "unchanged")
 _SEPARATORS = re.compile(r"[,\s]+")
 
@@ -161,9 +179,72 @@ def read_frame(path: str | Path, color: str = "bgr") -> np.ndarray:
     return img
 
 
+def find_video(folder: str | Path) -> Path | None:
+    """The video file of a sequence folder (the first of :data:`VIDEO_NAMES` present), or ``None``."""
+    folder = Path(folder)
+    for name in VIDEO_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def count_video_frames(path: str | Path) -> int | None:
+    """The number of frames a video's container declares, after checking that OpenCV can open it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The video file.
+
+    Returns
+    -------
+    int or None
+        The declared frame count (MP4, MKV and AVI state it exactly); ``None`` when the container
+        does not say, in which case only decoding can tell.
+
+    Raises
+    ------
+    DatasetError
+        If the file is missing, empty (0 bytes) or not a video OpenCV can open (corrupt, truncated
+        before its index, or an unsupported container); the message names the file.
+    """
+    import cv2
+
+    from meanshift.io.sources import quiet_opencv
+
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"video {path} does not exist")
+    if path.stat().st_size == 0:
+        raise DatasetError(f"video {path} is an empty file (0 bytes)")
+    with quiet_opencv():
+        capture = cv2.VideoCapture(str(path))
+        try:
+            if not capture.isOpened():
+                raise DatasetError(
+                    f"cannot open video {path}: not a video OpenCV can decode (corrupt, truncated or an "
+                    f"unsupported container?)"
+                )
+            count = capture.get(cv2.CAP_PROP_FRAME_COUNT)
+        finally:
+            capture.release()
+    return int(count) if 0 < count < 1e8 else None
+
+
+def _in_color(frame: np.ndarray, color: str) -> np.ndarray:
+    """A decoded BGR video frame in the colour mode :func:`read_frame` would give."""
+    import cv2
+
+    if color == "gray":
+        return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    if color not in _COLOR_MODES:
+        raise ValueError(f"color={color!r} is not one of {_COLOR_MODES}")
+    return frame
+
+
 @dataclass(frozen=True)
 class Sequence:
-    """One sequence of an OTB-layout dataset.
+    """One sequence of an OTB-layout dataset: image files or a video, and one box per frame.
 
     Attributes
     ----------
@@ -172,12 +253,17 @@ class Sequence:
     path : Path
         The sequence folder.
     frame_paths : tuple of Path
-        One image per frame, in order.
+        One image per frame, in order; empty for a video sequence.
     groundtruth : ndarray, shape (N, 4)
         One ``(x, y, w, h)`` box per frame, as stored in the file.
     start_box : (x, y, w, h) or None
         The box the tracker is started on, when it is not frame 1's ground truth (OTB's spatial
         robustness evaluation starts it on shifted and scaled boxes; see :meth:`started_on`).
+    video : Path or None
+        The video file holding the frames, for a video sequence.
+    video_frames : int
+        How many frames the whole video has (its ground-truth lines), also after :meth:`head`
+        cuts the sequence: a full pass checks that the file holds no frame beyond them.
     """
 
     name: str
@@ -185,12 +271,15 @@ class Sequence:
     frame_paths: tuple[Path, ...]
     groundtruth: np.ndarray
     start_box: tuple[float, float, float, float] | None = None
+    video: Path | None = None
+    video_frames: int = 0
 
     def __len__(self) -> int:
-        return len(self.frame_paths)
+        return len(self.groundtruth)
 
     def __repr__(self) -> str:
-        return f"Sequence(name={self.name!r}, frames={len(self)}, path={str(self.path)!r})"
+        source = f", video={str(self.video)!r}" if self.video is not None else f", path={str(self.path)!r}"
+        return f"Sequence(name={self.name!r}, frames={len(self)}{source})"
 
     @property
     def init_box(self) -> tuple[float, float, float, float]:
@@ -216,13 +305,64 @@ class Sequence:
         return replace(self, start_box=(x, y, w, h), name=self.name if name is None else name)
 
     def frame(self, index: int, color: str = "bgr") -> np.ndarray:
-        """Read frame ``index`` (0-based)."""
-        return read_frame(self.frame_paths[index], color)
+        """Read frame ``index`` (0-based).
+
+        A video is decoded from its start up to ``index`` (seeking in compressed video can land on
+        a neighbouring frame; decoding forward cannot), so this is for the odd frame: iterate over
+        :meth:`frames` for many.
+        """
+        if self.video is None:
+            return read_frame(self.frame_paths[index], color)
+        if not 0 <= index < len(self):
+            raise IndexError(f"frame {index} out of range: sequence {self.name} has {len(self)} frames")
+        for i, frame in enumerate(self.frames(color)):
+            if i == index:
+                return frame
+        raise AssertionError("unreachable: frames() yields len(self) frames or raises")  # pragma: no cover
 
     def frames(self, color: str = "bgr") -> Iterator[np.ndarray]:
-        """Yield the frames in order, reading each file only when it is asked for."""
-        for p in self.frame_paths:
-            yield read_frame(p, color)
+        """Yield the frames in order, reading each file (or decoding each video frame) only when asked for.
+
+        Raises
+        ------
+        DatasetError
+            At the frame concerned: an image that does not decode, or a video that ends before its
+            ground truth does (or, on a full pass, holds more frames), naming both counts.
+        """
+        if self.video is None:
+            for p in self.frame_paths:
+                yield read_frame(p, color)
+            return
+        yield from self._decode_video(color)
+
+    def _decode_video(self, color: str) -> Iterator[np.ndarray]:
+        from meanshift.io.sources import VideoError, open_source, quiet_opencv
+
+        assert self.video is not None
+        if color not in _COLOR_MODES:
+            raise ValueError(f"color={color!r} is not one of {_COLOR_MODES}")
+        with quiet_opencv():
+            try:
+                source = open_source(self.video)
+            except VideoError as exc:
+                raise DatasetError(f"sequence {self.name}: {exc}") from None
+        with source:
+            for index in range(len(self)):
+                try:
+                    frame = source.read()
+                except VideoError as exc:
+                    raise DatasetError(f"sequence {self.name}: {exc}") from None
+                if frame is None:
+                    raise DatasetError(
+                        f"{self.video} decodes to {index} frames but {GROUNDTRUTH_FILE} holds "
+                        f"{self.video_frames} boxes (truncated or corrupt video?)"
+                    )
+                yield _in_color(frame, color)
+            if len(self) == self.video_frames and source.read() is not None:
+                raise DatasetError(
+                    f"{self.video} decodes to more than {self.video_frames} frames but {GROUNDTRUTH_FILE} holds "
+                    f"{self.video_frames} boxes"
+                )
 
     def head(self, n_frames: int) -> Sequence:
         """The same sequence cut to its first ``n_frames`` frames (for quick runs and tests)."""
@@ -232,9 +372,10 @@ class Sequence:
 
 
 def is_sequence_dir(path: str | Path) -> bool:
-    """True if ``path`` looks like an OTB sequence: an ``img/`` folder and a ground-truth file."""
+    """True if ``path`` looks like a sequence: an ``img/`` folder or a video, and a ground-truth file."""
     path = Path(path)
-    return (path / FRAMES_DIR).is_dir() and (path / GROUNDTRUTH_FILE).is_file()
+    has_frames = (path / FRAMES_DIR).is_dir() or find_video(path) is not None
+    return has_frames and (path / GROUNDTRUTH_FILE).is_file()
 
 
 def load_sequence(path: str | Path, *, max_frames: int | None = None) -> Sequence:
@@ -243,15 +384,22 @@ def load_sequence(path: str | Path, *, max_frames: int | None = None) -> Sequenc
     Parameters
     ----------
     path : str or Path
-        Folder holding ``img/`` and ``groundtruth_rect.txt``.
+        Folder holding ``groundtruth_rect.txt`` and either ``img/`` or a video (:data:`VIDEO_NAMES`).
     max_frames : int, optional
         Keep only the first ``max_frames`` frames.
 
     Raises
     ------
     DatasetError
-        If a part is missing, or the number of frames differs from the number of ground-truth
+        If a part is missing, the folder holds both ``img/`` and a video, frame 1 has no box, a video
+        is empty or cannot be opened, or the number of frames differs from the number of ground-truth
         lines (OTB sequences with start/end offsets, such as David, need their frames cut first).
+
+    Examples
+    --------
+    >>> seq = load_sequence("../shared/data/videos/otb_KiteSurf")   # doctest: +SKIP
+    >>> seq.video.name, len(seq)                                     # doctest: +SKIP
+    ('video.mp4', 84)
     """
     path = Path(path)
     if not path.is_dir():
@@ -259,6 +407,27 @@ def load_sequence(path: str | Path, *, max_frames: int | None = None) -> Sequenc
     if not (path / GROUNDTRUTH_FILE).is_file():
         raise DatasetError(f"sequence folder {path} has no {GROUNDTRUTH_FILE} (x,y,w,h per frame)")
     gt = read_groundtruth(path / GROUNDTRUTH_FILE)
+    first = gt[0]
+    if not (np.all(np.isfinite(first)) and first[2] > 0 and first[3] > 0):
+        raise DatasetError(
+            f"sequence {path.name}: line 1 of {GROUNDTRUTH_FILE} ({', '.join(f'{v:g}' for v in first)}) marks the "
+            f"target absent, but the tracker starts on frame 1's box"
+        )
+    video = find_video(path)
+    if video is not None:
+        if (path / FRAMES_DIR).is_dir():
+            raise DatasetError(
+                f"sequence folder {path} holds both {FRAMES_DIR}/ and {video.name}: keep one source of frames"
+            )
+        declared = count_video_frames(video)
+        if declared is not None and declared != len(gt):
+            raise DatasetError(
+                f"sequence {path.name}: {video} holds {declared} frames but {GROUNDTRUTH_FILE} holds {len(gt)} "
+                f"boxes; one-pass evaluation needs one box per frame"
+            )
+        seq = Sequence(name=path.name, path=path, frame_paths=(), groundtruth=gt, video=video,
+                       video_frames=len(gt))
+        return seq.head(max_frames) if max_frames is not None else seq
     frames = list_frames(path / FRAMES_DIR)
     if len(frames) != len(gt):
         raise DatasetError(
@@ -269,15 +438,31 @@ def load_sequence(path: str | Path, *, max_frames: int | None = None) -> Sequenc
     return seq.head(max_frames) if max_frames is not None else seq
 
 
+def _sequence_folders(root: Path) -> dict[str, Path]:
+    """The sequence folders of one dataset folder (or the folder itself, if it is a sequence), by name."""
+    if not root.is_dir():
+        raise DatasetError(f"dataset folder {root} does not exist")
+    if is_sequence_dir(root):
+        return {root.name: root}
+    found = {p.name: p for p in sorted(root.iterdir()) if p.is_dir() and is_sequence_dir(p)}
+    if not found:
+        raise DatasetError(
+            f"dataset folder {root} holds no sequence: expected sub-folders with {FRAMES_DIR}/ or "
+            f"{VIDEO_NAMES[0]}, and {GROUNDTRUTH_FILE}"
+        )
+    return found
+
+
 def load_dataset(
-    root: str | Path, *, names: Iterable[str] | None = None, max_frames: int | None = None
+    root: str | Path | Iterable[str | Path], *, names: Iterable[str] | None = None, max_frames: int | None = None
 ) -> list[Sequence]:
-    """Load every sequence of an OTB-layout dataset folder, sorted by name.
+    """Load every sequence of an OTB-layout dataset folder (or of several), sorted by name.
 
     Parameters
     ----------
-    root : str or Path
-        The dataset folder (one sub-folder per sequence); a single sequence folder also works.
+    root : str, Path, or an iterable of them
+        The dataset folder (one sub-folder per sequence, image folders and videos mixed freely); a
+        single sequence folder also works. Several folders are pooled into one dataset.
     names : iterable of str, optional
         Load only these sequences, in this order.
     max_frames : int, optional
@@ -286,20 +471,25 @@ def load_dataset(
     Raises
     ------
     DatasetError
-        If ``root`` is missing, holds no sequence, or a requested name is not there.
+        If a folder is missing or holds no sequence, two folders hold a sequence of the same name,
+        or a requested name is not there.
+
+    Examples
+    --------
+    >>> seqs = load_dataset(["../shared/data/sequences", "../shared/data/videos"])   # doctest: +SKIP
+    >>> len(seqs), sum(s.video is not None for s in seqs)                           # doctest: +SKIP
+    (36, 12)
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise DatasetError(f"dataset folder {root} does not exist")
-    if is_sequence_dir(root):
-        found = {root.name: root}
-    else:
-        found = {p.name: p for p in sorted(root.iterdir()) if p.is_dir() and is_sequence_dir(p)}
-    if not found:
-        raise DatasetError(
-            f"dataset folder {root} holds no sequence: expected sub-folders with {FRAMES_DIR}/ and "
-            f"{GROUNDTRUTH_FILE}"
-        )
+    roots = [Path(root)] if isinstance(root, (str, Path)) else [Path(r) for r in root]
+    if not roots:
+        raise DatasetError("no dataset folder given")
+    found: dict[str, Path] = {}
+    for folder in roots:
+        for name, path in _sequence_folders(folder).items():
+            if name in found:
+                raise DatasetError(f"two sequences are named {name}: {found[name]} and {path}")
+            found[name] = path
+    where = ", ".join(str(r) for r in roots)
     if names is None:
         selected = sorted(found, key=str.lower)
     else:
@@ -307,6 +497,6 @@ def load_dataset(
         missing = [n for n in selected if n not in found]
         if missing:
             raise DatasetError(
-                f"no sequence named {', '.join(missing)} in {root}; available: {', '.join(sorted(found))}"
+                f"no sequence named {', '.join(missing)} in {where}; available: {', '.join(sorted(found))}"
             )
     return [load_sequence(found[n], max_frames=max_frames) for n in selected]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,6 +89,14 @@ def seed_opencv(seed: int) -> None:
         pass
 
 
+def _reading(frames: Iterator[np.ndarray]) -> Iterator[np.ndarray | Exception]:
+    """The frames, then the exception that reading the next one raised (if any) as a last item."""
+    try:
+        yield from frames
+    except Exception as exc:
+        yield exc
+
+
 def _box_of(result) -> tuple[float, ...]:
     box = result.box
     return tuple(float(v) for v in box)
@@ -119,7 +128,11 @@ def run_tracker(sequence: Sequence, name: str, factory: TrackerFactory | None = 
     ok = np.zeros(n, dtype=bool)
     seconds = np.full(n, np.nan)
     frames = sequence.frames()
-    first = next(frames)
+    try:
+        first = next(frames)
+    except Exception as exc:  # an unreadable first frame fails this run, not the whole evaluation
+        return TrackerRun(sequence.name, name, boxes, ok, seconds, float("nan"),
+                          f"frame 1 (reading it): {type(exc).__name__}: {exc}")
     init_box = sequence.init_box
     if warm_up and name not in _WARMED and n > 1:
         with warnings.catch_warnings():
@@ -149,7 +162,10 @@ def run_tracker(sequence: Sequence, name: str, factory: TrackerFactory | None = 
             boxes[0] = init_box  # frame 1's answer is the box the tracker was given
             ok[0] = True
             seconds[0] = 0.0
-            for i, frame in enumerate(frames, start=1):
+            for i, frame in enumerate(_reading(frames), start=1):
+                if isinstance(frame, Exception):  # a frame that did not decode ends the run, kept so far
+                    error = f"frame {i + 1} (reading it): {type(frame).__name__}: {frame}"
+                    break
                 try:
                     t0 = time.perf_counter()
                     result = tracker.update(frame)

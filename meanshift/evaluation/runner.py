@@ -108,7 +108,7 @@ def _progress(total: int, enabled: bool):
 
 
 def evaluate(
-    dataset: str | Path | list[Sequence],
+    dataset: str | Path | list[str | Path] | list[Sequence],
     trackers: str | Iterable[str] | Mapping[str, TrackerFactory] | None = None,
     *,
     out: str | Path | None = None,
@@ -125,8 +125,9 @@ def evaluate(
 
     Parameters
     ----------
-    dataset : str, Path or list of Sequence
-        Dataset folder (one sub-folder per sequence, see :mod:`meanshift.evaluation.datasets`), or loaded sequences.
+    dataset : str, Path, list of them, or list of Sequence
+        Dataset folder (one sub-folder per sequence, image folders and videos mixed, see
+        :mod:`meanshift.evaluation.datasets`), several folders pooled, or loaded sequences.
     trackers : str, iterable of str, or mapping, optional
         Names or groups (see :func:`resolve_trackers`; default ``"default"``), or a mapping
         ``name -> zero-argument factory`` for trackers of your own (with ``jobs > 1`` the factories
@@ -162,10 +163,10 @@ def evaluate(
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if max_frames is not None and max_frames < 2:
         raise ValueError(f"max_frames must be at least 2 (init plus one update), got {max_frames}")
-    if isinstance(dataset, (str, Path)):
-        seqs = load_dataset(dataset, names=sequences, max_frames=max_frames)
+    if isinstance(dataset, (str, Path)) or not all(isinstance(s, Sequence) for s in dataset):
+        seqs = load_dataset(dataset, names=sequences, max_frames=max_frames)  # type: ignore[arg-type]
     else:
-        seqs = [s.head(max_frames) if max_frames else s for s in dataset]
+        seqs = [s.head(max_frames) if max_frames else s for s in dataset]  # type: ignore[union-attr]
         if sequences is not None:
             keep = set(sequences)
             seqs = [s for s in seqs if s.name in keep]

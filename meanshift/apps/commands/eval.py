@@ -28,7 +28,7 @@ def have_matplotlib() -> bool:
 
 
 @click.command("eval")
-@click.argument("dataset_dir", required=False, type=click.Path(exists=True, file_okay=False, dir_okay=True))
+@click.argument("dataset_dirs", nargs=-1, metavar="DATASET_DIR...", type=click.Path(exists=True, file_okay=False, dir_okay=True))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="out/eval", show_default=True,
               help="Folder for the tables (Markdown, CSV), plots (PNG) and per-frame boxes.")
 @click.option("--trackers", "-t", multiple=True, metavar="NAMES",
@@ -50,12 +50,13 @@ def have_matplotlib() -> bool:
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
 @click.option("--list-trackers", is_flag=True,
               help="List the tracker names and whether each is available, then exit (no DATASET_DIR needed).")
-def command(dataset_dir, out_dir, trackers, sequences, jobs, max_frames, opencv_threads, seed, plots,
+def command(dataset_dirs, out_dir, trackers, sequences, jobs, max_frames, opencv_threads, seed, plots,
             progress, list_trackers):
-    """Evaluate trackers on an OTB-layout dataset, one pass, and write tables and plots.
+    """Evaluate trackers on OTB-layout datasets, one pass, and write tables and plots.
 
-    DATASET_DIR holds one folder per sequence, each with img/ frames and groundtruth_rect.txt
-    (x,y,w,h per line). Every tracker starts on frame 1's ground truth and reports one box per
+    Each DATASET_DIR holds one folder per sequence, each with groundtruth_rect.txt (x,y,w,h per
+    line) and its frames as img/ or as one video (video.mp4, .avi, .mkv, .mov, .m4v or .webm);
+    several folders are pooled into one evaluation. Every tracker starts on frame 1's ground truth and reports one box per
     frame; scores are the OTB/got10k ones: success AUC (mean of the IoU > t rates, t = 0..1 step
     0.05), precision at 20 px of centre error, and frames per second of update() alone.
 
@@ -65,6 +66,7 @@ def command(dataset_dir, out_dir, trackers, sequences, jobs, max_frames, opencv_
     \b
     Examples:
       meanshift eval ../shared/data/sequences
+      meanshift eval ../shared/data/sequences ../shared/data/videos
       meanshift eval DATA -t ours,opencv-csrt -s Crossing,Human7 --jobs 2 --out out/quick
       meanshift eval --list-trackers
     """
@@ -78,10 +80,11 @@ def command(dataset_dir, out_dir, trackers, sequences, jobs, max_frames, opencv_
             reason = avail.get(name)
             click.echo(f"{name:24s} {'available' if reason is None else 'missing: ' + reason}")
         return
-    if dataset_dir is None:
+    if not dataset_dirs:
         raise click.UsageError("Missing argument 'DATASET_DIR' (a folder of OTB-layout sequences, e.g. "
                                "../shared/data/sequences)")
-    _check_out(out_dir, dataset_dir)
+    for dataset_dir in dataset_dirs:
+        _check_out(out_dir, dataset_dir)
     if plots and not have_matplotlib():
         click.echo(f"note: matplotlib is not installed, so no plots: writing the tables only ({PLOTS_EXTRA} "
                    f"for success.png and precision.png)", err=True)
@@ -92,7 +95,7 @@ def command(dataset_dir, out_dir, trackers, sequences, jobs, max_frames, opencv_
 
     seq_names = [s.strip() for part in sequences for s in part.split(",") if s.strip()] or None
     try:
-        ev = evaluate(dataset_dir, list(trackers) or None, out=None, jobs=jobs, sequences=seq_names,
+        ev = evaluate(list(dataset_dirs), list(trackers) or None, out=None, jobs=jobs, sequences=seq_names,
                       max_frames=max_frames, progress=progress, opencv_threads=opencv_threads, plots=plots,
                       seed=seed, warn=warn)
     except (DatasetError, ValueError) as exc:
