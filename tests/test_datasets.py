@@ -177,7 +177,8 @@ def make_video_sequence(root: Path, name: str, n_frames: int, *, n_boxes: int | 
     for i in range(n_frames):
         writer.write(np.full((48, 64, 3), 20 * i, np.uint8))
     writer.release()
-    boxes = ["0,0,0,0" if i in absent else f"{10 + i},12,20,16" for i in range(n_frames if n_boxes is None else n_boxes)]
+    n_boxes = n_frames if n_boxes is None else n_boxes
+    boxes = ["0,0,0,0" if i in absent else f"{10 + i},12,20,16" for i in range(n_boxes)]
     (seq / "groundtruth_rect.txt").write_text("\n".join(boxes) + "\n")
     return seq
 

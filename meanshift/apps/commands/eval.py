@@ -28,7 +28,8 @@ def have_matplotlib() -> bool:
 
 
 @click.command("eval")
-@click.argument("dataset_dirs", nargs=-1, metavar="DATASET_DIR...", type=click.Path(exists=True, file_okay=False, dir_okay=True))
+@click.argument("dataset_dirs", nargs=-1, metavar="DATASET_DIR...",
+                type=click.Path(exists=True, file_okay=False, dir_okay=True))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="out/eval", show_default=True,
               help="Folder for the tables (Markdown, CSV), plots (PNG) and per-frame boxes.")
 @click.option("--trackers", "-t", multiple=True, metavar="NAMES",
@@ -56,9 +57,9 @@ def command(dataset_dirs, out_dir, trackers, sequences, jobs, max_frames, opencv
 
     Each DATASET_DIR holds one folder per sequence, each with groundtruth_rect.txt (x,y,w,h per
     line) and its frames as img/ or as one video (video.mp4, .avi, .mkv, .mov, .m4v or .webm);
-    several folders are pooled into one evaluation. Every tracker starts on frame 1's ground truth and reports one box per
-    frame; scores are the OTB/got10k ones: success AUC (mean of the IoU > t rates, t = 0..1 step
-    0.05), precision at 20 px of centre error, and frames per second of update() alone.
+    several folders are pooled into one evaluation. Every tracker starts on frame 1's ground
+    truth and reports one box per frame; scores are the OTB/got10k ones: success AUC (mean of
+    the IoU > t rates, t = 0..1 step 0.05), precision at 20 px of centre error, and frames per second of update() alone.
 
     The results go to --out (default out/eval); `make results` regenerates the committed
     benchmarks/results with OpenCV's contrib trackers (KCF, CSRT, MOSSE) in its own venv.
