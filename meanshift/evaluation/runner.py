@@ -163,10 +163,13 @@ def evaluate(
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if max_frames is not None and max_frames < 2:
         raise ValueError(f"max_frames must be at least 2 (init plus one update), got {max_frames}")
-    if isinstance(dataset, (str, Path)) or not all(isinstance(s, Sequence) for s in dataset):
+    loaded = [] if isinstance(dataset, (str, Path)) else [s for s in dataset if isinstance(s, Sequence)]
+    if loaded and len(loaded) != len(dataset):
+        raise TypeError("dataset mixes loaded Sequence objects and folders: give one kind")
+    if not loaded:
         seqs = load_dataset(dataset, names=sequences, max_frames=max_frames)  # type: ignore[arg-type]
     else:
-        seqs = [s.head(max_frames) if max_frames else s for s in dataset]  # type: ignore[union-attr]
+        seqs = [s.head(max_frames) if max_frames else s for s in loaded]
         if sequences is not None:
             keep = set(sequences)
             seqs = [s for s in seqs if s.name in keep]
