@@ -163,8 +163,9 @@ def evaluate(
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if max_frames is not None and max_frames < 2:
         raise ValueError(f"max_frames must be at least 2 (init plus one update), got {max_frames}")
-    loaded = [] if isinstance(dataset, (str, Path)) else [s for s in dataset if isinstance(s, Sequence)]
-    if loaded and len(loaded) != len(dataset):
+    given = [dataset] if isinstance(dataset, (str, Path)) else list(dataset)
+    loaded = [s for s in given if isinstance(s, Sequence)]
+    if loaded and len(loaded) != len(given):
         raise TypeError("dataset mixes loaded Sequence objects and folders: give one kind")
     if not loaded:
         seqs = load_dataset(dataset, names=sequences, max_frames=max_frames)  # type: ignore[arg-type]
