@@ -1,12 +1,14 @@
-"""The shared sequences in grayscale: ``meanshift.generalized()``, its gray options and CSRT, per fold.
+"""The shared sequences in grayscale: ``meanshift.generalized()``, its gray options and CSRT, per family.
 
-Every frame of the 19 shared sequences is converted to gray (``cv2.cvtColor(frame, COLOR_BGR2GRAY)``)
-and handed to the trackers as three equal channels, as OpenCV decodes a grayscale JPEG (OTB's gray
-sequences): the tracker then switches to its ``"gray"`` feature space. Writes
-``benchmarks/results/gray_folds.md``: per variant, mean AUC and P@20 on fold A, fold B and all 19
-(folds as in ``benchmarks/folds.py``), and the AUC per sequence. Usage::
+Every frame of the 36 shared sequences (24 JPEG folders, 12 videos) is converted to gray
+(``cv2.cvtColor(frame, COLOR_BGR2GRAY)``) and handed to the trackers as three equal channels, as
+OpenCV decodes a grayscale JPEG (OTB's gray sequences): the tracker then switches to its ``"gray"``
+feature space. Writes
+``benchmarks/results/gray_folds.md``: per variant, mean AUC and P@20 per family and over all 36
+(families as in ``benchmarks/families.py``), with sign counts against the preset, and the AUC per
+sequence. Usage::
 
-    python benchmarks/gray_folds.py [DATASET_DIR] [--only 0,3] [--fold A] [--json rows.json]
+    python benchmarks/gray_folds.py [DATASET_DIR ...] [--only 0,3] [--family OTB] [--json rows.json]
     python benchmarks/gray_folds.py --csrt     # once, in a venv with opencv-contrib (see the Makefile's
                                                # .venv-eval): runs CSRT, caches its boxes
 
@@ -26,11 +28,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 from ablation_folds import median_ms, per_sequence_table
-from folds import FOLD_A, FOLD_B
+from families import ALL, DATASETS, FAMILIES, family_cells, family_heads
 
 import meanshift
 from meanshift.evaluation import evaluate
-from meanshift.evaluation.datasets import Sequence, load_dataset, read_frame
+from meanshift.evaluation.datasets import Sequence, load_dataset
 from meanshift.evaluation.metrics import score_sequence
 from meanshift.posterior import PosteriorSettings
 
@@ -48,16 +50,17 @@ class GraySequence(Sequence):
     """A :class:`~meanshift.evaluation.datasets.Sequence` whose frames are read, then turned gray."""
 
     def frame(self, index: int, color: str = "bgr") -> np.ndarray:
-        return to_gray(read_frame(self.frame_paths[index]))
+        return to_gray(super().frame(index))
 
     def frames(self, color: str = "bgr"):
-        for p in self.frame_paths:
-            yield to_gray(read_frame(p))
+        for frame in super().frames():
+            yield to_gray(frame)
 
 
-def gray_dataset(root: Path, names=None) -> list[GraySequence]:
-    """The sequences of ``root`` (OTB layout) with gray frames."""
-    return [GraySequence(s.name, s.path, s.frame_paths, s.groundtruth) for s in load_dataset(root, names=names)]
+def gray_dataset(roots: list[Path], names=None) -> list[GraySequence]:
+    """The sequences of ``roots`` (OTB layout, images or videos) with gray frames."""
+    return [GraySequence(s.name, s.path, s.frame_paths, s.groundtruth, video=s.video, video_frames=s.video_frames)
+            for s in load_dataset(roots, names=names)]
 
 
 def _gen(posterior: PosteriorSettings | None = None, **settings):
@@ -114,17 +117,11 @@ Where `generalized()` trails CSRT by more than 0.1 AUC on gray frames, read off 
   and its size is fixed (separation 0.32 < 1/3)."""
 
 
-def fold_means(scores: dict[str, tuple[float, float]], names) -> tuple[float, float]:
-    """Mean ``(AUC, P@20)`` over the named sequences that were run."""
-    names = [s for s in names if s in scores]
-    return (float(np.mean([scores[s][0] for s in names])), float(np.mean([scores[s][1] for s in names])))
-
-
 def _row(scores: dict[str, tuple[float, float]], ms: float = float("nan")) -> dict:
-    # per_sequence in fold order (A, then B, by name), the order of the per-sequence table's rows
-    order = sorted(scores, key=lambda s: (s not in FOLD_A, s.lower()))
-    return {"A": fold_means(scores, FOLD_A), "B": fold_means(scores, FOLD_B), "all": fold_means(scores, list(scores)),
-            "ms": ms, "per_sequence": {s: scores[s][0] for s in order}}
+    # per_sequence in family order, the order of the per-sequence table's rows
+    order = sorted(scores, key=lambda s: (ALL.index(s) if s in ALL else len(ALL), s.lower()))
+    return {"ms": ms, "per_sequence": {s: scores[s][0] for s in order},
+            "p20": {s: scores[s][1] for s in order}}
 
 
 def run(sequences: list[GraySequence], variants: dict) -> dict:
@@ -158,36 +155,30 @@ def csrt_row(sequences: list[GraySequence]) -> dict | None:
     return _row(scores)
 
 
-def _sign_test(row: dict, reference: dict) -> str:
-    """``"+gains / -losses"``: sequences whose AUC moves by more than 0.01 against the reference row."""
-    delta = [row["per_sequence"][s] - reference["per_sequence"][s] for s in reference["per_sequence"]]
-    return f"+{sum(d > 0.01 for d in delta)} / -{sum(d < -0.01 for d in delta)}"
-
-
 def table(rows: dict) -> str:
-    """Markdown table: per row, fold A / fold B / all mean AUC and P@20, the sign test against the preset
-    (:data:`PRESET`), ms/update."""
-    lines = ["| | variant | A AUC | A P@20 | B AUC | B P@20 | all AUC | all P@20 | vs (1): sequences +/- 0.01 | "
-             "median ms/update |",
-             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    """Markdown table: per row, AUC / P@20 per family and over all 36 with the sign counts against the
+    preset (:data:`PRESET`: sequences whose AUC moves by more than 0.01), ms/update."""
+    lines = [f"| | variant | {family_heads()} | median ms/update |",
+             "|---:|---|" + "---:|" * (len(FAMILIES) + 2)]
     reference = rows.get(PRESET, next(iter(rows.values())))
     for i, (name, r) in enumerate(rows.items()):
         ms = "" if np.isnan(r["ms"]) else f"{r['ms']:.2f}"
-        lines.append(f"| ({i}) | {name} | {r['A'][0]:.3f} | {r['A'][1]:.3f} | {r['B'][0]:.3f} | {r['B'][1]:.3f} | "
-                     f"{r['all'][0]:.3f} | {r['all'][1]:.3f} | {_sign_test(r, reference)} | {ms} |")
+        ref = None if r is reference else reference["per_sequence"]
+        lines.append(f"| ({i}) | {name} | " + " | ".join(family_cells(r["per_sequence"], r["p20"], ref))
+                     + f" | {ms} |")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", nargs="?", type=Path, default=ROOT.parent / "shared" / "data" / "sequences")
+    parser.add_argument("datasets", nargs="*", type=Path, default=list(DATASETS))
     parser.add_argument("--only", help="comma-separated variant numbers (0-based) to run")
-    parser.add_argument("--fold", choices=("A", "B"), help="only this fold's sequences")
+    parser.add_argument("--family", choices=tuple(FAMILIES), help="only this family's sequences")
     parser.add_argument("--csrt", action="store_true", help="run CSRT (needs opencv-contrib) and cache its boxes")
     parser.add_argument("--json", type=Path, help="also dump the rows here")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "gray_folds.md")
     args = parser.parse_args()
-    sequences = gray_dataset(args.dataset, {"A": FOLD_A, "B": FOLD_B}.get(args.fold))
+    sequences = gray_dataset(args.datasets or list(DATASETS), FAMILIES.get(args.family or ""))
     if args.csrt:
         run_csrt(sequences)
         return
@@ -201,12 +192,13 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     text = "\n".join([
-        "# The shared sequences in grayscale, per fold",
+        "# The shared sequences in grayscale, per family",
         "",
         "Made by `python benchmarks/gray_folds.py` (CSRT's boxes by `python benchmarks/gray_folds.py --csrt`, "
         "cached in `benchmarks/results/gray_boxes/`). Every frame converted by `cv2.cvtColor(BGR2GRAY)` and given "
         "as three equal channels. "
-        f"Fold A: {', '.join(FOLD_A)}. Fold B: {', '.join(FOLD_B)}. One-pass OTB evaluation; ms/update is the "
+        "Families as in `benchmarks/families.py`; cells are AUC / P@20 and, in brackets, the sequences whose AUC "
+        "is above / below the preset's by more than 0.01. One-pass OTB evaluation; ms/update is the "
         "median over all updates, one process on a shared 2-core machine (CSRT's boxes are cached, so no time).",
         "",
         table(rows),
@@ -220,7 +212,7 @@ def main() -> None:
         per_sequence_table(rows),
         "",
     ])
-    if not args.only and not args.fold:
+    if not args.only and not args.family:
         args.out.write_text(text)
     print(text)
 

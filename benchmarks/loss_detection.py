@@ -6,7 +6,9 @@ look-alike, or the background) the tracker reported lost, and how many of its tr
 the target anyway (:func:`meanshift.evaluation.metrics.loss_report`). Reads the per-frame boxes an
 evaluation wrote (``make results`` writes ``benchmarks/results/boxes``), so it runs no tracker::
 
-    python benchmarks/loss_detection.py [BOXES_DIR] [--dataset DIR] [--out benchmarks/results/loss_detection.md]
+    python benchmarks/loss_detection.py [BOXES_DIR] [--dataset DIR ...] [--out benchmarks/results/loss_detection.md]
+
+Counted per family (``benchmarks/families.py``) over the 36 sequences of ``../shared``.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import math
 from pathlib import Path
 
 import numpy as np
-from folds import FOLD_A, FOLD_B
+from families import ALL, DATASETS, FAMILIES, family_of
 
-from meanshift.evaluation.datasets import load_sequence
+from meanshift.evaluation.datasets import load_dataset
 from meanshift.evaluation.metrics import ON_TARGET_IOU, LossReport, loss_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,14 +39,14 @@ def read_boxes(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return boxes, ok
 
 
-def reports(boxes_dir: Path, dataset: Path) -> dict[str, dict[str, LossReport]]:
+def reports(boxes_dir: Path, datasets: list[Path]) -> dict[str, dict[str, LossReport]]:
     """``{tracker: {sequence: LossReport}}`` for every tracker folder and sequence CSV found."""
-    truth: dict[str, np.ndarray] = {}
+    truth = {seq.name: seq.groundtruth for seq in load_dataset(datasets)}
     out: dict[str, dict[str, LossReport]] = {}
     for folder in sorted(p for p in boxes_dir.iterdir() if p.is_dir()):
         for path in sorted(folder.glob("*.csv")):
             if path.stem not in truth:
-                truth[path.stem] = load_sequence(dataset / path.stem).groundtruth
+                raise SystemExit(f"{path}: no sequence {path.stem} in {', '.join(map(str, datasets))}")
             boxes, ok = read_boxes(path)
             gt = truth[path.stem]
             if len(gt) != len(boxes):
@@ -67,37 +69,38 @@ def _pct(value: float) -> str:
 
 def summary_table(data: dict[str, dict[str, LossReport]]) -> str:
     lines = ["| tracker | frames off the target | of them reported lost | false alarms (IoU >= "
-             f"{ON_TARGET_IOU:g} reported lost) | trusted boxes off the target | trusted off target, fold A | "
-             "fold B |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             f"{ON_TARGET_IOU:g} reported lost) | trusted boxes off the target | "
+             + " | ".join(f"trusted off target, {family}" for family in FAMILIES) + " |",
+             "|---|---:|---:|---:|---:|" + "---:|" * len(FAMILIES)]
     order = sorted(data, key=lambda t: _total(data[t], data[t]).trusted_miss_rate)
     for tracker in order:
         r = _total(data[tracker], data[tracker])
-        a, b = _total(data[tracker], FOLD_A), _total(data[tracker], FOLD_B)
+        per_family = [_pct(_total(data[tracker], names).trusted_miss_rate) for names in FAMILIES.values()]
         lines.append(f"| {tracker} | {r.off_target} | {_pct(r.failure_recall)} | {_pct(r.false_alarm_rate)} | "
                      f"{r.trusted_off_target} of {r.trusted} ({_pct(r.trusted_miss_rate)}) | "
-                     f"{_pct(a.trusted_miss_rate)} | {_pct(b.trusted_miss_rate)} |")
+                     + " | ".join(per_family) + " |")
     return "\n".join(lines)
 
 
 def sequence_table(data: dict[str, dict[str, LossReport]], trackers) -> str:
     trackers = [t for t in trackers if t in data]
     head = " | ".join(f"{t}: off target / reported lost / false alarms" for t in trackers)
-    lines = [f"| sequence | fold | {head} |", "|---|---|" + "---:|" * len(trackers)]
-    names = sorted({s for t in trackers for s in data[t]}, key=lambda s: (s not in FOLD_A, s.lower()))
+    lines = [f"| sequence | family | {head} |", "|---|---|" + "---:|" * len(trackers)]
+    order = {name: i for i, name in enumerate(ALL)}
+    names = sorted({s for t in trackers for s in data[t]}, key=lambda s: (order.get(s, len(order)), s.lower()))
     for name in names:
         cells = []
         for t in trackers:
             r = data[t].get(name)
             cells.append("–" if r is None else f"{r.off_target} / {r.off_target_reported} / {r.on_target_reported}")
-        lines.append(f"| {name} | {'A' if name in FOLD_A else 'B'} | " + " | ".join(cells) + " |")
+        lines.append(f"| {name} | {family_of(name)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("boxes", nargs="?", type=Path, default=RESULTS / "boxes")
-    parser.add_argument("--dataset", type=Path, default=ROOT.parent / "shared" / "data" / "sequences")
+    parser.add_argument("--dataset", type=Path, nargs="+", default=list(DATASETS))
     parser.add_argument("--out", type=Path, default=RESULTS / "loss_detection.md")
     args = parser.parse_args()
     data = reports(args.boxes, args.dataset)
