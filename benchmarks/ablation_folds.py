@@ -1,9 +1,10 @@
-"""Accuracy options measured per fold: choose on one fold, report on the other (issue 15).
+"""Accuracy options measured per family, one pass, with sign counts against the preset.
 
-Writes ``benchmarks/results/ablation_folds.md``: per variant, mean AUC and P@20 on fold A (the first
-nine shared sequences), fold B (the ten added) and all 19, and the median ms per ``update``. Usage::
+Writes ``benchmarks/results/ablation_folds.md``: per variant, mean AUC and P@20 per family (OTB, VOT,
+aerial, thermal: ``benchmarks/families.py``) and over all 36, the sequences above / below the preset,
+and the median ms per ``update``. Usage::
 
-    python benchmarks/ablation_folds.py [DATASET_DIR] [--jobs 1] [--only 0,3] [--fold A]
+    python benchmarks/ablation_folds.py [DATASET_DIR ...] [--jobs 1] [--only 0,3] [--family OTB]
 
 Every variant is ``meanshift.generalized(**settings)``; one set of parameters for every sequence, no
 ground truth past the first frame.
@@ -17,7 +18,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from folds import FOLD_A, FOLD_B
+from families import ALL, DATASETS, FAMILIES, family_cells, family_heads, family_of
 
 import meanshift
 from meanshift.config import Convergence
@@ -34,7 +35,8 @@ OLD_PRESET = dict(features="bgr", bins=16, similarity="bhattacharyya", kernel="e
 #: :class:`PosteriorSettings` (each default below was chosen on fold A and kept only if fold B did not lose)
 #: and a classic proposal sampled ~1,024 times and stopped at 0.5 px (``max_samples``, ``convergence``;
 #: issue 16: as accurate, cheaper).
-NEW = dict(OLD_PRESET, scale="posterior", max_samples=1024, convergence=Convergence(epsilon=0.5, max_iterations=20))
+NEW = dict(OLD_PRESET, scale="posterior", similarity="posterior", max_samples=1024,
+           convergence=Convergence(epsilon=0.5, max_iterations=20))
 
 
 def _new(**changes) -> dict:
@@ -68,10 +70,6 @@ VARIANTS: dict[str, dict] = {
     "new, every window scored (window_stride=1; the default scores every 2nd, then around the best)":
         _new(window_stride=1),
     "new, coarse-to-fine window search with window_stride=3": _new(window_stride=3),
-    "new + DAT distractor-aware posterior (distractors=True)": _new(distractors=True),
-    "new + distractors verified against the object model (distractor_match=0.9)": _new(distractors=True,
-                                                                                      distractor_match=0.9),
-    "new + jump check in loss detection": _new(jump_check=True),
     "new, window follows the best candidate on lost frames (hold_when_lost=False)": _new(hold_when_lost=False),
     "new + colour-texture (LBP) bins when they separate better (texture=auto)": _new(texture="auto"),
     "new, no model update (learning_rate=0)": _new(learning_rate=0.0),
@@ -80,10 +78,6 @@ VARIANTS: dict[str, dict] = {
         _new(learn_objectness=None),
     "new + constant-velocity prediction": dict(NEW, motion="constant-velocity"),
     "new, posterior grid of 8,192 samples instead of 16,384": _new(samples=8192),
-    "new, zeroth moment over the box's area w h (zeroth_area=box, the rule before; the default is the "
-    "expected sample area (w-1)(h-1))": _new(zeroth_area="box"),
-    "new, zeroth moment over the box's grid samples (zeroth_area=samples)": _new(zeroth_area="samples"),
-    "new, zeroth moment relative to its first reading (scale_calibration=True)": _new(scale_calibration=True),
 }
 
 
@@ -91,11 +85,6 @@ def _factory(settings: dict):
     return partial(meanshift.Tracker, **settings)
 
 
-def fold_means(ev, tracker: str, names) -> tuple[float, float]:
-    names = [s for s in names if s in ev.sequences]
-    auc = float(np.mean([ev.scores[s, tracker].auc for s in names]))
-    p20 = float(np.mean([ev.scores[s, tracker].precision_at_20 for s in names]))
-    return auc, p20
 
 
 def median_ms(ev, tracker: str) -> float:
@@ -103,60 +92,65 @@ def median_ms(ev, tracker: str) -> float:
     return float(np.nanmedian(times) * 1000)
 
 
-def run(dataset: Path, variants: dict[str, dict], jobs: int, sequences=None) -> dict:
+def run(datasets: list[Path], variants: dict[str, dict], jobs: int, sequences=None) -> dict:
     factories = {name: _factory(settings) for name, settings in variants.items()}
-    ev = evaluate(dataset, factories, jobs=jobs, progress=False, plots=False, sequences=sequences)
+    ev = evaluate(datasets, factories, jobs=jobs, progress=False, plots=False, sequences=sequences)
+    order = sorted(ev.sequences, key=lambda s: (ALL.index(s) if s in ALL else len(ALL), s.lower()))
     rows = {}
     for name in variants:
-        a = fold_means(ev, name, FOLD_A)
-        b = fold_means(ev, name, FOLD_B)
-        al = fold_means(ev, name, ev.sequences)
-        rows[name] = {"A": a, "B": b, "all": al, "ms": median_ms(ev, name),
-                      "per_sequence": {s: ev.scores[s, name].auc for s in ev.sequences}}
+        rows[name] = {"ms": median_ms(ev, name), "per_sequence": {s: ev.scores[s, name].auc for s in order},
+                      "p20": {s: ev.scores[s, name].precision_at_20 for s in order}}
     return rows
 
 
+#: The row the others' sign counts are against.
+REFERENCE = "**new preset** (posterior; defaults of PosteriorSettings)"
+
+
 def table(rows: dict) -> str:
-    lines = ["| variant | A AUC | A P@20 | B AUC | B P@20 | all AUC | all P@20 | median ms/update |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [f"| variant | {family_heads()} | median ms/update |", "|---|" + "---:|" * (len(FAMILIES) + 2)]
+    reference = rows.get(REFERENCE)
     for name, r in rows.items():
-        lines.append(f"| {name} | {r['A'][0]:.3f} | {r['A'][1]:.3f} | {r['B'][0]:.3f} | {r['B'][1]:.3f} | "
-                     f"{r['all'][0]:.3f} | {r['all'][1]:.3f} | {r['ms']:.2f} |")
+        ref = None if reference is None or r is reference else reference["per_sequence"]
+        lines.append(f"| {name} | " + " | ".join(family_cells(r["per_sequence"], r["p20"], ref))
+                     + f" | {r['ms']:.2f} |")
     return "\n".join(lines)
 
 
 def per_sequence_table(rows: dict) -> str:
     names = list(rows)
     seqs = list(next(iter(rows.values()))["per_sequence"])
-    lines = ["| sequence | fold | " + " | ".join(f"({i})" for i in range(len(names))) + " |",
+    lines = ["| sequence | family | " + " | ".join(f"({i})" for i in range(len(names))) + " |",
              "|---|---|" + "---:|" * len(names)]
     for s in seqs:
-        fold = "A" if s in FOLD_A else "B"
-        lines.append(f"| {s} | {fold} | " + " | ".join(f"{rows[n]['per_sequence'][s]:.3f}" for n in names) + " |")
+        lines.append(f"| {s} | {family_of(s)} | " + " | ".join(f"{rows[n]['per_sequence'][s]:.3f}" for n in names)
+                     + " |")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", nargs="?", type=Path, default=ROOT.parent / "shared" / "data" / "sequences")
+    parser.add_argument("datasets", nargs="*", type=Path, default=list(DATASETS))
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--only", help="comma-separated variant numbers (0-based) to run")
-    parser.add_argument("--fold", choices=("A", "B"), help="only this fold's sequences")
+    parser.add_argument("--family", choices=tuple(FAMILIES), help="only this family's sequences")
     parser.add_argument("--json", type=Path, help="also dump the rows here")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "ablation_folds.md")
     args = parser.parse_args()
     names = list(VARIANTS)
     if args.only:
         names = [names[int(i)] for i in args.only.split(",")]
-    seqs = {"A": FOLD_A, "B": FOLD_B}.get(args.fold)
-    rows = run(args.dataset, {n: VARIANTS[n] for n in names}, args.jobs, seqs)
+    seqs = FAMILIES.get(args.family or "")
+    rows = run(args.datasets or list(DATASETS), {n: VARIANTS[n] for n in names}, args.jobs, seqs)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     text = "\n".join([
-        "# Accuracy options per fold (issue 15)",
+        "# Accuracy options per family, one pass",
         "",
-        f"Made by `python benchmarks/ablation_folds.py --jobs {args.jobs}`. Fold A: {', '.join(FOLD_A)}. "
-        f"Fold B: {', '.join(FOLD_B)}. One-pass OTB evaluation; ms/update is the median over all updates "
+        f"Made by `python benchmarks/ablation_folds.py --jobs {args.jobs}` over the 36 sequences of `../shared` "
+        "(families as in `benchmarks/families.py`; cells are AUC / P@20 and, in brackets, the sequences whose AUC "
+        "is above / below the preset's by more than 0.01). One-pass OTB evaluation; ms/update is the median "
+        f"over all updates "
         f"(with {args.jobs} job(s) on a shared 2-core machine).",
         "",
         table(rows),
@@ -166,7 +160,7 @@ def main() -> None:
         per_sequence_table(rows),
         "",
     ])
-    if not args.only and not args.fold:
+    if not args.only and not args.family:
         args.out.write_text(text)
     print(text)
 

@@ -1,21 +1,25 @@
-"""Pixel-wise posteriors: the object/surroundings colour model behind ``scale="posterior"`` (issue 15).
+"""The recommended tracker's engine (``scale="posterior"``): a learnt object/surroundings model, any measure.
 
-Each pixel's weight is the probability that it belongs to the object (Bibby & Reid 2008; DAT,
-Possegger et al. 2015)::
+The model is an object histogram ``q`` taken over the box (area ``A_o``) and a histogram ``b`` of the
+surroundings (the ring between the box and the box ``surround`` times as large, area ``A_s``). The
+tracker's similarity measure turns it into a weight per bin (:meth:`~meanshift.similarity.Similarity.model_weights`).
+With the default measure, ``posterior``, each pixel's weight is the probability that it belongs to
+the object (Bibby & Reid 2008; DAT, Possegger et al. 2015)::
 
     P(obj | u) = A_o q_u / (A_o q_u + A_s b_u)
 
-with ``q`` the object's histogram taken over the box (area ``A_o``) and ``b`` the histogram of the
-surroundings (the ring between the box and the box ``surround`` times as large, area ``A_s``).
-Over the learning region the posteriors sum to the object's area exactly (sum_u (A_o q_u + A_s b_u)
-P(obj | u) = A_o), so the **zeroth moment of the weights is the expected object area in pixels** with
-no normalisation to guess: that is the scale rule here.
+the CAMSHIFT case of the framework (``rho(p) = sum_u p_u P(obj | u)``, whose weight table is the
+posterior). Over the learning region the posteriors sum to the object's area exactly (sum_u (A_o q_u
++ A_s b_u) P(obj | u) = A_o), so the **zeroth moment of the weights is the expected object area in
+pixels** with no normalisation to guess. Any other measure (Bhattacharyya, KL, intersection, ..., a
+user's own) gives its weights ``w(p, q)`` linearised around the window at the predicted position,
+divided by ``sum_u q_u w_u`` so that their zeroth moment reads as an area too.
 
 One frame: the search region around the predicted position is quantised on a grid; the map of
-posteriors (blended, when distractors were seen, with the object-versus-distractor posterior) is
-summed over box-sized windows, weighted by a Gaussian motion prior, and the best window is refined
-by mean shift on the posterior map; the zeroth moment sizes the box (bounded, smoothed, checked);
-distractors are the other strong windows; the models learn at a rate on confident frames only.
+weights is summed over box-sized windows, weighted by a Gaussian motion prior, and the best window is
+refined by mean shift on the weight map; the zeroth moment sizes the box (bounded, smoothed,
+checked); the models learn at a rate on confident frames only. ``TrackResult.score`` is the
+measure's value of the box's histogram against the model.
 
 The :class:`PosteriorTracking` steps take the frame and the current state explicitly and return the
 new state; :class:`PosteriorScale` (``scale="posterior"``) and :class:`PosteriorLoss` make them parts
@@ -33,9 +37,14 @@ from meanshift.posterior_model import PosteriorModel, PosteriorSettings
 from meanshift.posterior_tracking import PosteriorStep, PosteriorTracking
 from meanshift.recovery import LossDetector, Reacquisition, register_recovery
 from meanshift.scale import ScaleRule, register_scale_rule
+from meanshift.similarity import get_similarity
 
 if TYPE_CHECKING:
     from meanshift.tracker import Tracker
+
+#: The classic proposal's measure (``PosteriorSettings.proposal``): a second cue beside the dense search's,
+#: Bhattacharyya weights of the background-weighted target model, whatever measure the tracker uses.
+_PROPOSAL_MEASURE = get_similarity("bhattacharyya")
 
 __all__ = ["PosteriorSettings", "PosteriorModel", "PosteriorTracking", "PosteriorStep", "PosteriorScale",
            "PosteriorLoss"]
@@ -66,7 +75,8 @@ class PosteriorScale(ScaleRule):
         self.part = PosteriorTracking(
             tracker.space, self.settings, min_size=self.guard.min_size, max_fraction=self.guard.max_fraction,
             loss_ratio=getattr(recovery, "loss_ratio", 0.4), reacquire_ratio=getattr(recovery, "reacquire_ratio", 0.8),
-            motion=False, recovery=bool(getattr(recovery, "search", isinstance(recovery, Reacquisition))))
+            motion=False, recovery=bool(getattr(recovery, "search", isinstance(recovery, Reacquisition))),
+            similarity=tracker.similarity)
         self.part.init(frame, tracker.cx, tracker.cy, tracker.w, tracker.h)
         self.step = PosteriorStep(tracker.cx, tracker.cy, tracker.w, tracker.h, True, 1.0, 0)
 
@@ -74,10 +84,13 @@ class PosteriorScale(ScaleRule):
         cx, cy = tracker.cx, tracker.cy
         proposal = None
         if self.part.wants_proposal:  # the classic mean-shift search proposes a position too
-            tracker.converge(frame, tracker.w, tracker.h)
+            tracker.converge(frame, tracker.w, tracker.h, similarity=_PROPOSAL_MEASURE)
             proposal = (tracker.cx, tracker.cy)
         self.step = self.part.update(frame, cx, cy, tracker.w, tracker.h, tracker.exclude, proposal)
         tracker.cx, tracker.cy = self.step.cx, self.step.cy
+        histogram = self.step.histogram
+        if histogram is not None and histogram.shape == tracker.hist.shape:  # not in the texture bins
+            tracker.hist[:] = histogram
         return self.step.iterations, 1.0
 
     def reads_region(self, tracker: Tracker) -> bool:
@@ -86,6 +99,9 @@ class PosteriorScale(ScaleRule):
 
     def match(self, tracker: Tracker) -> float:
         return self.step.confidence
+
+    def score(self, tracker: Tracker) -> float | None:
+        return self.step.score
 
     def resize(self, tracker: Tracker, frame: np.ndarray) -> None:
         tracker.w, tracker.h = self.step.w, self.step.h

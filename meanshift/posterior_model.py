@@ -36,36 +36,12 @@ class PosteriorSettings:
     surround : float
         Side of the learning region (box plus surroundings) over the box's side.
     learning_rate : float
-        Blend rate of the object, surroundings and distractor histograms on confident frames.
-    distractors : bool
-        DAT's distractor-aware model: other windows scoring at least ``distractor_ratio`` of the
-        target's are distractors; their histogram gives ``P(obj | u)`` against them, blended half and half.
-    distractor_match : float
-        With ``distractors``: a candidate is a distractor only when its histogram's Bhattacharyya
-        coefficient with the object model reaches this fraction of the target's (0: no such test).
+        Blend rate of the object and surroundings histograms on confident frames.
     motion_sigma : float or None
         Gaussian motion prior on the window score, sigma in units of sqrt(box area); None for none.
     max_step, smoothing : float
         Guard rails on the size: per-frame change of the side at most ``max_step``; exponential
         smoothing of log-size with weight ``smoothing`` for the new measurement.
-    scale_calibration : bool
-        Take the zeroth moment's ratio to the area it is compared with (``zeroth_area``) relative to its
-        value on the first sizing frame, so that it reads 1 there: the constant part of its bias (the
-        model fits frame 0 only and lags the target's look; measured, the ratio's median is 0.92-0.99
-        on targets of constant size) cancels. Off by default: the first frame's reading also holds
-        whatever really changed in that frame, and keeps it (a target growing 5 % a side per frame ends
-        22 px wide for 32); on the default zeroth area it loses on fold A in both protocols (one pass
-        -0.001, SRE -0.002) for a gain under SRE on fold B (+0.009).
-    zeroth_area : {"box", "samples", "expected"}
-        The area the zeroth moment (in pixels: posterior sum times ``step**2``) is compared with.
-        ``"box"``: ``w h``. ``"samples"``: the box's grid samples times ``step**2``, the area the model's
-        identity holds in (the posteriors over the learning region sum to the box's sample count on the
-        frame they were learnt from); with a fractional centre the box's grid rectangle holds about
-        ``(w - 1)(h - 1) / step**2`` samples, so ``"box"`` reads a side ratio of about
-        ``1 - 1/(2w) - 1/(2h)`` on a target of constant size, a shrink that grows as the box gets smaller.
-        ``"expected"`` (the default): that count's expectation, ``(w - 1)(h - 1)``, free of the count's
-        jitter. Chosen on fold A (one pass +0.006, SRE +0.005 against ``"box"``) and confirmed on fold B
-        (one pass +0.004, SRE -0.001); no sequence loses more than 0.02 in one pass.
     scale_check : bool
         Accept a growth only when the band it adds is mostly object (mean posterior > 1/2), a shrink
         only when the band it removes is mostly not.
@@ -76,11 +52,7 @@ class PosteriorSettings:
     window_stride : int
         Coarse-to-fine window search: score every ``window_stride``-th window in each direction, then
         the windows around the best of them (see :func:`meanshift._kernels.posterior.best_window`);
-        1 scores every window. Used only on windows at least four strides wide and high, and not with
-        ``distractors`` (which read every window's score).
-    jump_check : bool
-        Also declare a loss when the window jumps more than half its size from the prediction while
-        its confidence is below 0.9 of the recent level (a switch to a distractor).
+        1 scores every window. Used only on windows at least four strides wide and high.
     hold_when_lost : bool
         With ``recovery``: on a frame judged lost the window keeps its last trusted position.
     level_decay : float
@@ -133,19 +105,13 @@ class PosteriorSettings:
     search: float = 4.0
     surround: float = 2.0
     learning_rate: float = 0.05
-    distractors: bool = False
-    distractor_ratio: float = 0.5
-    distractor_match: float = 0.0
     motion_sigma: float | None = 0.5
     max_step: float = 0.05
     smoothing: float = 0.3
     scale_check: bool = True
-    scale_calibration: bool = False
-    zeroth_area: str = "expected"
     refine: bool = True
     samples: int = 16384
     window_stride: int = 2
-    jump_check: bool = False
     level_decay: float = 0.95
     hold_when_lost: bool = True
     size_prior: float = 0.05
@@ -157,7 +123,7 @@ class PosteriorSettings:
 
     def __post_init__(self) -> None:
         choices = {"scale_rule": ("zeroth", "zeroth-separable", "fixed"), "proposal": ("never", "auto", "always"),
-                   "texture": ("gray", "never", "auto", "always"), "zeroth_area": ("box", "samples", "expected"),
+                   "texture": ("gray", "never", "auto", "always"),
                    "size_prior_against": ("step", "measurement")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -171,15 +137,18 @@ class PosteriorSettings:
 
 
 class PosteriorModel:
-    """Object, surroundings and distractor histograms with their areas; the posterior tables."""
+    """Object and surroundings histograms with their areas: the learnt model every measure is taken against.
+
+    ``obj`` and ``sur`` are normalised histograms (:class:`meanshift.similarity.ObjectModel`);
+    :meth:`posterior_table` gives ``P(obj | u)`` with the counts scaled by the areas.
+    """
 
     def __init__(self, m: int) -> None:
         self.obj = np.zeros(m)
         self.sur = np.zeros(m)
-        self.dis = np.zeros(m)
-        self.obj_area = self.sur_area = self.dis_area = 0.0
-        self.has_distractors = False
-        #: Counts the changes of the histograms: the posterior tables need recomputing only when it moves.
+        self.obj_area = self.sur_area = 0.0
+        #: Counts the changes of the histograms: a table that does not depend on the candidate needs
+        #: recomputing only when it moves.
         self.version = 0
         self._counts = np.zeros(m)
 
@@ -196,34 +165,8 @@ class PosteriorModel:
         if n > 0:
             self.sur_area = (1 - rate) * self.sur_area + rate * n if self.sur_area else float(n)
 
-    def learn_distractors(self, bins: np.ndarray, boxes: list[tuple[int, int, int, int]], rate: float) -> None:
-        counts = np.zeros_like(self._counts)
-        total = 0
-        for j0, j1, i0, i1 in boxes:
-            total += _pk.grid_histogram(bins, j0, j1, i0, i1, 0, 0, 0, 0, self._counts)
-            counts += self._counts
-        if total == 0:
-            return
-        self.version += 1
-        if self.has_distractors:
-            self.dis[:] = (1 - rate) * self.dis + rate * counts / total
-            self.dis_area = (1 - rate) * self.dis_area + rate * total
-        else:
-            self.dis[:] = counts / total
-            self.dis_area = float(total)
-            self.has_distractors = True
-
-    def tables(self, surround_out: np.ndarray, combined_out: np.ndarray, use_distractors: bool) -> None:
-        """``P(obj | u)`` against the surroundings, and that blended with ``P(obj | u)`` against distractors."""
+    def posterior_table(self, out: np.ndarray) -> np.ndarray:
+        """``P(obj | u) = A_o q_u / (A_o q_u + A_s b_u)`` into ``out``; a bin seen in neither gets the prior."""
         prior = self.obj_area / max(self.obj_area + self.sur_area, 1e-9)
-        _pk.posterior_table(self.obj, self.obj_area, self.sur, self.sur_area, prior, surround_out)
-        if use_distractors and self.has_distractors:
-            # the distractor posterior is taken with equal areas: object vs the look of a distractor;
-            # a bin seen in neither (-1 here) says nothing about distractors and keeps P(obj | u) alone
-            _pk.posterior_table(self.obj, 1.0, self.dis, 1.0, -1.0, combined_out)
-            np.copyto(combined_out, 0.5 * (combined_out + surround_out), where=combined_out >= 0)
-            np.copyto(combined_out, surround_out, where=combined_out < 0)
-        else:
-            combined_out[:] = surround_out
-
-
+        _pk.posterior_table(self.obj, self.obj_area, self.sur, self.sur_area, prior, out)
+        return out

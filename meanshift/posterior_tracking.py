@@ -1,7 +1,12 @@
-"""The per-frame steps of pixel-wise posterior tracking (:class:`PosteriorTracking`), state in and out.
+"""The per-frame steps of the recommended tracker's engine (:class:`PosteriorTracking`), state in and out.
 
-The parts that put them into the engine are in :mod:`meanshift.posterior`; the mathematics in its
-docstring and on the docs' mathematics page.
+A learnt object / surroundings model (:class:`~meanshift.posterior_model.PosteriorModel`); the
+similarity measure in use turns it into a weight per bin (:meth:`meanshift.similarity.Similarity.model_weights`:
+for the ``posterior`` measure ``P(obj | u)`` itself, for the others the measure's weights linearised
+around the window at the predicted position); the weights are summed over box-sized windows of the
+search region under a motion prior, the best window refined by mean shift on the weight map, and
+their zeroth moment sizes the box. The parts that put these steps into the engine are in
+:mod:`meanshift.posterior`; the mathematics in its docstring and on the docs' mathematics page.
 """
 
 from __future__ import annotations
@@ -21,13 +26,18 @@ from meanshift.posterior_model import (
     PosteriorModel,
     PosteriorSettings,
 )
+from meanshift.similarity import Similarity, get_similarity
 
 __all__ = ["PosteriorTracking", "PosteriorStep"]
 
 
 @dataclass
 class PosteriorStep:
-    """What one frame gives: the new state and the match quality."""
+    """What one frame gives: the new state, the match quality and the measure's value.
+
+    ``score`` is the similarity measure's value of the reported box's histogram against the model
+    (before this frame teaches it); ``histogram`` that normalised histogram (the model's bins).
+    """
 
     cx: float
     cy: float
@@ -36,6 +46,8 @@ class PosteriorStep:
     ok: bool
     confidence: float
     iterations: int
+    score: float = 0.0
+    histogram: np.ndarray | None = None
 
 
 class _Grid:
@@ -69,6 +81,8 @@ class PosteriorTracking:
     space : FeatureSpace
         How pixels become bins.
     settings : PosteriorSettings
+    similarity : Similarity or str
+        The measure whose weight table the search sums (default ``"posterior"``).
     min_size, max_fraction : float
         Size bounds (pixels; fraction of the frame's side).
     recovery : bool
@@ -81,9 +95,11 @@ class PosteriorTracking:
     """
 
     def __init__(self, space: FeatureSpace, settings: PosteriorSettings, *, min_size: float, max_fraction: float,
-                 loss_ratio: float, reacquire_ratio: float, motion: bool, recovery: bool = True) -> None:
+                 loss_ratio: float, reacquire_ratio: float, motion: bool, recovery: bool = True,
+                 similarity: Similarity | str = "posterior") -> None:
         self.space = space
         self.settings = settings
+        self.similarity = get_similarity(similarity)
         self.min_size, self.max_fraction = min_size, max_fraction
         self.loss_ratio, self.reacquire_ratio = loss_ratio, reacquire_ratio
         self.motion = motion
@@ -96,14 +112,14 @@ class PosteriorTracking:
 
     def _allocate(self, m: int) -> None:
         self.model = PosteriorModel(m)
-        self._table_s = np.empty(m)
-        self._table = np.empty(m)
+        self._table_s = np.empty(m)  # P(obj | u): whether the colours separate the target, at init
+        self._table = np.empty(m)  # the measure's weight table the search sums
         self._hist = np.empty(m)
-        self._tables_version = -1  # the model version the tables were computed for
+        self._candidate = np.empty(m)
+        self._tables_version = -1  # the model version the weight table was computed for
         self.level: float | None = None
         self.lost = 0
         self.velocity = (0.0, 0.0)
-        self._calibration: float | None = None  # scale_calibration: the first sizing's m00 over its reference area
 
     # ---------------------------------------------------------------- geometry
 
@@ -181,9 +197,28 @@ class PosteriorTracking:
         grid, bins = self._grid(frame, cx, cy, w / 2 * s.surround, h / 2 * s.surround)
         self.model.learn(bins, grid.rect(cx, cy, w, h), grid.rect(cx, cy, w * s.surround, h * s.surround), 1.0)
         self.initial_size = (w, h)
-        self.model.tables(self._table_s, self._table, False)
+        self.model.posterior_table(self._table_s)
         self.separation = float(np.dot(self.model.obj - self.model.sur, self._table_s))
-        self.objectness = float(np.dot(self.model.obj, self._table_s))  # mean P(obj | u) in the box
+        # the box's mean weight at init (the candidate is the object itself): what later boxes are held to
+        self._weight_table(self.model.obj)
+        self.objectness = float(np.dot(self.model.obj, self._table))
+
+    def _weight_table(self, candidate: np.ndarray) -> None:
+        """The measure's weights against the model into ``_table`` (kept while a fixed table's model stays).
+
+        A measure whose weights are not probabilities (every one but ``posterior``) has its table divided
+        by the weight an object pixel carries on average, ``sum_u q_u w_u`` (DESIGN.md), so that the
+        zeroth moment of the weights reads as an area in pixels and a box's mean weight as its objectness.
+        """
+        measure, model = self.similarity, self.model
+        if not measure.depends_on_candidate and self._tables_version == model.version:
+            return
+        measure.model_weights(candidate, model, out=self._table)
+        if not measure.zeroth_moment_is_area:
+            expected = float(np.dot(model.obj, self._table))
+            if expected > 0:
+                self._table /= expected
+        self._tables_version = model.version
 
     @property
     def wants_proposal(self) -> bool:
@@ -222,9 +257,14 @@ class PosteriorTracking:
         grow = s.search * (1.5 ** min(self.lost, 4))
         grid, bins = self._grid(frame, px, py, w / 2 * grow, h / 2 * grow, exclude)
         model = self.model
-        if self._tables_version != model.version:
-            model.tables(self._table_s, self._table, s.distractors)
-            self._tables_version = model.version
+        if self.similarity.depends_on_candidate:
+            # the measure linearised around the window at the prediction: the framework's weights w(p(y0), q)
+            n = _pk.grid_histogram(bins, *grid.rect(px, py, w, h), 0, 0, 0, 0, self._candidate)
+            if n > 0:
+                self._candidate /= n
+            self._weight_table(self._candidate)
+        else:
+            self._weight_table(model.obj)
         post = self._buffer("post", bins.shape)
         st = grid.step
         rows, cols = max(1, round(h / st)), max(1, round(w / st))
@@ -239,8 +279,8 @@ class PosteriorTracking:
             sigma = s.motion_sigma * math.sqrt(w * h) / st * (1.5 ** min(self.lost, 4))
             prior_scale = -0.5 / (sigma * sigma)
         stride = s.window_stride
-        if s.distractors or min(rows, cols) < 4 * stride:
-            stride = 1  # the distractor search reads every window's score; small windows are not smooth
+        if min(rows, cols) < 4 * stride:
+            stride = 1  # small windows are not smooth
         bj, bi = _pk.best_window(bins, self._table, rows, cols, off_j - gj, off_i - gi, prior_scale, stride, post,
                                  integral, scores)
         iterations = 1
@@ -257,9 +297,6 @@ class PosteriorTracking:
         ny = min(max(ny, 0.0), height - 1.0)
         target = grid.rect(nx, ny, w, h)
         post_s = post
-        if model.has_distractors and s.distractors:
-            post_s = self._buffer("post_s", bins.shape)
-            _pk.posterior_map(bins, self._table_s, post_s)
         confidence, objectness = self._match(bins, post_s, target)
         if proposal is not None:
             other = grid.rect(proposal[0], proposal[1], w, h)
@@ -271,21 +308,21 @@ class PosteriorTracking:
             # lost, and the best candidate is not convincing: stay where the target was last seen
             nx, ny = cx, cy
 
-        # loss detection: low against the recent level, or a jump while below it
+        # loss detection: low against the recent level
         level = self.level
-        jump = math.hypot(nx - px, ny - py) > 0.5 * math.sqrt(w * h)
         if level is None:
             ok = confidence > 0
         elif self.lost:
             ok = confidence >= self.reacquire_ratio * level
         else:
-            ok = confidence >= self.loss_ratio * level and not (s.jump_check and jump and confidence < level * 0.9)
+            ok = confidence >= self.loss_ratio * level
         # and the box must still look like the object, not like its surroundings
         ok = ok and objectness >= self.loss_ratio
         nw, nh = w, h
         if not ok and self.recovery and s.hold_when_lost:
             # a lost target tells nothing about where it is: the window stays where it was last trusted
             nx, ny = cx, cy
+        score, histogram = self._score(bins, grid.rect(nx, ny, w, h))
         if ok:
             # the zeroth moment is an area only where the posteriors say something: not on inseparable targets
             if s.scale_rule == "zeroth" or (s.scale_rule == "zeroth-separable" and self.separable):
@@ -300,15 +337,6 @@ class PosteriorTracking:
                     or (s.learn_objectness is not None and objectness >= s.learn_objectness)):
                 outer = grid.rect(nx, ny, nw * s.surround, nh * s.surround)
                 model.learn(bins, grid.rect(nx, ny, nw, nh), outer, s.learning_rate)
-                if s.distractors:
-                    found = self._distractors(scores, bins, bj, bi, rows, cols)
-                    if s.distractor_match > 0:
-                        # a distractor must also look like the object (its histogram), not only score
-                        found = [d for d in found
-                                 if _pk.rect_match(bins, *d, model.obj, post_s, self._hist)[0]
-                                 >= s.distractor_match * confidence]
-                    if found:
-                        model.learn_distractors(bins, found, s.learning_rate if model.has_distractors else 1.0)
             self.level = confidence if level is None else 0.9 * level + 0.1 * confidence
         elif self.recovery:
             # lost: the search region and the motion prior widen each frame, and the window stays put
@@ -317,55 +345,24 @@ class PosteriorTracking:
             self.velocity = (0.8 * self.velocity[0], 0.8 * self.velocity[1])
             if level is not None:
                 self.level = level * s.level_decay
-        return PosteriorStep(nx, ny, nw, nh, ok, confidence, iterations)
+        return PosteriorStep(nx, ny, nw, nh, ok, confidence, iterations, score, histogram)
 
-    def _distractors(self, scores: np.ndarray, bins: np.ndarray, bj: int, bi: int, rows: int,
-                     cols: int) -> list[tuple[int, int, int, int]]:
-        """Other windows scoring at least ``distractor_ratio`` of the target's (greedy, non-overlapping)."""
-        s = self.settings
-        target = scores[bj, bi]
-        if target <= 0:
-            return []
-        work = scores.copy()
-        found = []
-        j, i = bj, bi
-        for _ in range(4):
-            work[max(0, j - rows + 1):j + rows, max(0, i - cols + 1):i + cols] = 0.0
-            index = int(np.argmax(work))
-            j, i = divmod(index, work.shape[1])
-            if work[j, i] < s.distractor_ratio * target:
-                break
-            top, left = j - rows // 2, i - cols // 2
-            found.append((top, top + rows, left, left + cols))
-        return found
+    def _score(self, bins: np.ndarray, rect: tuple[int, int, int, int]) -> tuple[float, np.ndarray]:
+        """The measure's value of the box ``rect``'s normalised histogram against the model, and the histogram."""
+        histogram = self._hist
+        n = _pk.grid_histogram(bins, *rect, 0, 0, 0, 0, histogram)
+        if n > 0:
+            histogram /= n
+        return float(self.similarity.model_value(histogram, self.model)), histogram
 
     def _zeroth_moment_size(self, grid: _Grid, post: np.ndarray, cx: float, cy: float, w: float, h: float,
                             shape) -> tuple[float, float]:
-        """Area = zeroth moment of ``P(obj | u)`` (``post``, against the surroundings) over the learning
-        region, compared with the box's area (``zeroth_area``, ``scale_calibration``); bounded, checked,
-        smoothed."""
+        """Area = zeroth moment of the weights (``post``) over the learning region, compared with the box's
+        expected sample area ``(w - 1)(h - 1)``; bounded, checked, smoothed."""
         s = self.settings
-        reference = 0.0
-        if s.zeroth_area == "samples":
-            # the identity the model was learnt under holds in grid samples: the box's grid rectangle
-            # holds about (w - 1)(h - 1) / step^2 of them, not w h / step^2 (a fractional centre)
-            rows, cols = post.shape
-            j0, j1, i0, i1 = grid.rect(cx, cy, w, h)
-            count = max(0, min(j1, rows) - max(j0, 0)) * max(0, min(i1, cols) - max(i0, 0))
-            if count > 0:
-                reference = count * grid.step ** 2
-        elif s.zeroth_area == "expected":
-            # the same area in expectation over the centre's fraction: a grid of any step puts on average
-            # (w - 1) / step samples across a box of w pixels (its pixel centres span w - 1)
-            reference = max(w - 1, 1.0) * max(h - 1, 1.0)
-        if s.scale_calibration:
-            # the lag bias of the measurement, read on the first update (the model fits frame 0 only,
-            # the size has had one frame to change): later ratios are taken relative to it
-            if self._calibration is None:
-                j0, j1, i0, i1 = grid.rect(cx, cy, w * s.surround, h * s.surround)
-                m00 = _pk.rect_sum(post, j0, j1, i0, i1) * grid.step ** 2
-                self._calibration = m00 / (reference if reference > 0 else w * h) if m00 > 0 else 1.0
-            reference = (reference if reference > 0 else w * h) * self._calibration
+        # a grid of any step puts on average (w - 1) / step samples across a box of w pixels (its pixel
+        # centres span w - 1): the area the posteriors' identity holds in, in expectation over the centre
+        reference = max(w - 1, 1.0) * max(h - 1, 1.0)
         ratio = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround, s.max_step,
                                         s.scale_check, reference)
         prior = (self.initial_size[0] / w) ** s.size_prior if s.size_prior > 0 else 1.0

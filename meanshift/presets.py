@@ -86,7 +86,7 @@ def generalized(**overrides: Any) -> Tracker:
     ``generalized(scale="contrast")``.
     """
     settings: dict[str, Any] = dict(
-        features="bgr", bins=16, similarity="bhattacharyya", kernel="epanechnikov", scale="posterior",
+        features="bgr", bins=16, similarity="posterior", kernel="epanechnikov", scale="posterior",
         background_weighting=True, recovery=True,
         # The classic search only proposes a position here (inseparable targets), which the posterior
         # step's own candidate may beat: half a pixel and ~1,024 samples a window are enough (issue 16:

@@ -102,6 +102,11 @@ class ScaleRule:
         """
         return float(_kernels.bhattacharyya_coefficient(tracker.hist, tracker.q))
 
+    def score(self, tracker: Tracker) -> float | None:
+        """``TrackResult.score`` of this frame, or None for the tracker's own: the similarity of the
+        candidate histogram with the model under the tracker's measure."""
+        return None
+
     def recovery_for(self, enabled: bool) -> str | Any:
         """The recovery part ``Tracker(recovery=True / False)`` means with this rule (a name or an object)."""
         return "reacquire" if enabled else "threshold"

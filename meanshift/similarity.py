@@ -5,8 +5,15 @@ its bin ``u`` (DESIGN.md, "generalized mean shift"). A measure is therefore a sm
 vectorised functions over the ``m`` bins: :meth:`Similarity.value` and :meth:`Similarity.weights`.
 
 Built-ins (weights in Numba): ``backprojection`` (CAMSHIFT), ``bhattacharyya`` (Comaniciu/Meer),
-``kl`` (ratio q/p), ``intersection``, ``chi-square``, ``l2`` and ``log-likelihood`` (Collins et al.,
-needs a background histogram).
+``kl`` (ratio q/p), ``intersection``, ``chi-square``, ``l2``, ``log-likelihood`` (Collins et al.,
+needs a background histogram), ``background-ratio`` (ASMS) and ``posterior`` (pixel-wise posteriors
+``P(obj | u)`` from an object and a surroundings histogram: the CAMSHIFT form ``rho(p) = sum_u p_u pi_u``
+whose weight table *is* the posterior; the recommended tracker's measure).
+
+Every measure drives every engine: the classic mean-shift search weighs the window's pixels with
+:meth:`Similarity.weights`, and the recommended tracker's dense search sums the same table over
+box-sized windows of its search region (:meth:`Similarity.model_weights`, against its learnt object
+and surroundings model).
 
 Add your own by subclassing, or in one call with NumPy functions:
 
@@ -25,6 +32,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
@@ -32,6 +40,8 @@ from meanshift import _kernels
 
 __all__ = [
     "Similarity",
+    "ObjectModel",
+    "PosteriorSimilarity",
     "FunctionSimilarity",
     "register_similarity",
     "get_similarity",
@@ -40,6 +50,22 @@ __all__ = [
 
 #: Floor of the log-likelihood ratio's histograms (Collins et al. 2005 use a small delta).
 LOG_LIKELIHOOD_DELTA = 1e-3
+#: The posterior measure's surroundings-to-object area ratio when it is given histograms alone: a ring
+#: twice the box's side around it (the recommended tracker's learning region) has three times its area.
+SURROUNDINGS_RATIO = 3.0
+
+
+class ObjectModel(Protocol):
+    """What a measure needs of a learnt target model: object and surroundings histograms (normalised).
+
+    :class:`meanshift.posterior_model.PosteriorModel` is one; :meth:`posterior_table` gives
+    ``P(obj | u)`` with the counts scaled by the areas the two histograms were taken over.
+    """
+
+    obj: np.ndarray
+    sur: np.ndarray
+
+    def posterior_table(self, out: np.ndarray) -> np.ndarray: ...
 
 
 class Similarity:
@@ -57,6 +83,13 @@ class Similarity:
     #: Built-in measures carry the code of their Numba weight table (``meanshift._kernels``), which lets
     #: the whole mean-shift iteration run in one Numba call; user-defined measures leave it None.
     numba_code: int | None = None
+    #: Whether the weight table depends on the candidate ``p`` (False for a fixed back-projection table:
+    #: ``backprojection``, ``log-likelihood``, ``posterior``), so that an engine may keep it between frames.
+    depends_on_candidate: bool = True
+    #: Whether the weights are probabilities of belonging to the object, so that their zeroth moment over
+    #: the region a model was learnt on is an area in pixels (``posterior``); the others' is normalised by
+    #: the weight an object pixel carries on average, ``sum_u q_u w_u``.
+    zeroth_moment_is_area: bool = False
 
     def value(self, p: np.ndarray, q: np.ndarray, *, background: np.ndarray | None = None) -> float:
         """The similarity ``rho(p, q)``; larger is more similar."""
@@ -67,6 +100,15 @@ class Similarity:
     ) -> np.ndarray:
         """The per-bin weight table ``w_u = df/dp(p_u, q_u)``, shape ``(m,)``."""
         raise NotImplementedError
+
+    def model_weights(self, p: np.ndarray, model: ObjectModel, *, out: np.ndarray | None = None) -> np.ndarray:
+        """The weight table against a learnt object / surroundings model: :meth:`weights` of ``p`` with the
+        object histogram as ``q`` and the surroundings' as the background (the recommended tracker's search)."""
+        return self.weights(p, model.obj, background=model.sur, out=out)
+
+    def model_value(self, p: np.ndarray, model: ObjectModel) -> float:
+        """``rho(p)`` against a learnt object / surroundings model (what ``TrackResult.score`` reports)."""
+        return self.value(p, model.obj, background=model.sur)
 
     def __repr__(self) -> str:
         return f"<similarity {self.name!r}>"
@@ -97,6 +139,7 @@ class _Backprojection(_BuiltinSimilarity):
 
     name = "backprojection"
     numba_code = _kernels.WEIGHTS_BACKPROJECTION
+    depends_on_candidate = False
 
 
 class _Bhattacharyya(_BuiltinSimilarity):
@@ -143,6 +186,7 @@ class _LogLikelihood(_BuiltinSimilarity):
     name = "log-likelihood"
     numba_code = _kernels.WEIGHTS_LOG_LIKELIHOOD
     needs_background = True
+    depends_on_candidate = False
 
     def __init__(self, delta: float = LOG_LIKELIHOOD_DELTA) -> None:
         self.delta = float(delta)
@@ -158,6 +202,39 @@ class _BackgroundRatio(_BuiltinSimilarity):
     name = "background-ratio"
     numba_code = _kernels.WEIGHTS_BACKGROUND_RATIO
     needs_background = True
+
+
+class PosteriorSimilarity(_BuiltinSimilarity):
+    """Pixel-wise posteriors: ``rho(p) = sum_u p_u pi_u`` with ``pi_u = P(obj | u)``; weight ``pi_u``.
+
+    The CAMSHIFT case of the framework (Bibby & Reid 2008; DAT, Possegger et al. 2015): the weight table
+    is the probability that a pixel of bin ``u`` belongs to the object, from the object histogram ``q``
+    and the surroundings' ``b`` with the counts scaled by the areas they were taken over,
+    ``pi_u = A_o q_u / (A_o q_u + A_s b_u)``. Summed over the region the model was learnt on, the weights
+    give the object's area in pixels, so their zeroth moment needs no normalisation.
+
+    Given histograms alone (:meth:`weights`, the classic engine) the areas are unknown and taken in the
+    ratio ``A_s / A_o = surroundings_ratio``; against a learnt model (:meth:`model_weights`, the
+    recommended tracker) the model's own areas are used.
+    """
+
+    name = "posterior"
+    numba_code = _kernels.WEIGHTS_POSTERIOR
+    needs_background = True
+    depends_on_candidate = False
+    zeroth_moment_is_area = True
+
+    def __init__(self, surroundings_ratio: float = SURROUNDINGS_RATIO) -> None:
+        if not surroundings_ratio > 0:
+            raise ValueError(f"surroundings_ratio must be positive, got {surroundings_ratio!r}")
+        self.delta = float(surroundings_ratio)
+
+    def model_weights(self, p, model, *, out=None):
+        out = np.empty_like(model.obj, dtype=np.float64) if out is None else out
+        return model.posterior_table(out)
+
+    def model_value(self, p, model):
+        return float(np.dot(p, model.posterior_table(np.empty_like(model.obj, dtype=np.float64))))
 
 
 class FunctionSimilarity(Similarity):
@@ -206,7 +283,8 @@ _REGISTRY: dict[str, Similarity] = {}
 _ALIASES = {"bhattacharya": "bhattacharyya", "correlation": "backprojection", "camshift": "backprojection",
             "ratio": "kl", "kullback-leibler": "kl", "chi2": "chi-square", "chisquare": "chi-square",
             "llr": "log-likelihood", "log-likelihood-ratio": "log-likelihood", "asms": "background-ratio",
-            "brw": "background-ratio"}
+            "brw": "background-ratio",
+            "pixel-posterior": "posterior", "pwp": "posterior"}
 
 
 def register_similarity(
@@ -265,5 +343,5 @@ def similarities() -> list[str]:
 
 
 for _measure in (_Backprojection(), _Bhattacharyya(), _KullbackLeibler(), _Intersection(), _ChiSquare(), _L2(),
-                 _LogLikelihood(), _BackgroundRatio()):
+                 _LogLikelihood(), _BackgroundRatio(), PosteriorSimilarity()):
     register_similarity(_measure)

@@ -133,7 +133,7 @@ class Tracker:
     def __init__(
         self,
         features: str | FeatureSpace = "bgr",
-        similarity: str | Similarity = "bhattacharyya",
+        similarity: str | Similarity = "posterior",
         kernel: str | Kernel = "epanechnikov",
         scale: str | ScaleRule = "posterior",
         *,
@@ -299,9 +299,10 @@ class Tracker:
             self.w, self.h, self.length, self.breadth = size_before
         else:
             self.scale_rule.resize(self, frame)
-        if self.similarity.numba_code == _kernels.WEIGHTS_BHATTACHARYYA:
+        score = self.scale_rule.score(self)
+        if score is None and self.similarity.numba_code == _kernels.WEIGHTS_BHATTACHARYYA:
             score = confidence  # the same sum, already taken
-        else:
+        elif score is None:
             score = self.similarity.value(self.hist, self.q, background=self.background)
         self.motion.observe(self, (self.cx - last_centre[0], self.cy - last_centre[1]), ok)
         if ok:
@@ -332,23 +333,26 @@ class Tracker:
         for box in self.exclude:
             self.region.mask(*box)
 
-    def converge(self, frame: np.ndarray, w: float, h: float) -> tuple[int, float]:
+    def converge(self, frame: np.ndarray, w: float, h: float, *,
+                 similarity: Similarity | None = None) -> tuple[int, float]:
         """Mean-shift iterations from the current centre with window ``w x h``; ``(iterations, mass)``.
 
-        Moves ``cx, cy`` and leaves the candidate histogram in ``hist``. Built-in measures iterate
-        inside one Numba call (``_kernels.converge``); user-defined ones iterate here, calling their
-        NumPy weight function once per iteration.
+        Moves ``cx, cy`` and leaves the candidate histogram in ``hist``. The weights are the tracker's
+        measure's, or ``similarity``'s when given. Built-in measures iterate inside one Numba call
+        (``_kernels.converge``); user-defined ones iterate here, calling their NumPy weight function
+        once per iteration.
         """
+        measure = self.similarity if similarity is None else similarity
         kernel, q, hist = self.kernel.code, self.q, self.hist
         hw, hh = w / 2, h / 2
         cx, cy = self.cx, self.cy
         height, width = frame.shape[:2]
         eps2, max_iterations = self.convergence.epsilon ** 2, self.convergence.max_iterations
-        code = self.similarity.numba_code
+        code = measure.numba_code
         self.quantize(frame, cx, cy, hw, hh)
         iterations = 0
         if code is not None:
-            delta = float(getattr(self.similarity, "delta", 0.0))
+            delta = float(getattr(measure, "delta", 0.0))
             while True:
                 r = self.region
                 cx, cy, steps, mass, shift2, left = _kernels.converge(
@@ -365,7 +369,7 @@ class Tracker:
             return iterations, mass
         mass = self.region.histogram(cx, cy, hw, hh, kernel, hist)
         while mass > 0 and iterations < max_iterations:
-            self.similarity.weights(hist, q, background=self.background, out=self.weights)
+            measure.weights(hist, q, background=self.background, out=self.weights)
             m0, mx, my = self.region.shift(cx, cy, hw, hh, kernel, self.weights)
             iterations += 1
             if m0 <= 0:

@@ -107,6 +107,9 @@ def similarity_weights(name, p, q, b=None, delta=1e-3):
             return np.clip(w, 0, None)
         if name == "log-likelihood":
             return np.clip(np.log(np.maximum(q, delta) / np.maximum(b, delta)), 0, None)
+        if name == "posterior":
+            # P(obj | u) = A_o q / (A_o q + A_s b), delta = A_s / A_o; the prior A_o / (A_o + A_s) where both are 0
+            return np.where(q + delta * b > 0, q / (q + delta * b), 1 / (1 + delta))
     raise KeyError(name)
 
 
@@ -127,7 +130,7 @@ def similarity_value(name, p, q, b=None, delta=1e-3):
             return float(-np.sum(np.where(s > 0, (p - q) ** 2 / s, 0.0)))
         if name == "l2":
             return float(-np.sum((p - q) ** 2))
-        if name == "log-likelihood":
+        if name in ("log-likelihood", "posterior"):
             return float(np.dot(p, similarity_weights(name, p, q, b, delta)))
         if name == "background-ratio":
             return float(np.log(np.sum(np.sqrt(p * q))) - np.log(np.sum(np.sqrt(p * b))))

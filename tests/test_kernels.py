@@ -188,7 +188,7 @@ def test_flat_ring_histogram_matches_reference(rng):
 
 
 @pytest.mark.parametrize("name", ["backprojection", "bhattacharyya", "kl", "intersection", "chi-square", "l2",
-                                  "log-likelihood", "background-ratio"])
+                                  "log-likelihood", "background-ratio", "posterior"])
 def test_weight_tables_match_formulas(rng, name):
     measure = get_similarity(name)
     for trial in range(20):
@@ -198,18 +198,21 @@ def test_weight_tables_match_formulas(rng, name):
         if trial == 0:
             p[:] = q  # perfect match: chi-square and l2 weights vanish
         p, q, b = p / p.sum(), q / q.sum(), b / b.sum()
+        delta = getattr(measure, "delta", 1e-3) or 1e-3
         got = measure.weights(p, q, background=b)
-        np.testing.assert_allclose(got, naive.similarity_weights(name, p, q, b), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(got, naive.similarity_weights(name, p, q, b, delta), rtol=1e-12, atol=1e-15)
         assert np.all(np.isfinite(got)) and np.all(got >= 0)
-        assert measure.value(p, q, background=b) == pytest.approx(naive.similarity_value(name, p, q, b), rel=1e-9)
+        assert measure.value(p, q, background=b) == pytest.approx(naive.similarity_value(name, p, q, b, delta),
+                                                                   rel=1e-9)
 
 
 @pytest.mark.parametrize("name", ["backprojection", "bhattacharyya", "kl", "log-likelihood", "intersection", "l2",
-                                  "background-ratio"])
+                                  "background-ratio", "posterior"])
 @pytest.mark.parametrize("kernel_name", ["epanechnikov", "gaussian", "flat"])
 def test_fused_converge_matches_reference_iteration(rng, name, kernel_name):
     kernel = get_kernel(kernel_name)
     measure = get_similarity(name)
+    delta = 3.0 if name == "posterior" else 1e-3
     height, width = 60, 80
     for _ in range(5):
         bins = random_bins(rng, shape=(height, width), masked=0.05)
@@ -223,11 +226,11 @@ def test_fused_converge_matches_reference_iteration(rng, name, kernel_name):
         cx, cy = x0 + 10 + rng.uniform(-6, 6), y0 + 7 + rng.uniform(-5, 5)
         hist, weights = np.empty(M), np.empty(M)
         got = _kernels.converge(*quantised(bins), 0, 0, width, height, 1, cx, cy, 10.0, 7.5, kernel.code,
-                             measure.numba_code, q, background, 1e-3, 0.01**2, 25, width, height, hist, weights,
+                             measure.numba_code, q, background, delta, 0.01**2, 25, width, height, hist, weights,
                              _kernels.converge_workspace(M))
 
         def weights_of(p, q=q, background=background):
-            return naive.similarity_weights(name, p, q, background)
+            return naive.similarity_weights(name, p, q, background, delta)
 
         weights_of.m = M
         want_x, want_y, want_iterations = naive.mean_shift_iterate(bins, 0, 0, cx, cy, 20.0, 15.0, kernel, weights_of,
@@ -371,7 +374,7 @@ def test_window_and_ring_histograms_match_the_separate_kernels(rng, kernel_name)
 
 
 @pytest.mark.parametrize("name", ["backprojection", "bhattacharyya", "kl", "intersection", "chi-square", "l2",
-                                  "log-likelihood", "background-ratio"])
+                                  "log-likelihood", "background-ratio", "posterior"])
 def test_contrast_scores_are_window_minus_ring_similarity(rng, name):
     measure = get_similarity(name)
     hists = rng.random((3, M)) * (rng.random((3, M)) < 0.5)
@@ -382,8 +385,10 @@ def test_contrast_scores_are_window_minus_ring_similarity(rng, name):
     masses = np.array([3.0, 0.0, 1.5])  # an empty window scores -inf
     q, b = rng.random(M), rng.random(M)
     q, b = q / q.sum(), b / b.sum()
-    want = [naive.similarity_value(name, hists[0], q, b) - naive.similarity_value(name, rings[0] / totals[0], q, b),
-            -np.inf, naive.similarity_value(name, hists[2], q, b)]
+    d = measure.delta or 1e-3
+    window = naive.similarity_value(name, hists[0], q, b, d)
+    want = [window - naive.similarity_value(name, rings[0] / totals[0], q, b, d), -np.inf,
+            naive.similarity_value(name, hists[2], q, b, d)]
     scores = np.empty(3)
     # Every bin listed: the sparse sums must equal the dense definitions.
     book = (None, None, np.tile(np.arange(M), (6, 1)), np.full(6, M))

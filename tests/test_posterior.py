@@ -266,7 +266,7 @@ def _scene(shift=0, size=20):
     return frame
 
 
-@pytest.mark.parametrize("settings", [PosteriorSettings(), PosteriorSettings(scale_rule="fixed", distractors=False)])
+@pytest.mark.parametrize("settings", [PosteriorSettings(), PosteriorSettings(scale_rule="fixed")])
 def test_posterior_mode_follows_a_moving_target(settings):
     t = meanshift.Tracker(features="bgr", scale="posterior", posterior=settings)
     t.init(_scene(), (60, 50, 20, 20))
@@ -418,7 +418,8 @@ def test_zeroth_moment_ratio_with_a_reference_area(seed):
 
 
 def test_grid_rect_holds_about_w_minus_one_pixels_of_samples():
-    # why zeroth_area="samples"/"expected": a box of w pixels at a fractional centre spans w - 1 pixel centres
+    # why the zeroth moment is compared with (w - 1)(h - 1): a box of w pixels at a fractional centre spans w - 1
+    # pixel centres
     counts = []
     for cx in np.linspace(30.0, 32.0, 41):
         j0, j1, i0, i1 = pk.grid_rect(0, 0, 2, cx, 20.0, 21.0, 5.0)
@@ -426,9 +427,7 @@ def test_grid_rect_holds_about_w_minus_one_pixels_of_samples():
     assert np.mean(counts) == pytest.approx(20.0, abs=0.6)
 
 
-@pytest.mark.parametrize("changes", [dict(zeroth_area="samples"), dict(zeroth_area="box"),
-                                     dict(scale_calibration=True),
-                                     dict(zeroth_area="box", scale_calibration=True)])
+@pytest.mark.parametrize("changes", [dict(), dict(scale_rule="zeroth"), dict(size_prior_against="measurement")])
 def test_scale_options_track_a_synthetic_target(changes):
     rng = np.random.default_rng(7)
     frames = []

@@ -12,6 +12,7 @@ from meanshift._kernels.quantize import ensure_span
 from meanshift._kernels.similarity import (
     WEIGHTS_BACKPROJECTION,
     WEIGHTS_LOG_LIKELIHOOD,
+    WEIGHTS_POSTERIOR,
     bin_weight,
     global_terms,
     similarity_weights,
@@ -110,7 +111,8 @@ def converge(bins, spans, src, rx0, ry0, rx1, ry1, step, cx, cy, hw, hh, kernel_
     calls. Returns ``(cx, cy, iterations, mass, shift2, left_region)``; ``hist`` holds the candidate
     histogram at the returned centre unless ``left_region``; ``weights`` is left partly stale.
     """
-    if weights_code == WEIGHTS_BACKPROJECTION or weights_code == WEIGHTS_LOG_LIKELIHOOD:
+    if weights_code == WEIGHTS_BACKPROJECTION or weights_code == WEIGHTS_LOG_LIKELIHOOD or \
+            weights_code == WEIGHTS_POSTERIOR:
         return _converge_fixed_weights(bins, spans, src, rx0, ry0, rx1, ry1, step, cx, cy, hw, hh, kernel_code,
                                        weights_code, q, background, delta, eps2, max_iterations, width, height,
                                        hist, weights)

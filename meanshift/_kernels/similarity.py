@@ -18,6 +18,7 @@ WEIGHTS_CHI_SQUARE = 4
 WEIGHTS_L2 = 5
 WEIGHTS_LOG_LIKELIHOOD = 6
 WEIGHTS_BACKGROUND_RATIO = 7
+WEIGHTS_POSTERIOR = 8
 
 
 @jit(inline="always")
@@ -44,6 +45,11 @@ def bin_weight(code, p, q, b, delta, g1, g2):
         if p <= 0.0 or g1 <= 0.0:
             return 0.0
         return max(math.sqrt(q / p) / g1 - (math.sqrt(b / p) / g2 if g2 > 0.0 else 0.0), 0.0)
+    if code == WEIGHTS_POSTERIOR:
+        # P(obj | u) = q / (q + r b), r = delta the surroundings' area over the object's (Bayes with the
+        # counts scaled by the areas); a bin seen in neither gets the prior 1 / (1 + r).
+        d = q + delta * b
+        return q / d if d > 0.0 else 1.0 / (1.0 + delta)
     return max(math.log(max(q, delta) / max(b, delta)), 0.0)
 
 
@@ -109,7 +115,7 @@ def similarity_value(code, p, q, background, delta):
         if rho_q <= 0.0:
             return -np.inf
         return math.log(rho_q) - (math.log(rho_b) if rho_b > 0.0 else 0.0)
-    else:  # log-likelihood: the weight's expectation under the candidate
+    else:  # log-likelihood and posterior: the weight's expectation under the candidate
         for i in range(m):
             if p[i] > 0.0:
                 total += p[i] * bin_weight(code, p[i], q[i], background[i], delta, 0.0, 0.0)
