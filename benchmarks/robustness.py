@@ -103,12 +103,12 @@ class CachedSequence(Sequence):
 
 #: ``generalized:`` keys that are not PosteriorSettings fields: the colour space, and the classic
 #: proposal's own options.
-TRACKER_KEYS = ("features", "bins", "max_samples", "epsilon", "max_iterations")
+TRACKER_KEYS = ("features", "bins", "similarity", "max_samples", "epsilon", "max_iterations")
 
 
 def parse_tracker(name: str):
     """A factory for ``name``: one of :data:`OURS`, or ``generalized:key=value,...`` (PosteriorSettings
-    fields, or :data:`TRACKER_KEYS`: ``features``, ``bins`` and the classic proposal's ``max_samples``,
+    fields, or :data:`TRACKER_KEYS`: ``features``, ``bins``, ``similarity`` and the classic proposal's ``max_samples``,
     ``epsilon`` and ``max_iterations``), or None for a name ``meanshift eval`` knows.
 
     Examples
@@ -137,7 +137,7 @@ def parse_tracker(name: str):
                 value = float(value)  # size_prior=0 is the float 0.0
             (tracker if key in TRACKER_KEYS else changes)[key] = value
         keywords: dict = {"posterior": PosteriorSettings(**changes)}
-        for key in ("features", "bins", "max_samples"):
+        for key in ("features", "bins", "similarity", "max_samples"):
             if key in tracker:
                 keywords[key] = tracker.pop(key)
         if tracker:
