@@ -30,7 +30,7 @@ from meanshift._registry import PartRegistry
 if TYPE_CHECKING:
     import numpy as np
 
-    from meanshift.tracker import Tracker
+    from meanshift.state import TargetState
 
 __all__ = ["MotionModel", "ConstantVelocity", "motion_models", "get_motion_model", "register_motion_model"]
 
@@ -45,13 +45,13 @@ class MotionModel:
 
     name: ClassVar[str] = "none"
 
-    def reset(self, tracker: Tracker, frame: np.ndarray) -> None:
+    def reset(self, state: TargetState, frame: np.ndarray) -> None:
         """Set up per-target state at ``init``."""
 
-    def predict(self, tracker: Tracker) -> None:
-        """Move ``tracker.cx, tracker.cy`` to where this frame's search starts."""
+    def predict(self, state: TargetState) -> None:
+        """Move ``state.cx, state.cy`` to where this frame's search starts."""
 
-    def observe(self, tracker: Tracker, moved: tuple[float, float], ok: bool) -> None:
+    def observe(self, state: TargetState, moved: tuple[float, float], ok: bool) -> None:
         """After the frame: the centre moved by ``moved`` since the last frame; ``ok`` whether it is trusted."""
 
 
@@ -71,15 +71,15 @@ class ConstantVelocity(MotionModel):
     smoothing: float = 0.5
     decay: float = 0.8
 
-    def reset(self, tracker: Tracker, frame: np.ndarray) -> None:
+    def reset(self, state: TargetState, frame: np.ndarray) -> None:
         self.velocity = (0.0, 0.0)
 
-    def predict(self, tracker: Tracker) -> None:
-        height, width = tracker.frame_shape[:2]
-        tracker.cx = min(max(tracker.cx + self.velocity[0], 0.0), width - 1.0)
-        tracker.cy = min(max(tracker.cy + self.velocity[1], 0.0), height - 1.0)
+    def predict(self, state: TargetState) -> None:
+        height, width = state.frame_shape[:2]
+        state.cx = min(max(state.cx + self.velocity[0], 0.0), width - 1.0)
+        state.cy = min(max(state.cy + self.velocity[1], 0.0), height - 1.0)
 
-    def observe(self, tracker: Tracker, moved: tuple[float, float], ok: bool) -> None:
+    def observe(self, state: TargetState, moved: tuple[float, float], ok: bool) -> None:
         vx, vy = self.velocity
         if ok:
             g = self.smoothing

@@ -37,13 +37,13 @@ import numpy as np
 from meanshift import _kernels
 from meanshift._registry import PartRegistry
 from meanshift.features import quantize_into
+from meanshift.state import LossPolicy
 
 if TYPE_CHECKING:
-    from meanshift.tracker import Tracker
+    from meanshift.state import TargetState
 
-__all__ = ["LossDetector", "Reacquisition", "LossWatch", "recoveries", "get_recovery", "register_recovery",
-           "window_sums",
-           "window_peaks"]
+__all__ = ["LossDetector", "Reacquisition", "LossWatch", "PosteriorLoss", "recoveries", "get_recovery",
+           "register_recovery", "window_sums", "window_peaks"]
 
 
 @dataclass
@@ -67,10 +67,10 @@ class LossDetector:
     def __post_init__(self) -> None:
         _check_range("min_confidence", self.min_confidence, 0.0, 1.0)
 
-    def reset(self, tracker: Tracker, frame: np.ndarray) -> None:
+    def reset(self, state: TargetState, frame: np.ndarray) -> None:
         """Set up per-target state at ``init``."""
 
-    def assess(self, tracker: Tracker, frame: np.ndarray, confidence: float, mass: float,
+    def assess(self, state: TargetState, frame: np.ndarray, confidence: float, mass: float,
                size_before: tuple[float, float, float, float]) -> tuple[bool, float, float, int]:
         """``(ok, confidence, mass, extra_iterations)`` for this frame; may move the window (a search).
 
@@ -81,6 +81,12 @@ class LossDetector:
     def trusts(self, confidence: float) -> bool:
         """Whether a trusted frame with this match may update the model."""
         return True
+
+    def loss_policy(self) -> LossPolicy:
+        """What this part asks of a search that judges the match itself (the tracker states it on the
+        :class:`~meanshift.state.TargetState` at ``init``): the default ratios, no search when lost."""
+        return LossPolicy(loss_ratio=getattr(self, "loss_ratio", 0.4),
+                          reacquire_ratio=getattr(self, "reacquire_ratio", 0.8), search=False)
 
     def confirm(self, confidence: float) -> None:
         """The frame was trusted with this match."""
@@ -125,11 +131,11 @@ class Reacquisition(LossDetector):
         _check_range("reacquire_ratio", self.reacquire_ratio, 0.0, 1.0)
         _check_range("level_decay", self.level_decay, 0.0, 1.0)
 
-    def reset(self, tracker: Tracker, frame: np.ndarray) -> None:
+    def reset(self, state: TargetState, frame: np.ndarray) -> None:
         self.level: float | None = None  # recent confidence of trusted frames
         self.lost_frames = 0
 
-    def assess(self, tracker: Tracker, frame: np.ndarray, confidence: float, mass: float,
+    def assess(self, state: TargetState, frame: np.ndarray, confidence: float, mass: float,
                size_before: tuple[float, float, float, float]) -> tuple[bool, float, float, int]:
         ok = mass > 0 and confidence >= self.min_confidence
         level = self.level
@@ -138,18 +144,18 @@ class Reacquisition(LossDetector):
         ok = ok and confidence >= self.loss_ratio * level
         iterations = 0
         if not ok:
-            tracker.w, tracker.h, tracker.length, tracker.breadth = size_before
+            state.w, state.h, state.length, state.breadth = size_before
             self.lost_frames += 1
             # The global search costs a few window searches: every frame at first, then every
             # fifth, so that a target gone for good does not slow the tracker down.
             if self.lost_frames <= 3 or self.lost_frames % 5 == 0:
-                lost_at = (tracker.cx, tracker.cy)
-                found = self.search_frame(tracker, frame, self.reacquire_ratio * level)
+                lost_at = (state.cx, state.cy)
+                found = self.search_frame(state, frame, self.reacquire_ratio * level)
                 if found is not None:
                     iterations, confidence, mass = found
                     ok = True
                 else:
-                    tracker.cx, tracker.cy = lost_at
+                    state.cx, state.cy = lost_at
             if not ok:
                 # A slow change of look is not a loss for ever: the level to return to decays.
                 self.level = level * self.level_decay
@@ -158,11 +164,14 @@ class Reacquisition(LossDetector):
     def trusts(self, confidence: float) -> bool:
         return self.level is None or confidence >= self.level
 
+    def loss_policy(self) -> LossPolicy:
+        return LossPolicy(self.loss_ratio, self.reacquire_ratio, search=True)
+
     def confirm(self, confidence: float) -> None:
         self.lost_frames = 0
         self.level = confidence if self.level is None else 0.9 * self.level + 0.1 * confidence
 
-    def search_frame(self, tracker: Tracker, frame: np.ndarray, threshold: float) -> tuple[int, float, float] | None:
+    def search_frame(self, state: TargetState, frame: np.ndarray, threshold: float) -> tuple[int, float, float] | None:
         """Global search for a lost target: ``(iterations, confidence, mass)`` of the locked-on window, or None.
 
         Candidates are the peaks of the target's ratio back-projection (model over the frame's own
@@ -171,30 +180,30 @@ class Reacquisition(LossDetector):
         size and kept only if its confidence reaches ``threshold``.
         """
         height, width = frame.shape[:2]
-        m = tracker.space.n_bins
+        m = state.space.n_bins
         step = max(1, math.ceil(math.sqrt(height * width / self.max_samples)))
         bins = np.empty((-(-height // step), -(-width // step)), np.int32)
-        quantize_into(frame, tracker.space, 0, 0, bins, step=step)
-        for x, y, w, h in tracker.exclude:
+        quantize_into(frame, state.space, 0, 0, bins, step=step)
+        for x, y, w, h in state.exclude:
             bins[max(0, math.ceil(y / step)):max(0, math.floor((y + h - 1) / step) + 1),
                  max(0, math.ceil(x / step)):max(0, math.floor((x + w - 1) / step) + 1)] = -1
         valid = bins >= 0
         frame_hist = np.bincount(bins[valid], minlength=m).astype(np.float64)
-        ratio = np.divide(tracker.q, frame_hist / max(frame_hist.sum(), 1.0), out=np.zeros(m), where=frame_hist > 0)
+        ratio = np.divide(state.q, frame_hist / max(frame_hist.sum(), 1.0), out=np.zeros(m), where=frame_hist > 0)
         weight_map = np.where(valid, ratio[np.where(valid, bins, 0)], 0.0)
-        size = (max(1, round(tracker.h / step)), max(1, round(tracker.w / step)))
+        size = (max(1, round(state.h / step)), max(1, round(state.w / step)))
         best = None
         for row, col in window_peaks(weight_map, size, self.candidates):
-            tracker.cx, tracker.cy = float(col * step), float(row * step)
-            tracker.quantize(frame, tracker.cx, tracker.cy, tracker.w / 2, tracker.h / 2, force=True)
-            iterations, mass = tracker.converge(frame, tracker.w, tracker.h)
-            confidence = float(_kernels.bhattacharyya_coefficient(tracker.hist, tracker.q))
+            state.cx, state.cy = float(col * step), float(row * step)
+            state.quantize(frame, state.cx, state.cy, state.w / 2, state.h / 2, force=True)
+            iterations, mass = state.converge(frame, state.w, state.h)
+            confidence = float(_kernels.bhattacharyya_coefficient(state.hist, state.q))
             if mass > 0 and confidence >= threshold and (best is None or confidence > best[1]):
-                best = (iterations, confidence, mass, tracker.cx, tracker.cy, tracker.hist.copy())
+                best = (iterations, confidence, mass, state.cx, state.cy, state.hist.copy())
         if best is None:
             return None
-        iterations, confidence, mass, tracker.cx, tracker.cy, tracker.hist[:] = best
-        tracker.quantize(frame, tracker.cx, tracker.cy, tracker.w / 2, tracker.h / 2, force=True)
+        iterations, confidence, mass, state.cx, state.cy, state.hist[:] = best
+        state.quantize(frame, state.cx, state.cy, state.w / 2, state.h / 2, force=True)
         return iterations, confidence, mass
 
 
@@ -226,11 +235,11 @@ class LossWatch(LossDetector):
         _check_range("loss_ratio", self.loss_ratio, 0.0, 1.0)
         _check_range("level_decay", self.level_decay, 0.0, 1.0)
 
-    def reset(self, tracker: Tracker, frame: np.ndarray | None = None) -> None:
+    def reset(self, state: TargetState, frame: np.ndarray | None = None) -> None:
         self.level: float | None = None  # recent confidence of the frames reported trusted
         self.trusted = True
 
-    def assess(self, tracker: Tracker, frame: np.ndarray, confidence: float, mass: float,
+    def assess(self, state: TargetState, frame: np.ndarray, confidence: float, mass: float,
                size_before: tuple[float, float, float, float]) -> tuple[bool, float, float, int]:
         ok = mass > 0 and confidence >= self.min_confidence
         level = self.level
@@ -243,6 +252,35 @@ class LossWatch(LossDetector):
 
     def report(self, ok: bool) -> bool:
         return ok and self.trusted
+
+
+@dataclass
+class PosteriorLoss(LossDetector):
+    """The verdict of a search that judges the match itself (``recovery="posterior"``, with ``scale="posterior"``).
+
+    The posterior engine's search decides ``ok`` as it goes (it holds the window and widens the search
+    while lost): lost when the match with the object model falls below ``loss_ratio`` times its recent
+    level, or the box's mean weight below ``loss_ratio`` times the one at init; found again at
+    ``reacquire_ratio`` times the level. This part states those ratios (:meth:`loss_policy`) and reports
+    the verdict the search left on the state. With ``search``, a lost target is looked for in a search
+    region and under a motion prior that widen each lost frame.
+    """
+
+    name: ClassVar[str] = "posterior"
+    reads_region: ClassVar[bool] = False
+    loss_ratio: float = 0.4
+    reacquire_ratio: float = 0.8
+    search: bool = True
+
+    def loss_policy(self) -> LossPolicy:
+        return LossPolicy(self.loss_ratio, self.reacquire_ratio, self.search)
+
+    def assess(self, state: TargetState, frame: np.ndarray, confidence: float, mass: float,
+               size_before: tuple[float, float, float, float]) -> tuple[bool, float, float, int]:
+        if state.search_ok is None:
+            raise ValueError("recovery='posterior' reports the verdict of a search that gives one: use "
+                             "scale='posterior'")
+        return state.search_ok, confidence, mass, 0
 
 
 def window_sums(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -285,12 +323,7 @@ def _check_range(name: str, value: Any, lo: float, hi: float) -> None:
         raise ValueError(f"{name} must be in [{lo}, {hi}], got {value!r}")
 
 
-def _load_builtins() -> None:
-    # The posterior rule's verdict lives in its own module, which builds on this one.
-    import meanshift.posterior  # noqa: F401
-
-
-_REGISTRY: PartRegistry[LossDetector] = PartRegistry("recovery", "recovery", LossDetector, _load_builtins)
+_REGISTRY: PartRegistry[LossDetector] = PartRegistry("recovery", "recovery", LossDetector)
 
 
 def register_recovery(part: type[LossDetector], *, replace: bool = False) -> type[LossDetector]:
@@ -310,5 +343,5 @@ def get_recovery(part: str | bool | LossDetector, **params: Any) -> LossDetector
     return _REGISTRY.get(part, f"True, False, one of {', '.join(_REGISTRY.names())}", **params)
 
 
-for _part in (LossDetector, Reacquisition, LossWatch):
+for _part in (LossDetector, Reacquisition, LossWatch, PosteriorLoss):
     register_recovery(_part)

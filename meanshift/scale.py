@@ -39,11 +39,20 @@ from meanshift import _kernels
 from meanshift._registry import PartRegistry
 from meanshift.config import ScaleGuard
 from meanshift.geometry import orientation_from_moments, rotated_bounding_size
+from meanshift.posterior_model import PosteriorSettings
+from meanshift.posterior_tracking import PosteriorStep, PosteriorTracking
+from meanshift.recovery import PosteriorLoss
+from meanshift.similarity import get_similarity
 
 if TYPE_CHECKING:
-    from meanshift.tracker import Tracker
+    from meanshift.state import TargetState
 
-__all__ = ["ScaleRule", "FixedScale", "MomentsScale", "BandwidthScale", "ContrastScale", "scale_rules",
+#: The classic proposal's measure (``PosteriorSettings.proposal``): a second cue beside the dense search's,
+#: Bhattacharyya weights of the background-weighted target model, whatever measure the tracker uses.
+_PROPOSAL_MEASURE = get_similarity("bhattacharyya")
+
+__all__ = ["ScaleRule", "FixedScale", "MomentsScale", "BandwidthScale", "ContrastScale", "PosteriorScale",
+           "scale_rules",
            "get_scale_rule", "register_scale_rule", "AREA_ESTIMATES"]
 
 #: How :class:`MomentsScale` finds the weight of one target pixel (see :meth:`MomentsScale.target_pixel_weight`).
@@ -59,8 +68,8 @@ class ScaleRule:
 
     Subclass it and override :meth:`search` and/or :meth:`resize`; register the class with
     :func:`register_scale_rule` to make it available by name. A rule reads and writes the tracker's
-    window (``tracker.cx, cy, w, h``) and uses its steps (``tracker.converge``, ``tracker.quantize``,
-    ``tracker.clamp_size``); per-target state it keeps is set up in :meth:`reset`, called by
+    window (``state.cx, cy, w, h``) and uses its steps (``state.converge``, ``state.quantize``,
+    ``state.clamp_size``); per-target state it keeps is set up in :meth:`reset`, called by
     :meth:`~meanshift.Tracker.init` (each tracker works on its own copy of the rule).
 
     Attributes
@@ -80,29 +89,29 @@ class ScaleRule:
     def __post_init__(self) -> None:
         _check_range("margin", self.margin, 0.0, 4.0)
 
-    def reset(self, tracker: Tracker, frame: np.ndarray) -> None:
-        """Set up per-target state at ``init`` (the model's bin count is ``tracker.space.n_bins``)."""
+    def reset(self, state: TargetState, frame: np.ndarray) -> None:
+        """Set up per-target state at ``init`` (the model's bin count is ``state.space.n_bins``)."""
 
-    def search(self, tracker: Tracker, frame: np.ndarray) -> tuple[int, float]:
+    def search(self, state: TargetState, frame: np.ndarray) -> tuple[int, float]:
         """Mean shift from the current centre; returns ``(iterations, mass)`` and leaves the window found."""
-        return tracker.converge(frame, tracker.w, tracker.h)
+        return state.converge(frame, state.w, state.h)
 
-    def reads_region(self, tracker: Tracker) -> bool:
-        """Whether this frame's :meth:`search` reads the tracker's region (``tracker.converge``, ``quantize``).
+    def reads_region(self, state: TargetState) -> bool:
+        """Whether this frame's :meth:`search` reads the tracker's region (``state.converge``, ``quantize``).
 
         The engine starts each frame's region before the search only when a part reads it; a rule that
         samples the frame itself says False.
         """
         return True
 
-    def match(self, tracker: Tracker) -> float:
+    def match(self, state: TargetState) -> float:
         """How well the window found matches the target, in [0, 1] (the recovery part judges it).
 
         The Bhattacharyya coefficient of the candidate histogram with the model.
         """
-        return float(_kernels.bhattacharyya_coefficient(tracker.hist, tracker.q))
+        return float(_kernels.bhattacharyya_coefficient(state.hist, state.q))
 
-    def score(self, tracker: Tracker) -> float | None:
+    def score(self, state: TargetState) -> float | None:
         """``TrackResult.score`` of this frame, or None for the tracker's own: the similarity of the
         candidate histogram with the model under the tracker's measure."""
         return None
@@ -111,18 +120,18 @@ class ScaleRule:
         """The recovery part ``Tracker(recovery=True / False)`` means with this rule (a name or an object)."""
         return "reacquire" if enabled else "threshold"
 
-    def resize(self, tracker: Tracker, frame: np.ndarray) -> None:
+    def resize(self, state: TargetState, frame: np.ndarray) -> None:
         """Size the window from this frame's evidence; called only when the box is trusted."""
 
-    def rotated_size(self, tracker: Tracker) -> tuple[float, float]:
+    def rotated_size(self, state: TargetState) -> tuple[float, float]:
         """Sides of the oriented box that :class:`~meanshift.TrackResult` reports."""
-        return tracker.w, tracker.h
+        return state.w, state.h
 
-    def smooth_size(self, tracker: Tracker, w: float, h: float, smoothing: float) -> None:
+    def smooth_size(self, state: TargetState, w: float, h: float, smoothing: float) -> None:
         """``h_new = smoothing * h_best + (1 - smoothing) * h``, within the size bounds."""
         g = smoothing
-        tracker.w, tracker.h = tracker.clamp_size(g * w + (1 - g) * tracker.w, g * h + (1 - g) * tracker.h)
-        tracker.length, tracker.breadth = tracker.w, tracker.h
+        state.w, state.h = state.clamp_size(g * w + (1 - g) * state.w, g * h + (1 - g) * state.h)
+        state.length, state.breadth = state.w, state.h
 
 
 @dataclass
@@ -166,23 +175,23 @@ class MomentsScale(ScaleRule):
         if self.area_estimate not in AREA_ESTIMATES:
             raise ValueError(f"area_estimate must be one of {', '.join(AREA_ESTIMATES)}, got {self.area_estimate!r}")
 
-    def resize(self, tracker: Tracker, frame: np.ndarray) -> None:
+    def resize(self, state: TargetState, frame: np.ndarray) -> None:
         # the weights where the iteration converged size the window
-        tracker.similarity.weights(tracker.hist, tracker.q, background=tracker.background, out=tracker.weights)
+        state.similarity.weights(state.hist, state.q, background=state.background, out=state.weights)
         grow = 1.0 + self.margin
-        hw, hh = tracker.w / 2 * grow, tracker.h / 2 * grow
-        tracker.quantize(frame, tracker.cx, tracker.cy, hw, hh)
-        expected_weight = self.target_pixel_weight(tracker)
+        hw, hh = state.w / 2 * grow, state.h / 2 * grow
+        state.quantize(frame, state.cx, state.cy, hw, hh)
+        expected_weight = self.target_pixel_weight(state)
         if expected_weight <= 0:
             return
-        moments = tracker.moments
-        tracker.region.moments(tracker.cx - hw, tracker.cy - hh, tracker.cx + hw, tracker.cy + hh, tracker.weights,
+        moments = state.moments
+        state.region.moments(state.cx - hw, state.cy - hh, state.cx + hw, state.cy + hh, state.weights,
                                moments)
         m00, m10, m01, m20, m11, m02 = moments
         if m00 <= 0:
             return
         # Each grid sample stands for step^2 pixels.
-        area = m00 * tracker.region.step**2 / expected_weight / self.box_fill
+        area = m00 * state.region.step**2 / expected_weight / self.box_fill
         if not area > 0:
             return
         mx, my = m10 / m00, m01 / m00
@@ -191,24 +200,24 @@ class MomentsScale(ScaleRule):
             lam1, lam2, angle = orientation_from_moments(mu20, mu11, mu02)
             aspect = math.sqrt(lam1 / lam2) if lam2 > 0 else _MAX_ASPECT
             aspect = min(aspect, _MAX_ASPECT)
-            length, breadth = self.guarded(tracker.length, tracker.breadth, math.sqrt(area * aspect),
+            length, breadth = self.guarded(state.length, state.breadth, math.sqrt(area * aspect),
                                            math.sqrt(area / aspect))
-            tracker.length, tracker.breadth, tracker.angle = length, breadth, angle
+            state.length, state.breadth, state.angle = length, breadth, angle
             w, h = rotated_bounding_size(length, breadth, angle)
         else:
             if self.adapt_aspect and mu02 > 0 and mu20 > 0:
                 aspect = math.sqrt(mu20 / mu02)
             else:
-                aspect = tracker.w / tracker.h
+                aspect = state.w / state.h
             aspect = min(max(aspect, 1 / _MAX_ASPECT), _MAX_ASPECT)
-            w, h = self.guarded(tracker.w, tracker.h, math.sqrt(area * aspect), math.sqrt(area / aspect))
-            tracker.length, tracker.breadth = w, h
-        tracker.w, tracker.h = tracker.clamp_size(w, h)
+            w, h = self.guarded(state.w, state.h, math.sqrt(area * aspect), math.sqrt(area / aspect))
+            state.length, state.breadth = w, h
+        state.w, state.h = state.clamp_size(w, h)
 
-    def rotated_size(self, tracker: Tracker) -> tuple[float, float]:
-        return (tracker.length, tracker.breadth) if self.rotation else (tracker.w, tracker.h)
+    def rotated_size(self, state: TargetState) -> tuple[float, float]:
+        return (state.length, state.breadth) if self.rotation else (state.w, state.h)
 
-    def target_pixel_weight(self, tracker: Tracker) -> float:
+    def target_pixel_weight(self, state: TargetState) -> float:
         """The weight a pixel of the target is expected to carry (the denominator of the area).
 
         ``"model"``: ``sum_u q_u w_u``, exact when the target looks like its model (DESIGN.md).
@@ -217,8 +226,8 @@ class MomentsScale(ScaleRule):
         large by about the Bhattacharyya coefficient between them, and the window shrinks every frame).
         """
         if self.area_estimate == "model":
-            return float(np.dot(tracker.q, tracker.weights))
-        return mean_weight(tracker, tracker.w / 4, tracker.h / 4)
+            return float(np.dot(state.q, state.weights))
+        return mean_weight(state, state.w / 4, state.h / 4)
 
     def guarded(self, old_a: float, old_b: float, new_a: float, new_b: float) -> tuple[float, float]:
         """Smooth each side's change in log space, then bound it per frame."""
@@ -259,22 +268,22 @@ class BandwidthScale(ScaleRule):
         _check_range("step", self.step, 0.0, 0.5)
         _check_range("smoothing", self.smoothing, 0.0, 1.0)
 
-    def search(self, tracker: Tracker, frame: np.ndarray) -> tuple[int, float]:
-        start = (tracker.cx, tracker.cy)
+    def search(self, state: TargetState, frame: np.ndarray) -> tuple[int, float]:
+        start = (state.cx, state.cy)
         best: tuple | None = None
         total_iterations = 0
         for factor in (1.0, 1.0 - self.step, 1.0 + self.step):
-            w, h = tracker.clamp_size(tracker.w * factor, tracker.h * factor)
-            tracker.cx, tracker.cy = start
-            iterations, mass = tracker.converge(frame, w, h)
+            w, h = state.clamp_size(state.w * factor, state.h * factor)
+            state.cx, state.cy = start
+            iterations, mass = state.converge(frame, w, h)
             total_iterations += iterations
-            rho = (tracker.similarity.value(tracker.hist, tracker.q, background=tracker.background)
+            rho = (state.similarity.value(state.hist, state.q, background=state.background)
                    if mass > 0 else -np.inf)
             if best is None or rho > best[0]:
-                best = (rho, tracker.cx, tracker.cy, w, h, mass, tracker.hist.copy())
+                best = (rho, state.cx, state.cy, w, h, mass, state.hist.copy())
         assert best is not None  # three sizes were tried
-        _, tracker.cx, tracker.cy, w, h, mass, tracker.hist[:] = best
-        self.smooth_size(tracker, w, h, self.smoothing)
+        _, state.cx, state.cy, w, h, mass, state.hist[:] = best
+        self.smooth_size(state, w, h, self.smoothing)
         return total_iterations, mass
 
 
@@ -300,8 +309,8 @@ class ContrastScale(BandwidthScale):
     ring: float = 1.5
     scale_check: bool = False
 
-    def reset(self, tracker: Tracker, frame: np.ndarray) -> None:
-        m = tracker.space.n_bins
+    def reset(self, state: TargetState, frame: np.ndarray) -> None:
+        m = state.space.n_bins
         self._half_sizes = np.empty((3, 2), np.float64)
         self._scores = np.empty(3, np.float64)
         # Zeros, as window_and_ring_histograms requires (it clears only the bins it listed last time).
@@ -309,19 +318,19 @@ class ContrastScale(BandwidthScale):
         self._masses, self._totals = np.empty(3), np.empty(3)
         self._book = _kernels.contrast_workspace(3, m)
 
-    def search(self, tracker: Tracker, frame: np.ndarray) -> tuple[int, float]:
-        sizes = [tracker.clamp_size(tracker.w * f, tracker.h * f) for f in (1.0, 1.0 - self.step, 1.0 + self.step)]
-        iterations, _ = tracker.converge(frame, *sizes[0])
+    def search(self, state: TargetState, frame: np.ndarray) -> tuple[int, float]:
+        sizes = [state.clamp_size(state.w * f, state.h * f) for f in (1.0, 1.0 - self.step, 1.0 + self.step)]
+        iterations, _ = state.converge(frame, *sizes[0])
         half = self._half_sizes
         half[:] = [(w / 2, h / 2) for w, h in sizes]
         grow = self.ring
-        tracker.quantize(frame, tracker.cx, tracker.cy, max(w for w, _ in sizes) / 2 * grow,
+        state.quantize(frame, state.cx, state.cy, max(w for w, _ in sizes) / 2 * grow,
                          max(h for _, h in sizes) / 2 * grow)
         hists, rings, masses, totals = self._hists, self._rings, self._masses, self._totals
-        _kernels.window_and_ring_histograms(*tracker.region.grid, tracker.cx, tracker.cy, half, grow,
-                                            tracker.kernel.code, hists, rings, masses, totals, self._book)
+        _kernels.window_and_ring_histograms(*state.region.grid, state.cx, state.cy, half, grow,
+                                            state.kernel.code, hists, rings, masses, totals, self._book)
         scores = self._scores
-        similarity, q, background = tracker.similarity, tracker.q, tracker.background
+        similarity, q, background = state.similarity, state.q, state.background
         if similarity.numba_code is not None:
             _kernels.contrast_scores(similarity.numba_code, hists, masses, rings, totals, q, background,
                                      float(getattr(similarity, "delta", 0.0)), scores, self._book)
@@ -335,38 +344,100 @@ class ContrastScale(BandwidthScale):
         # The first best wins ties, so an unchanged size is kept unless another is strictly better.
         values = scores.tolist()
         best = values.index(max(values))
-        if best != 0 and self.scale_check and not self.zeroth_moment_agrees(tracker, frame, sizes[0], sizes[best]):
+        if best != 0 and self.scale_check and not self.zeroth_moment_agrees(state, frame, sizes[0], sizes[best]):
             best = 0
-        tracker.hist[:] = hists[best]
+        state.hist[:] = hists[best]
         w, h = sizes[best]
-        self.smooth_size(tracker, w, h, self.smoothing)
+        self.smooth_size(state, w, h, self.smoothing)
         return iterations, float(masses[best])
 
-    def zeroth_moment_agrees(self, tracker: Tracker, frame: np.ndarray, current: tuple[float, float],
+    def zeroth_moment_agrees(self, state: TargetState, frame: np.ndarray, current: tuple[float, float],
                              proposed: tuple[float, float]) -> bool:
         """Whether the zeroth-moment area estimate also says grow (or shrink) as ``proposed`` does.
 
         The second, independent opinion on a size change: the area ``M00 / w_core`` over the window
         with ``margin`` around it, ``w_core`` the mean weight of the window's central half.
         """
-        tracker.similarity.weights(self._hists[0], tracker.q, background=tracker.background, out=tracker.weights)
+        state.similarity.weights(self._hists[0], state.q, background=state.background, out=state.weights)
         grow = 1.0 + self.margin
         hw, hh = current[0] / 2 * grow, current[1] / 2 * grow
-        tracker.quantize(frame, tracker.cx, tracker.cy, hw, hh)
-        core = mean_weight(tracker, current[0] / 4, current[1] / 4)
+        state.quantize(frame, state.cx, state.cy, hw, hh)
+        core = mean_weight(state, current[0] / 4, current[1] / 4)
         if core <= 0:
             return False
-        cx, cy = tracker.cx, tracker.cy
-        tracker.region.moments(cx - hw, cy - hh, cx + hw, cy + hh, tracker.weights, tracker.moments)
-        area = tracker.moments[0] * tracker.region.step ** 2 / core
+        cx, cy = state.cx, state.cy
+        state.region.moments(cx - hw, cy - hh, cx + hw, cy + hh, state.weights, state.moments)
+        area = state.moments[0] * state.region.step ** 2 / core
         return (area > current[0] * current[1]) == (proposed[0] > current[0])
 
 
-def mean_weight(tracker: Tracker, hw: float, hh: float) -> float:
+@dataclass
+class PosteriorScale(ScaleRule):
+    """``scale="posterior"``: pixel-wise posteriors as weights, the window's size from their zeroth moment.
+
+    The engine's part around :class:`PosteriorTracking`: each frame, :meth:`search` asks the classic
+    mean-shift search for a proposal when the colours do not separate the target (see
+    :attr:`PosteriorSettings.proposal`), then takes the posterior step (search region, motion prior,
+    refinement, loss verdict, model learning); :meth:`resize` applies the zeroth-moment size on trusted
+    frames. The rule brings its own loss detection (:class:`~meanshift.recovery.PosteriorLoss`, ``recovery=True`` /
+    ``False``), whose ratios it reads from the state (:class:`~meanshift.state.LossPolicy`).
+
+    Attributes
+    ----------
+    settings : PosteriorSettings
+        The posterior part's options (also ``Tracker(posterior=...)``).
+    """
+
+    name: ClassVar[str] = "posterior"
+    settings: PosteriorSettings = field(default_factory=PosteriorSettings)
+
+    def reset(self, state: TargetState, frame: np.ndarray) -> None:
+        policy = state.loss_policy  # stated by the recovery part
+        # The tracker's motion part predicts the start; the posterior part's own prediction stays off.
+        self.part = PosteriorTracking(
+            state.space, self.settings, min_size=self.guard.min_size, max_fraction=self.guard.max_fraction,
+            loss_ratio=policy.loss_ratio, reacquire_ratio=policy.reacquire_ratio, motion=False,
+            recovery=policy.search, similarity=state.similarity)
+        self.part.init(frame, state.cx, state.cy, state.w, state.h)
+        self.step = PosteriorStep(state.cx, state.cy, state.w, state.h, True, 1.0, 0)
+
+    def search(self, state: TargetState, frame: np.ndarray) -> tuple[int, float]:
+        cx, cy = state.cx, state.cy
+        proposal = None
+        if self.part.wants_proposal:  # the classic mean-shift search proposes a position too
+            state.converge(frame, state.w, state.h, similarity=_PROPOSAL_MEASURE)
+            proposal = (state.cx, state.cy)
+        self.step = self.part.update(frame, cx, cy, state.w, state.h, state.exclude, proposal)
+        state.cx, state.cy = self.step.cx, self.step.cy
+        state.search_ok = self.step.ok
+        histogram = self.step.histogram
+        if histogram is not None and histogram.shape == state.hist.shape:  # not in the texture bins
+            state.hist[:] = histogram
+        return self.step.iterations, 1.0
+
+    def reads_region(self, state: TargetState) -> bool:
+        # The posterior step samples its own search region; only the classic proposal reads the tracker's.
+        return self.part.wants_proposal
+
+    def match(self, state: TargetState) -> float:
+        return self.step.confidence
+
+    def score(self, state: TargetState) -> float | None:
+        return self.step.score
+
+    def resize(self, state: TargetState, frame: np.ndarray) -> None:
+        state.w, state.h = self.step.w, self.step.h
+        state.length, state.breadth = self.step.w, self.step.h
+
+    def recovery_for(self, enabled: bool) -> PosteriorLoss:
+        return PosteriorLoss(search=enabled)
+
+
+def mean_weight(state: TargetState, hw: float, hh: float) -> float:
     """Mean weight per pixel (masked ones count as 0) of the box of half-sizes ``(hw, hh)`` at the centre."""
-    count = tracker.region.moments(tracker.cx - hw, tracker.cy - hh, tracker.cx + hw, tracker.cy + hh,
-                                   tracker.weights, tracker.moments)
-    return float(tracker.moments[0]) / count if count > 0 else 0.0
+    count = state.region.moments(state.cx - hw, state.cy - hh, state.cx + hw, state.cy + hh,
+                                   state.weights, state.moments)
+    return float(state.moments[0]) / count if count > 0 else 0.0
 
 
 def _check_range(name: str, value: Any, lo: float, hi: float) -> None:
@@ -374,12 +445,7 @@ def _check_range(name: str, value: Any, lo: float, hi: float) -> None:
         raise ValueError(f"{name} must be in [{lo}, {hi}], got {value!r}")
 
 
-def _load_builtins() -> None:
-    # The posterior rule lives in its own module, which builds on this one: registered on first look-up.
-    import meanshift.posterior  # noqa: F401
-
-
-_REGISTRY: PartRegistry[ScaleRule] = PartRegistry("scale", "scale rule", ScaleRule, _load_builtins)
+_REGISTRY: PartRegistry[ScaleRule] = PartRegistry("scale", "scale rule", ScaleRule)
 
 
 def register_scale_rule(rule: type[ScaleRule], *, replace: bool = False) -> type[ScaleRule]:
@@ -406,5 +472,5 @@ def get_scale_rule(rule: str | ScaleRule, **params: Any) -> ScaleRule:
     return _REGISTRY.get(rule, **params)
 
 
-for _rule in (FixedScale, MomentsScale, BandwidthScale, ContrastScale):
+for _rule in (FixedScale, MomentsScale, BandwidthScale, ContrastScale, PosteriorScale):
     register_scale_rule(_rule)

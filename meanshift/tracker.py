@@ -22,7 +22,6 @@ Examples
 from __future__ import annotations
 
 import copy
-import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -39,10 +38,10 @@ from meanshift.model import background_weighted
 from meanshift.motion import MotionModel, get_motion_model
 from meanshift.parts import PART_KEYWORDS, part_options_for
 from meanshift.recovery import LossDetector, get_recovery
-from meanshift.region import Region, region_around
 from meanshift.result import TrackResult
 from meanshift.scale import ScaleRule, get_scale_rule, scale_rules
 from meanshift.similarity import Similarity, get_similarity
+from meanshift.state import TargetState
 
 __all__ = ["Tracker", "TrackResult", "SCALE_MODES"]
 
@@ -222,43 +221,41 @@ class Tracker:
                           "too few pixels for a meaningful histogram: tracking it, but ok stays False while the "
                           f"window is under {floor} px; draw a box of at least {floor} x {floor} px around the target",
                           stacklevel=2)
-        self.space = self.features
+        space = self.features
         if self.features.needs_color and (frame.ndim == 2 or is_gray_bgr(frame)):
             # Colour features on gray pixels would waste every bin but the diagonal (or, for hue,
             # mask everything): gray videos often decode as three equal channels.
             warnings.warn(f"grayscale frames: tracking with 'gray' features instead of {self.features.name!r}",
                           stacklevel=2)
-            self.space = get_features("gray", channel_order=self.features.channel_order)
+            space = get_features("gray", channel_order=self.features.channel_order)
         elif self.auto_features:
-            self.space = select_features(frame, (x, y, w, h), self.features)
-        self.frame_shape = frame.shape
-        m = self.space.n_bins
-        self.cx, self.cy, self.w, self.h = box_to_center((x, y, w, h))
-        self.length, self.breadth, self.angle = self.w, self.h, 0.0  # the oriented box's sides and angle
-        self.exclude: tuple[tuple[float, float, float, float], ...] = ()
-        self.hist, self.weights, self.moments = np.empty(m), np.empty(m), np.empty(6)
-        self._work = _kernels.converge_workspace(m)
-        self.region = Region()
+            space = select_features(frame, (x, y, w, h), self.features)
+        state = TargetState(space, self.similarity, self.kernel, self.convergence, self.max_samples,
+                            self.scale_rule.guard, frame.shape, box_to_center((x, y, w, h)))
         grow = 2.0  # a ring as wide as half the box on every side, for the background histogram
-        self.quantize(frame, self.cx, self.cy, w / 2 * grow, h / 2 * grow, force=True)
-        masked = self.region.masked_fraction(self.cx, self.cy, w / 2, h / 2)
-        if self.space.masked and masked > _MAX_MASKED_FRACTION:
+        state.quantize(frame, state.cx, state.cy, w / 2 * grow, h / 2 * grow, force=True)
+        masked = state.region.masked_fraction(state.cx, state.cy, w / 2, h / 2)
+        if space.masked and masked > _MAX_MASKED_FRACTION:
             # A white, grey or dark target: the HSV mask would leave nothing to track.
-            warnings.warn(f"{masked:.0%} of the box fails the HSV mask (S >= {self.space.s_min}, "
-                          f"{self.space.v_min} <= V <= {self.space.v_max}); tracking without it", stacklevel=2)
-            self.space = get_features(self.space, s_min=0, v_min=0, v_max=255)
-            self.quantize(frame, self.cx, self.cy, w / 2 * grow, h / 2 * grow, force=True)
+            warnings.warn(f"{masked:.0%} of the box fails the HSV mask (S >= {space.s_min}, "
+                          f"{space.v_min} <= V <= {space.v_max}); tracking without it", stacklevel=2)
+            state.space = get_features(space, s_min=0, v_min=0, v_max=255)
+            state.quantize(frame, state.cx, state.cy, w / 2 * grow, h / 2 * grow, force=True)
+        m = state.space.n_bins
         q = np.empty(m, np.float64)
-        if self.region.histogram(self.cx, self.cy, w / 2, h / 2, self.kernel.code, q) <= 0:
+        if state.region.histogram(state.cx, state.cy, w / 2, h / 2, self.kernel.code, q) <= 0:
             raise ValueError(
-                f"box ({x:g}, {y:g}, {w:g}, {h:g}) holds no usable pixel for the {self.space.name!r} feature space "
+                f"box ({x:g}, {y:g}, {w:g}, {h:g}) holds no usable pixel for the {state.space.name!r} feature space "
                 "(too small, or every pixel masked by the saturation/value thresholds)")
         background = np.empty(m, np.float64)
-        total = self.region.ring_histogram(self.cx, self.cy, w / 2, h / 2, grow, background)
-        self.background = background / total if total > 0 else background
-        self.q = background_weighted(q, self.background) if self.background_weighting else q
+        total = state.region.ring_histogram(state.cx, state.cy, w / 2, h / 2, grow, background)
+        state.background = background / total if total > 0 else background
+        state.q = background_weighted(q, state.background) if self.background_weighting else q
+        # What the recovery part asks of a search with a verdict of its own (the posterior engine's).
+        state.loss_policy = self.recovery.loss_policy()
+        self.state = state
         for part in (self.scale_rule, self.motion, self.recovery):
-            part.reset(self, frame)
+            part.reset(state, frame)
         self._initialized = True
 
     def update(self, frame: np.ndarray, *, exclude: Sequence[tuple[float, float, float, float]] = ()) -> TrackResult:
@@ -280,124 +277,56 @@ class Tracker:
         if not self._initialized:
             raise ValueError("update() called before init(frame, box): initialise the tracker first")
         frame = tracking_frame(frame)
-        if frame.shape != self.frame_shape:
-            raise ValueError(f"frame shape changed from {self.frame_shape} at init to {frame.shape}: "
+        if frame.shape != self.state.frame_shape:
+            raise ValueError(f"frame shape changed from {self.state.frame_shape} at init to {frame.shape}: "
                              "call init() again on the new frame")
-        self.exclude = exclusion_boxes(exclude)
-        last_centre = (self.cx, self.cy)
-        self.motion.predict(self)
-        if self.scale_rule.reads_region(self) or self.recovery.reads_region:
+        state = self.state
+        state.exclude = exclusion_boxes(exclude)
+        state.search_ok = None
+        last_centre = (state.cx, state.cy)
+        self.motion.predict(state)
+        if self.scale_rule.reads_region(state) or self.recovery.reads_region:
             grow = 1 + self.scale_rule.margin
-            self.quantize(frame, self.cx, self.cy, self.w / 2 * grow, self.h / 2 * grow, force=True)
-        size_before = (self.w, self.h, self.length, self.breadth)
-        iterations, mass = self.scale_rule.search(self, frame)  # region -> bins -> weights -> moments -> window
-        confidence = self.scale_rule.match(self)
-        ok, confidence, mass, extra = self.recovery.assess(self, frame, confidence, mass, size_before)
+            state.quantize(frame, state.cx, state.cy, state.w / 2 * grow, state.h / 2 * grow, force=True)
+        size_before = (state.w, state.h, state.length, state.breadth)
+        iterations, mass = self.scale_rule.search(state, frame)  # region -> bins -> weights -> moments -> window
+        confidence = self.scale_rule.match(state)
+        ok, confidence, mass, extra = self.recovery.assess(state, frame, confidence, mass, size_before)
         iterations += extra
         if not ok:
             # A lost target tells nothing about its size: neither grow nor shrink the window.
-            self.w, self.h, self.length, self.breadth = size_before
+            state.w, state.h, state.length, state.breadth = size_before
         else:
-            self.scale_rule.resize(self, frame)
-        score = self.scale_rule.score(self)
+            self.scale_rule.resize(state, frame)
+        score = self.scale_rule.score(state)
         if score is None and self.similarity.numba_code == _kernels.WEIGHTS_BHATTACHARYYA:
             score = confidence  # the same sum, already taken
         elif score is None:
-            score = self.similarity.value(self.hist, self.q, background=self.background)
-        self.motion.observe(self, (self.cx - last_centre[0], self.cy - last_centre[1]), ok)
+            score = self.similarity.value(state.hist, state.q, background=state.background)
+        self.motion.observe(state, (state.cx - last_centre[0], state.cy - last_centre[1]), ok)
         if ok:
             if self.model_update > 0 and self.recovery.trusts(confidence):
-                self.q = (1 - self.model_update) * self.q + self.model_update * self.hist
+                state.q = (1 - self.model_update) * state.q + self.model_update * state.hist
             self.recovery.confirm(confidence)
         # The part may report a loss it did not act on (the camshift preset's "watch").
-        reported = self.recovery.report(ok) and not (self.below_floor and min(self.w, self.h) < MIN_BOX_SIDE)
+        reported = self.recovery.report(ok) and not (self.below_floor and min(state.w, state.h) < MIN_BOX_SIDE)
         return self._result(reported, score, iterations, confidence)
 
-    # ------------------------------------------------------------------ the steps the parts use
-
-    def quantize(self, frame: np.ndarray, cx: float, cy: float, hw: float, hh: float, *, force: bool = False) -> None:
-        """Bins of the search region around the window: the only pixels this frame reads.
-
-        ``force`` starts a new frame (and picks the sampling step for the window's size); otherwise
-        the region is only redone when the box ``cx -/+ hw, cy -/+ hh`` has left it.
-        """
-        if not force and self.region.covers(math.ceil(cx - hw), math.ceil(cy - hh), math.floor(cx + hw),
-                                            math.floor(cy + hh)):
-            return
-        if force:
-            # The nearest step to max_samples samples (int() would leave up to four times as many).
-            step = max(1, round(math.sqrt(self.w * self.h / self.max_samples))) if self.max_samples else 1
-        else:
-            step = self.region.step
-        self.region = region_around(frame, self.space, self.region, cx, cy, hw, hh, step)
-        for box in self.exclude:
-            self.region.mask(*box)
-
-    def converge(self, frame: np.ndarray, w: float, h: float, *,
-                 similarity: Similarity | None = None) -> tuple[int, float]:
-        """Mean-shift iterations from the current centre with window ``w x h``; ``(iterations, mass)``.
-
-        Moves ``cx, cy`` and leaves the candidate histogram in ``hist``. The weights are the tracker's
-        measure's, or ``similarity``'s when given. Built-in measures iterate inside one Numba call
-        (``_kernels.converge``); user-defined ones iterate here, calling their NumPy weight function
-        once per iteration.
-        """
-        measure = self.similarity if similarity is None else similarity
-        kernel, q, hist = self.kernel.code, self.q, self.hist
-        hw, hh = w / 2, h / 2
-        cx, cy = self.cx, self.cy
-        height, width = frame.shape[:2]
-        eps2, max_iterations = self.convergence.epsilon ** 2, self.convergence.max_iterations
-        code = measure.numba_code
-        self.quantize(frame, cx, cy, hw, hh)
-        iterations = 0
-        if code is not None:
-            delta = float(getattr(measure, "delta", 0.0))
-            while True:
-                r = self.region
-                cx, cy, steps, mass, shift2, left = _kernels.converge(
-                    *r.grid[:5], r.x1, r.y1, r.step, cx, cy, hw, hh, kernel, code, q, self.background, delta, eps2,
-                    max_iterations - iterations, width, height, hist, self.weights, self._work)
-                iterations += steps
-                if not left:
-                    break
-                self.quantize(frame, cx, cy, hw, hh)  # the window moved out of the quantised region
-                mass = self.region.histogram(cx, cy, hw, hh, kernel, hist)
-                if shift2 < eps2 or iterations >= max_iterations:
-                    break
-            self.cx, self.cy = cx, cy
-            return iterations, mass
-        mass = self.region.histogram(cx, cy, hw, hh, kernel, hist)
-        while mass > 0 and iterations < max_iterations:
-            measure.weights(hist, q, background=self.background, out=self.weights)
-            m0, mx, my = self.region.shift(cx, cy, hw, hh, kernel, self.weights)
-            iterations += 1
-            if m0 <= 0:
-                mass = 0.0
-                break
-            nx, ny = min(max(mx / m0, 0.0), width - 1.0), min(max(my / m0, 0.0), height - 1.0)
-            shift2 = (nx - cx) ** 2 + (ny - cy) ** 2
-            cx, cy = nx, ny
-            self.quantize(frame, cx, cy, hw, hh)
-            mass = self.region.histogram(cx, cy, hw, hh, kernel, hist)
-            if shift2 < eps2:
-                break
-        self.cx, self.cy = cx, cy
-        return iterations, mass
-
-    def clamp_size(self, w: float, h: float) -> tuple[float, float]:
-        """``(w, h)`` within the scale rule's bounds (``guard.min_size``, ``guard.max_fraction`` of the frame)."""
-        height, width = self.frame_shape[:2]
-        guard = self.scale_rule.guard
-        lo = guard.min_size
-        return (min(max(w, lo), max(guard.max_fraction * width, lo)),
-                min(max(h, lo), max(guard.max_fraction * height, lo)))
+    def __getattr__(self, name: str) -> Any:
+        # The state's attributes (cx, cy, w, h, q, hist, region, space, ...) read through the tracker, as they
+        # could before the state had its own object.
+        state = self.__dict__.get("state")
+        if state is not None and not name.startswith("__") and hasattr(state, name):
+            return getattr(state, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}"
+                             + ("" if state is not None else " (before init())"))
 
     def _result(self, ok: bool, score: float, iterations: int, confidence: float) -> TrackResult:
-        box = clip_box(center_to_box(self.cx, self.cy, self.w, self.h), self.frame_shape)
-        size = self.scale_rule.rotated_size(self)
+        state = self.state
+        box = clip_box(center_to_box(state.cx, state.cy, state.w, state.h), state.frame_shape)
+        size = self.scale_rule.rotated_size(state)
         x, y, w, h = (float(v) for v in box)
         return TrackResult(ok=bool(ok), box=(x, y, w, h),
-                           rotated=((float(self.cx), float(self.cy)), (float(size[0]), float(size[1])),
-                                    float(self.angle)),
+                           rotated=((float(state.cx), float(state.cy)), (float(size[0]), float(size[1])),
+                                    float(state.angle)),
                            score=float(score), iterations=int(iterations), confidence=confidence)

@@ -47,7 +47,7 @@ LAZY_SUBCOMMANDS: dict[str, str] = {
 # ``motion_models()``); a name a --plugin registers is accepted too.
 PRESET_NAMES = ("camshift", "comaniciu-meer", "generalized")
 SIMILARITY_NAMES = ("backprojection", "bhattacharyya", "kl", "intersection", "chi-square", "l2",
-                    "log-likelihood", "background-ratio")
+                    "log-likelihood", "background-ratio", "posterior")
 FEATURE_NAMES = ("hue", "hue-sat", "bgr", "gray", "hsv-full", "lab", "ycrcb", "auto")
 KERNEL_NAMES = ("flat", "epanechnikov", "gaussian", "biweight")
 SCALE_NAMES = ("fixed", "moments", "bandwidth", "contrast", "posterior")
