@@ -126,7 +126,7 @@ def test_scheduler_without_the_distributed_extra_is_a_one_line_error(tmp_path, s
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed: importing it fails
     result = CliRunner().invoke(main, ["batch", str(folder), "--out", str(tmp_path / "out"), "--scheduler", "local"])
     assert result.exit_code == 1, result.output
-    assert "Error: a Dask scheduler needs the distributed extra: pip install 'meanshift[distributed]'" in result.output
+    assert "Error: a Dask scheduler needs the distributed extra: pip install '.[distributed]'" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 

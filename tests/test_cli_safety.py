@@ -213,7 +213,7 @@ def test_eval_without_matplotlib_writes_tables_and_says_how_to_get_plots(toy_dat
                  "--no-progress")
     assert result.exit_code == 0, result.output
     notes = [line for line in result.output.splitlines() if "matplotlib is not installed" in line]
-    assert len(notes) == 1 and "meanshift[plots]" in notes[0]
+    assert len(notes) == 1 and "pip install '.[plots]'" in notes[0]
     assert "| opencv-camshift |" in result.output
     assert (out / "mean.csv").is_file() and not (out / "success.png").exists()
 

@@ -259,11 +259,11 @@ def box_writer(target: str | os.PathLike[str] | TextIO, format: str = "csv", *,
 
 
 #: ``--codec`` names: ``mp4v`` (OpenCV's own, plays in desktop players) and the codecs a browser plays,
-#: written with PyAV (``pip install 'meanshift[web-video]'``).
+#: written with PyAV (``pip install '.[web-video]'`` in the checkout).
 VIDEO_CODECS = ("mp4v", "h264", "vp9")
 #: Containers each browser codec may go in.
 _CONTAINERS = {"h264": (".mp4", ".mkv", ".mov"), "vp9": (".webm", ".mkv", ".mp4")}
-WEB_VIDEO_EXTRA = "pip install 'meanshift[web-video]'"
+WEB_VIDEO_EXTRA = "pip install '.[web-video]' (from the meanshift checkout)"
 
 
 def check_video_codec(path: str | os.PathLike[str], codec: str | None) -> None:

@@ -31,12 +31,13 @@ __all__ = ["command"]
 @click.option("--format", "box_format", type=click.Choice(BOX_FORMAT_NAMES), default="csv", show_default=True,
               help="Box tables as NAME.csv, NAME.jsonl (JSON Lines) or NAME.txt (MOTChallenge).")
 @click.option("--codec", type=click.Choice(CODEC_NAMES), default="mp4v", show_default=True,
-              help="Codec of the --video files (h264 plays in browsers; needs pip install 'meanshift[web-video]').")
+              help="Codec of the --video files (h264 plays in browsers; needs pip install '.[web-video]' in the "
+                   "checkout).")
 @click.option(
     "--scheduler", metavar="ADDRESS|local", default=None,
     help="Run one task per video on a Dask cluster: its scheduler's address (tcp://HOST:PORT), or 'local' "
-         "for a LocalCluster of --jobs worker processes. Needs pip install 'meanshift[distributed]'; --out must "
-         "be reachable by every worker.",
+         "for a LocalCluster of --jobs worker processes. Needs pip install '.[distributed]' in the checkout; "
+         "--out must be reachable by every worker.",
 )
 @tracker_options
 @prefetch_option

@@ -16,7 +16,7 @@ import click
 
 __all__ = ["command"]
 
-PLOTS_EXTRA = "pip install 'meanshift[plots]'"
+PLOTS_EXTRA = "pip install '.[plots]' in the meanshift checkout"
 
 
 def have_matplotlib() -> bool:

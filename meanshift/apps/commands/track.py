@@ -46,7 +46,7 @@ def output_options(function: Any) -> Any:
         click.option(
             "--codec", type=click.Choice(CODEC_NAMES), default="mp4v", show_default=True,
             help="Codec of --output-video: mp4v (OpenCV's, desktop players), or h264 (.mp4) / vp9 (.webm) "
-                 "which browsers play (needs pip install 'meanshift[web-video]').",
+                 "which browsers play (needs pip install '.[web-video]' in the checkout).",
         ),
     ]
     for option in reversed(options):
