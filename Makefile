@@ -42,10 +42,11 @@ demo: $(VENV)/.installed
 system-deps:
 	@bash .ci/system-deps.sh
 
-## The documentation site, into site/ (open site/index.html; `mkdocs serve` for a live preview)
+## The documentation site, into site/: open site/index.html in a browser, straight from disk (pages are
+## NAME.html files, mkdocs.yml); the search box needs a server: `.venv/bin/mkdocs serve`, a live preview too
 docs: $(VENV)/.installed-docs
 	$(MKDOCS_BUILD)
-	@echo "wrote site/"
+	@echo "wrote site/: open site/index.html (search needs $(BIN)/mkdocs serve)"
 
 ## An sdist and a wheel in dist/ (meanshift is not on PyPI: install these, or the checkout, with pip)
 dist: $(VENV)/.installed-test

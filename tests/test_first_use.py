@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -43,3 +45,28 @@ def test_the_messages_that_name_an_extra_give_a_line_that_works():
 
     for hint, extra in ((DISTRIBUTED_EXTRA, "distributed"), (PLOTS_EXTRA, "plots"), (WEB_VIDEO_EXTRA, "web-video")):
         assert f"pip install '.[{extra}]'" in hint and "checkout" in hint, hint
+
+
+# ------------------------------------------------------------------------------- 3. the docs site from disk
+
+
+def test_the_docs_build_refuses_links_that_open_a_folder_from_disk(tmp_path):
+    """`make docs` (and `make test`) fail when a link between pages names a folder: opened from disk, as the
+    Makefile says to, such a link shows a directory listing. The check runs in the build (docs/_ext/hooks.py);
+    here it is tried on a small site with one link of each kind."""
+    pytest.importorskip("mkdocs", reason="the docs extra is not installed (pip install '.[docs]')")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "docs" / "_ext" / "hooks.py")
+    assert spec is not None and spec.loader is not None
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    (tmp_path / "uses" / "file").mkdir(parents=True)
+    (tmp_path / "uses" / "file.html").write_text("<p>a page</p>")
+    (tmp_path / "index.html").write_text(
+        '<a href="uses/file.html#outputs">ok</a> <a href="#top">ok</a> <a href="https://example.org/">ok</a>'
+        '<a href="uses/file/">folder</a> <a href="uses/missing.html">no file</a> <a href="uses">folder</a>')
+    assert hooks.links_to_folders(tmp_path) == ["index.html -> uses/file/", "index.html -> uses/missing.html",
+                                                "index.html -> uses"]
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert re.search(r"^use_directory_urls: false\b", config, re.MULTILINE)
