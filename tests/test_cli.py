@@ -263,6 +263,52 @@ def told_frames(message: str, *paths: Path) -> dict[str, int]:
             for p in paths}
 
 
+class _FakeWindow:
+    """Stands in for OpenCV's window functions (no display here): Ctrl-C arrives while the window waits for
+    a key after frame ``interrupt_after``, as it does when the user presses it in the terminal."""
+
+    def __init__(self, interrupt_after: int):
+        self.interrupt_after = interrupt_after
+        self.shown = 0
+
+    def install(self, patch) -> None:
+        import meanshift.apps.live as live
+
+        patch.setattr(live, "has_display", lambda: True)
+        for name in ("namedWindow", "destroyWindow", "destroyAllWindows", "setWindowTitle"):
+            patch.setattr(cv2, name, lambda *args: None)
+        patch.setattr(cv2, "imshow", self.imshow)
+        patch.setattr(cv2, "waitKey", self.wait_key)
+        patch.setattr(cv2, "getWindowProperty", lambda *args: 1.0)
+
+    def imshow(self, window, image) -> None:
+        self.shown += 1
+
+    def wait_key(self, delay=0) -> int:
+        if self.shown >= self.interrupt_after:
+            raise KeyboardInterrupt
+        return -1
+
+
+def test_ctrl_c_with_show_prints_the_same_last_line_as_without(tmp_path, monkeypatch):
+    """With --show, Ctrl-C used to end the run without a word; now it says what the outputs hold, as without."""
+    video = tmp_path / "long.avi"
+    truth = write_clip(video, n_frames=60)
+    out, annotated = tmp_path / "long.csv", tmp_path / "long_tracked.mp4"
+    window = _FakeWindow(interrupt_after=21)
+    with monkeypatch.context() as patch:
+        window.install(patch)
+        result = CliRunner().invoke(main, ["track", str(video), "--box", format_box(truth[0]), "-o", str(out),
+                                           "--output-video", str(annotated), "--show", "--no-pace"])
+    assert result.exit_code == 130, result.output
+    rows = read_rows(out)
+    frames, _ = count_frames(annotated)  # closed before the line was printed: the video plays
+    assert len(rows) == frames == 21
+    last = (result.output.strip().splitlines() or ["(nothing printed)"])[-1]
+    assert last == f"interrupted after 21 frames; {out} and {annotated} hold the 21 frames tracked before"
+    assert told_frames(last, out, annotated) == {str(out): 21, str(annotated): 21}
+
+
 class _StoppingCamera:
     """Stands in for ``cv2.VideoCapture`` of a camera that delivers ``n`` frames, then nothing."""
 

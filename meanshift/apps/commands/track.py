@@ -21,7 +21,8 @@ from meanshift.apps.cli import (
     tracker_options,
 )
 
-__all__ = ["command", "output_options", "prefetch_option", "first_frame_and_boxes", "run_live", "kept"]
+__all__ = ["command", "output_options", "prefetch_option", "first_frame_and_boxes", "run_live", "kept",
+           "interrupted_line"]
 
 BOX_FORMAT_NAMES = ("csv", "jsonl", "mot")
 CODEC_NAMES = ("mp4v", "h264", "vp9")
@@ -252,6 +253,16 @@ def kept(written: dict[str, int | None]) -> str:
     return "; " + ", ".join(f"{path} holds {n} frame{'' if n == 1 else 's'}" for path, n in files.items())
 
 
+def interrupted_line(written: dict[str, int | None], tracked: int) -> str:
+    """The last line of a run stopped by Ctrl-C or SIGTERM, the same with and without ``--show``.
+
+    ``written`` maps each output to the frames it holds (``None`` when there is none), ``tracked`` is
+    the frames tracked, said when no output was asked for.
+    """
+    frames = max((n for n in written.values() if n is not None), default=tracked)
+    return f"interrupted after {frames} frames{kept(written)}"
+
+
 def _track_headless(src, boxes, options, output, box_format, output_video, codec, max_frames, quiet,
                     first) -> dict[str, Any]:
     import warnings
@@ -283,8 +294,7 @@ def _track_headless(src, boxes, options, output, box_format, output_video, codec
                                  max_frames=max_frames, on_frame=bar.update, box_format=box_format, codec=codec)
     except KeyboardInterrupt as exc:
         bar.close()
-        frames = max((n for n in written(exc).values() if n is not None), default=bar.n)
-        click.echo(f"interrupted after {frames} frames{kept(written(exc))}", err=True)
+        click.echo(interrupted_line(written(exc), bar.n), err=True)
         sys.exit(interrupted_exit(exc))
     except (VideoError, ValueError, OSError) as exc:
         bar.close()
@@ -335,6 +345,13 @@ def run_live(src, boxes, options, output, box_format, output_video, codec, pace,
         with sigterm_as_interrupt():
             return live.run()
     except KeyboardInterrupt as exc:
+        # Closed first, so that the line below describes finished files (a playable video, every row).
+        if writer is not None:
+            writer.close()
+        if csv_out is not None:
+            csv_out.close()
+        counts = {output: csv_out.frames if csv_out else None, output_video: writer.frames_written if writer else None}
+        click.echo(interrupted_line(counts, live.frames if live else 0), err=True)
         sys.exit(interrupted_exit(exc))
     except (VideoError, ValueError, OSError) as exc:
         if writer is not None:
