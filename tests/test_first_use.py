@@ -7,7 +7,12 @@ whole: its documents, its Makefile, its examples.
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +75,50 @@ def test_the_docs_build_refuses_links_that_open_a_folder_from_disk(tmp_path):
                                                 "index.html -> uses"]
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert re.search(r"^use_directory_urls: false\b", config, re.MULTILINE)
+
+
+# ------------------------------------------------------------------------------- 7. noise
+
+
+def make_dry_run(target: str) -> list[str]:
+    """The commands ``make TARGET`` would run from scratch (``-n``: nothing runs; ``-B``: as on a fresh checkout)."""
+    done = subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_installs_the_checkout_without_setuptools_banner(tmp_path):
+    """`make demo`, `make test` and `make docs` install the checkout in editable mode; setuptools' banner about it
+    ("Editable installation ... Please be careful with folders ...") came through pip's -q. Each install line of
+    the Makefile is run here as written (its environment included) on a copy of the checkout, into a throwaway
+    prefix, without dependencies: what remains on the console is pip's and setuptools' say, and must be nothing."""
+    lines = {line for target in ("demo", "test", "docs") for line in make_dry_run(target)
+             if "pip install" in line and " -e " in line}
+    assert len(lines) == 3, lines
+    # What each line sets before the program (VAR=value words): the same for all three, so one install tells.
+    settings = {tuple(word for word in shlex.split(line) if re.match(r"^[A-Z_]+=", word)) for line in lines}
+    assert len(settings) == 1, settings
+    env = dict(word.split("=", 1) for word in settings.pop())
+    copy = tmp_path / "checkout"
+    shutil.copytree(ROOT / "meanshift", copy / "meanshift", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, copy / name)
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", str(copy), "--no-deps", "--prefix",
+                           str(tmp_path / "prefix")], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **env})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Editable installation" not in done.stdout + done.stderr, done.stderr[-3000:]
+    assert "!!" not in done.stderr, done.stderr[-3000:]
+
+
+def test_doctests_skipped_whole_are_reported_where_they_are_written():
+    """A docstring whose examples are all +SKIP was reported at `.venv/.../_pytest/doctest.py:464`, the same place
+    for each; the root conftest.py reports it at its own file and line."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+                           "meanshift/evaluation/runner.py"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:]
+    skipped = [line for line in done.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert skipped == ["SKIPPED [1] meanshift/evaluation/runner.py:1: meanshift.evaluation.runner: all examples "
+                       "skipped by +SKIP option"], done.stdout[-3000:]
