@@ -62,7 +62,8 @@ def command(
     done with the same settings (summary.csv repeats their figures) and tracks again, saying so,
     those done with other settings (--force redoes all). No output may replace an input (a video,
     a box file, the manifest) or go inside a frame folder; that is refused before anything starts.
-    A video that cannot be read is reported in summary.csv
+    A video that cannot be read, and a manifest row that cannot be used (a malformed box, too few
+    fields, an unknown preset), is reported in summary.csv
     (video,status,frames,lost,fps,seconds,error,attempts) without stopping the others; the exit
     code is 1 when any video failed, 130 when interrupted (143 on SIGTERM).
 
