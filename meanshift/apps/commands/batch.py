@@ -29,7 +29,8 @@ __all__ = ["command"]
 @click.option("--video/--no-video", "write_video", default=False, show_default=True,
               help="Also write an annotated video per input.")
 @click.option("--format", "box_format", type=click.Choice(BOX_FORMAT_NAMES), default="csv", show_default=True,
-              help="Box tables as NAME.csv, NAME.jsonl (JSON Lines) or NAME.txt (MOTChallenge).")
+              help="Box tables as NAME.csv, NAME.jsonl (JSON Lines) or NAME.txt (MOTChallenge: no row while "
+                   "the target is lost).")
 @click.option("--codec", type=click.Choice(CODEC_NAMES), default="mp4v", show_default=True,
               help="Codec of the --video files (h264 plays in browsers; needs pip install '.[web-video]' in the "
                    "checkout).")

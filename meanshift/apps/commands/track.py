@@ -39,8 +39,8 @@ def output_options(function: Any) -> Any:
         click.option(
             "--format", "box_format", type=click.Choice(BOX_FORMAT_NAMES), default=None,
             help="Format of --output: csv; jsonl (JSON Lines, one object per row); mot (MOTChallenge: "
-                 "frame,id,x,y,w,h,conf,-1,-1,-1, frames and ids from 1).  [default: jsonl for a .jsonl "
-                 "name, else csv]",
+                 "frame,id,x,y,w,h,conf,-1,-1,-1, frames and ids from 1, no row while a target is lost).  "
+                 "[default: jsonl for a .jsonl name, else csv]",
         ),
         click.option("--output-video", type=click.Path(dir_okay=False),
                      help="Annotated video (.mp4 or .avi; .webm with --codec vp9)."),
