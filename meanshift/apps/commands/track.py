@@ -69,7 +69,8 @@ def prefetch_option(function: Any) -> Any:
 @click.argument("source")
 @click.option(
     "--box", "boxes", multiple=True, metavar="X,Y,W,H", callback=parse_boxes,
-    help="Target in the first frame: top-left corner, width, height in pixels. Repeat for several targets.",
+    help="Target in the first frame: top-left corner, width, height in pixels, separated by commas (or "
+         "semicolons, spaces or tabs, as in a box file: quote them). Repeat for several targets.",
 )
 @click.option(
     "--box-file", type=click.Path(dir_okay=False),
@@ -138,7 +139,7 @@ def command(
     src = open_source(source, prefetch=prefetch)  # first: a missing file is the problem to report
     with src:
         boxes = _initial_boxes(source, boxes, box_file, quiet)
-        first, boxes = first_frame_and_boxes(src, boxes, f"{source}: no frames to track")
+        first, boxes = first_frame_and_boxes(src, boxes, f"{source}: no frames to track", quiet=quiet)
         if show:
             stats = run_live(src, boxes, options, output, box_format, output_video, codec, pace, max_frames,
                              first=first)
@@ -153,18 +154,28 @@ def command(
         click.echo(summary_line(stats["frames"], stats["seconds"], stats["lost"], len(boxes) or 1), err=True)
 
 
-def first_frame_and_boxes(src: Any, boxes: list, no_frame: str) -> tuple[Any, list]:
+def first_frame_and_boxes(src: Any, boxes: list, no_frame: str, *, quiet: bool = False) -> tuple[Any, list]:
     """The source's first frame (not consumed) and the boxes checked against it; ``no_frame`` is the
-    error when there is none, a bad box is a :class:`BadValue` naming it."""
-    from meanshift.io import check_box
+    error when there is none, a bad box is a :class:`BadValue` naming it.
+
+    A box that reaches outside the frame is clipped to it, and (unless ``quiet``) a one-line note says
+    so: the target tracked is then not the box given.
+    """
+    from meanshift.io import check_box, format_box
 
     first = src.peek()
     if first is None:
         raise fail(no_frame)
     try:
-        return first, [check_box(b, first.shape) for b in boxes]
+        checked = [check_box(b, first.shape) for b in boxes]
     except ValueError as exc:
         raise BadValue(str(exc)) from None
+    height, width = first.shape[:2]
+    for given, box in zip(boxes, checked, strict=True):
+        if not quiet and tuple(float(v) for v in given) != box:
+            click.echo(f"note: box {format_box(given)} reaches outside the {width}x{height} frame: tracking the "
+                       f"part inside it, {format_box(box)}", err=True)
+    return first, checked
 
 
 def _refuse_folder_of_videos(source: str) -> None:
