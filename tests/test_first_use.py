@@ -122,3 +122,30 @@ def test_doctests_skipped_whole_are_reported_where_they_are_written():
     skipped = [line for line in done.stdout.splitlines() if line.startswith("SKIPPED")]
     assert skipped == ["SKIPPED [1] meanshift/evaluation/runner.py:1: meanshift.evaluation.runner: all examples "
                        "skipped by +SKIP option"], done.stdout[-3000:]
+
+
+# ------------------------------------------------------------------------------- 8. small ones: the documents
+
+
+def test_the_video_file_page_gives_the_centre_convention():
+    """cx,cy in the box table are OTB's pixel-centre convention; a reader comparing with their own centres needs
+    it, and docs/uses/file.md did not say it."""
+    page = (ROOT / "docs" / "uses" / "file.md").read_text(encoding="utf-8")
+    assert "`cx = x + (w - 1) / 2`, `cy = y + (h - 1) / 2`" in page
+    # The example rows the page shows follow it.
+    rows = re.findall(r"^\d+,\d+,([\d.]+),([\d.]+),([\d.]+),([\d.]+),([\d.]+),([\d.]+),", page, re.MULTILINE)
+    assert rows
+    for x, y, w, h, cx, cy in (tuple(float(v) for v in row) for row in rows):
+        assert (cx, cy) == (x + (w - 1) / 2, y + (h - 1) / 2)
+
+
+def test_the_speed_summary_reads_in_short_pieces():
+    """The Speed section of docs/results/index.md was one paragraph of some 330 words; each paragraph and list
+    item of it now stays short."""
+    page = (ROOT / "docs" / "results" / "index.md").read_text(encoding="utf-8")
+    section = page[page.index("## Speed\n"):page.index("\n## Accuracy\n")]
+    # Paragraphs are separated by blank lines, list items start with "- " (at any depth).
+    pieces = [piece for block in section.split("\n\n") for piece in re.split(r"\n\s*- ", block)]
+    prose = [piece for piece in pieces if not piece.lstrip().startswith(("|", "!["))]
+    longest = max(prose, key=lambda piece: len(piece.split()))
+    assert len(longest.split()) <= 80, longest
