@@ -6,24 +6,29 @@ PY      = $(BIN)/python
 
 .PHONY: demo test lint docs dist system-deps bench eval results clean
 
+# setuptools prints a banner on every editable install (a BuildBackendWarning: "Editable installation ... Please be
+# careful with folders in your working directory with the same name as your package"), which pip's -q does not
+# hide. This filters that one warning; pip's build subprocess inherits it (tests/test_first_use.py checks both).
+QUIET_EDITABLE = PYTHONWARNINGS="ignore:Editable installation:UserWarning"
+
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
 # Stamp files so that a second `make` does not reinstall; they depend on pyproject.toml.
 $(VENV)/.installed: $(BIN)/activate pyproject.toml
-	$(PY) -m pip install -q -e .
+	$(QUIET_EDITABLE) $(PY) -m pip install -q -e .
 	touch $@
 
 # The distributed, vot and got10k extras too, so that the Dask batch tests and the VOT-toolkit and got10k
 # integration tests run rather than skip; and the docs extra, because `make test` builds the documentation
 # site (a broken link or API path fails it).
 $(VENV)/.installed-test: $(BIN)/activate pyproject.toml
-	$(PY) -m pip install -q -e '.[test,distributed,vot,got10k,docs]'
+	$(QUIET_EDITABLE) $(PY) -m pip install -q -e '.[test,distributed,vot,got10k,docs]'
 	touch $@
 
 $(VENV)/.installed-docs: $(BIN)/activate pyproject.toml
-	$(PY) -m pip install -q -e '.[docs]'
+	$(QUIET_EDITABLE) $(PY) -m pip install -q -e '.[docs]'
 	touch $@
 
 # --strict (also set in mkdocs.yml): any warning, such as a broken link, image, snippet or API path, fails.
@@ -42,10 +47,11 @@ demo: $(VENV)/.installed
 system-deps:
 	@bash .ci/system-deps.sh
 
-## The documentation site, into site/ (open site/index.html; `mkdocs serve` for a live preview)
+## The documentation site, into site/: open site/index.html in a browser, straight from disk (pages are
+## NAME.html files, mkdocs.yml); the search box needs a server: `.venv/bin/mkdocs serve`, a live preview too
 docs: $(VENV)/.installed-docs
 	$(MKDOCS_BUILD)
-	@echo "wrote site/"
+	@echo "wrote site/: open site/index.html (search needs $(BIN)/mkdocs serve)"
 
 ## An sdist and a wheel in dist/ (meanshift is not on PyPI: install these, or the checkout, with pip)
 dist: $(VENV)/.installed-test
@@ -79,7 +85,7 @@ OPENCV_CONTRIB = opencv-contrib-python-headless==5.0.0.93
 $(EVAL_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(EVAL_VENV)
 	$(EVAL_VENV)/bin/python -m pip install -q --upgrade pip
-	$(EVAL_VENV)/bin/python -m pip install -q -e '.[plots]'
+	$(QUIET_EDITABLE) $(EVAL_VENV)/bin/python -m pip install -q -e '.[plots]'
 	$(EVAL_VENV)/bin/python -m pip uninstall -q -y opencv-python
 	$(EVAL_VENV)/bin/python -m pip install -q $(OPENCV_CONTRIB)
 	touch $@

@@ -17,7 +17,7 @@ ground-truth box) is written; then
   --box ... -o OUT.csv -q`` against decoding the file with a plain ``cv2.VideoCapture`` loop (one
   process), before and after; start-up (the same command with ``--max-frames 1``) is measured too;
 * **Dask**: the batch with ``--scheduler local --jobs 2`` (a two-worker ``LocalCluster``, started by
-  the command and included in its time), when ``meanshift[distributed]`` is installed;
+  the command and included in its time), when the ``distributed`` extra is installed;
 * **scheduling overhead per video**: batches of trivially small videos (3 frames of 48x64) run
   through ``run_batch`` with the local pool and with ``scheduler="local"``, 2 workers each, with
   N and 2N videos; (time(2N) - time(N)) / N is the wall time each further video costs, start-up
@@ -542,7 +542,7 @@ def write_results(args, folders, best, best_more, overhead, per_sequence, file_f
         lines.append(f"| `meanshift batch --scheduler local --jobs 2`, each sequence 4 times ({4 * len(folders)} "
                      f"videos) | 2 | {f} | {wall:.2f} | {f / wall:.0f} |")
     else:
-        lines += ["", "(Dask rows left out: `meanshift[distributed]` is not installed.)"]
+        lines += ["", "(Dask rows left out: the `distributed` extra is not installed.)"]
     n = args.trivial
     lines += [
         "",

@@ -9,7 +9,7 @@ Usage::
     python examples/batch_folder.py clips/ results/ [--jobs 2] [--scheduler tcp://HOST:8786 | local]
 
 The same as ``meanshift batch clips/ --out results/``, from Python; with ``--scheduler`` the videos
-run as Dask tasks (``pip install meanshift[distributed]``).
+run as Dask tasks (``pip install '.[distributed]'`` in the checkout).
 """
 
 import argparse

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python examples/track_file.py                                  # the demo clip that ships with us
+    python examples/track_file.py                                  # the demo clip -> out/boxes.csv, out/tracked.mp4
     python examples/track_file.py clip.mp4 --box 120,80,40,60 --out results/
 
 The same as ``meanshift track clip.mp4 --box ... --output ... --output-video ...``, written out.
@@ -19,7 +19,9 @@ DEMO = Path(__file__).parent / "data" / "demo.mp4"
 parser = argparse.ArgumentParser(description="Track one video file.")
 parser.add_argument("video", nargs="?", default=str(DEMO))
 parser.add_argument("--box", type=parse_box, help="x,y,w,h in the first frame (default: VIDEO's .box file)")
-parser.add_argument("--out", type=Path, default=Path("."), help="folder for boxes.csv and tracked.mp4")
+# out/ by default, as `make demo` writes: the checkout ignores it (.gitignore), where files in the current
+# folder would be left lying in the working tree.
+parser.add_argument("--out", type=Path, default=Path("out"), help="folder for boxes.csv and tracked.mp4 (default: out)")
 args = parser.parse_args()
 box = args.box or read_box_file(Path(args.video).with_suffix(".box"))
 args.out.mkdir(parents=True, exist_ok=True)

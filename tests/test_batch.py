@@ -126,7 +126,7 @@ def test_scheduler_without_the_distributed_extra_is_a_one_line_error(tmp_path, s
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed: importing it fails
     result = CliRunner().invoke(main, ["batch", str(folder), "--out", str(tmp_path / "out"), "--scheduler", "local"])
     assert result.exit_code == 1, result.output
-    assert "Error: a Dask scheduler needs the distributed extra: pip install 'meanshift[distributed]'" in result.output
+    assert "Error: a Dask scheduler needs the distributed extra: pip install '.[distributed]'" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 
@@ -173,19 +173,46 @@ def test_manifest_of_otb_folders(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("a.mp4,1,2,3\n", "list.csv:1: expected video,x,y,w,h"),
-        ("a.mp4,1,2,3,x\n", "list.csv:1: malformed box"),
         ("video,x,y,width,height\n", "header lacks column"),
         ("# nothing\n", "lists no videos"),
     ],
 )
-def test_manifest_errors_name_the_line(tmp_path, text, message):
+def test_a_manifest_no_row_can_be_read_from_is_refused(tmp_path, text, message):
     manifest = tmp_path / "list.csv"
     manifest.write_text(text)
     with pytest.raises((ValueError, VideoError), match=message):
         jobs_from_manifest(manifest)
     result = CliRunner().invoke(main, ["batch", str(manifest), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1 and message.split(":")[-1].strip() in result.output
+
+
+def test_each_bad_manifest_row_fails_alone_named_in_the_summary(tmp_path, short_clip):
+    """One rule for a manifest's bad rows: a malformed box used to refuse the whole batch before anything ran,
+    while an unknown preset or a missing video failed only its row. Now each fails alone, named by file and line
+    in summary.csv, and the good rows run."""
+    make_folder(tmp_path / "videos", short_clip, ["good", "badbox", "short", "preset"])
+    box = format_box(short_clip[1])
+    manifest = tmp_path / "list.csv"
+    manifest.write_text(
+        f"videos/good.mp4,{box}\n"
+        "videos/badbox.mp4,1,2,3,x\n"
+        "videos/short.mp4,1,2,3\n"
+        f",{box}\n"
+        f"videos/preset.mp4,{box},no-such-preset\n"
+        f"videos/missing.mp4,{box}\n"
+    )
+    result = CliRunner().invoke(main, ["batch", str(manifest), "--out", str(tmp_path / "out"), "--jobs", "1", "-q"])
+    assert result.exit_code == 1, result.output
+    rows = rows_of(tmp_path / "out" / "summary.csv")
+    assert [(Path(r["video"]).name, r["status"]) for r in rows] == [
+        ("good.mp4", "ok"), ("badbox.mp4", "failed"), ("short.mp4", "failed"), ("list.csv:4", "failed"),
+        ("preset.mp4", "failed"), ("missing.mp4", "failed")]
+    assert rows[0]["frames"] == "30" and len(rows_of(tmp_path / "out" / "good.csv")) == 30
+    assert f"{manifest}:2: malformed box '1,2,3,x'" in rows[1]["error"]
+    assert f"{manifest}:3: expected video,x,y,w,h" in rows[2]["error"]
+    assert f"{manifest}:4: no video" in rows[3]["error"]
+    assert "unknown preset 'no-such-preset'" in rows[4]["error"]
+    assert "1 tracked, 0 skipped (already done with the same settings), 5 failed" in result.output
 
 
 def test_folder_jobs_sidecars_otb_subfolders_and_missing_boxes(tmp_path, short_clip):

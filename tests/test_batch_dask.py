@@ -1,6 +1,6 @@
 """`meanshift batch --scheduler`: the same batch as Dask tasks, on a LocalCluster of worker processes.
 
-These tests need the optional extra (``pip install meanshift[distributed]``, which ``make test``
+These tests need the optional extra (``pip install '.[distributed]'``, which ``make test``
 installs); without it they are skipped, saying so.
 """
 
@@ -21,7 +21,7 @@ from meanshift.io import VideoWriter
 from meanshift.synthetic import moving_target_sequence
 
 distributed = pytest.importorskip(
-    "distributed", reason="Dask's distributed is not installed (pip install 'meanshift[distributed]')"
+    "distributed", reason="Dask's distributed is not installed (pip install '.[distributed]')"
 )
 
 FRAMES = 240  # long enough (0.4 s or more per video) for a kill to land mid-video

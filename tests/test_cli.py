@@ -263,6 +263,84 @@ def told_frames(message: str, *paths: Path) -> dict[str, int]:
             for p in paths}
 
 
+def test_box_separators_are_documented_and_read_alike(tmp_path):
+    """`--box "10;10;20;20"` and `--box "10 10 20 20"` were taken silently as 10,10,20,20: now --help says so."""
+    video = tmp_path / "clip.avi"
+    truth = write_clip(video, n_frames=5)
+    x, y, w, h = (round(v) for v in truth[0])
+    written = []
+    for separator in (",", ";", " ", "\t", ", "):
+        out = tmp_path / f"boxes{len(written)}.csv"
+        result = run("track", str(video), "--box", separator.join(str(v) for v in (x, y, w, h)), "-o", str(out), "-q")
+        assert result.exit_code == 0, result.output
+        written.append(out.read_text())
+    assert len(set(written)) == 1
+    help_text = " ".join(run("track", "--help").output.split())
+    assert "separated by commas (or semicolons, spaces or tabs, as in a box file: quote them)" in help_text
+
+
+def test_a_box_partly_outside_the_frame_is_clipped_with_a_note(tmp_path):
+    video = tmp_path / "clip.avi"
+    write_clip(video, n_frames=5)  # 320x240
+    out = tmp_path / "boxes.csv"
+    result = run("track", str(video), "--box", "300,200,40,60", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if line.startswith("note:")]
+    assert notes == ["note: box 300,200,40,60 reaches outside the 320x240 frame: tracking the part inside it, "
+                     "300,200,20,40"], result.output
+    assert [float(read_rows(out)[0][k]) for k in "xywh"] == [300, 200, 20, 40]
+    quiet = run("track", str(video), "--box", "300,200,40,60", "-o", str(out), "-q")
+    assert quiet.exit_code == 0 and "note:" not in quiet.output
+    inside = run("track", str(video), "--box", "100,100,40,60", "-o", str(out))
+    assert inside.exit_code == 0 and "note:" not in inside.output
+
+
+class _FakeWindow:
+    """Stands in for OpenCV's window functions (no display here): Ctrl-C arrives while the window waits for
+    a key after frame ``interrupt_after``, as it does when the user presses it in the terminal."""
+
+    def __init__(self, interrupt_after: int):
+        self.interrupt_after = interrupt_after
+        self.shown = 0
+
+    def install(self, patch) -> None:
+        import meanshift.apps.live as live
+
+        patch.setattr(live, "has_display", lambda: True)
+        for name in ("namedWindow", "destroyWindow", "destroyAllWindows", "setWindowTitle"):
+            patch.setattr(cv2, name, lambda *args: None)
+        patch.setattr(cv2, "imshow", self.imshow)
+        patch.setattr(cv2, "waitKey", self.wait_key)
+        patch.setattr(cv2, "getWindowProperty", lambda *args: 1.0)
+
+    def imshow(self, window, image) -> None:
+        self.shown += 1
+
+    def wait_key(self, delay=0) -> int:
+        if self.shown >= self.interrupt_after:
+            raise KeyboardInterrupt
+        return -1
+
+
+def test_ctrl_c_with_show_prints_the_same_last_line_as_without(tmp_path, monkeypatch):
+    """With --show, Ctrl-C used to end the run without a word; now it says what the outputs hold, as without."""
+    video = tmp_path / "long.avi"
+    truth = write_clip(video, n_frames=60)
+    out, annotated = tmp_path / "long.csv", tmp_path / "long_tracked.mp4"
+    window = _FakeWindow(interrupt_after=21)
+    with monkeypatch.context() as patch:
+        window.install(patch)
+        result = CliRunner().invoke(main, ["track", str(video), "--box", format_box(truth[0]), "-o", str(out),
+                                           "--output-video", str(annotated), "--show", "--no-pace"])
+    assert result.exit_code == 130, result.output
+    rows = read_rows(out)
+    frames, _ = count_frames(annotated)  # closed before the line was printed: the video plays
+    assert len(rows) == frames == 21
+    last = (result.output.strip().splitlines() or ["(nothing printed)"])[-1]
+    assert last == f"interrupted after 21 frames; {out} and {annotated} hold the 21 frames tracked before"
+    assert told_frames(last, out, annotated) == {str(out): 21, str(annotated): 21}
+
+
 class _StoppingCamera:
     """Stands in for ``cv2.VideoCapture`` of a camera that delivers ``n`` frames, then nothing."""
 
@@ -368,17 +446,19 @@ def small_clip(tmp_path_factory) -> Path:
         (["track", "{clip}", "--box", "1,2,30,30", "--similarity", "nope"], ["unknown similarity 'nope'"]),
         (["track", "{clip}", "--box", "1,2,30,30", "-o", "{tmp}/no/b.csv"], ["cannot write", "not exist"]),
         (["track", "{tmp}/corrupt.mp4", "--box", "1,2,3,4"], ["cannot open video", "corrupt.mp4"]),
+        (["track", "{tmp}/empty.mp4", "--box", "1,2,3,4"], ["cannot open video", "empty.mp4: empty file (0 bytes)"]),
         (["track", "{clip}"], ["no target box", "--box"]),
         (["track", "{clip}", "--box", "1,2,30,30", "--show"], ["--show needs a display"]),
         (["webcam", "--camera", "93"], ["cannot open camera 93"]),
         (["batch", "{tmp}/empty", "--out", "{tmp}/out"], ["no videos in"]),
     ],
     ids=["missing-file", "missing-file-no-box", "camera", "box-3-numbers", "box-negative", "box-outside",
-         "similarity", "output-dir", "corrupt", "no-box-no-display", "show-no-display", "webcam-no-camera",
-         "batch-empty"],
+         "similarity", "output-dir", "corrupt", "empty-file", "no-box-no-display", "show-no-display",
+         "webcam-no-camera", "batch-empty"],
 )
 def test_bad_input_gives_one_line_and_non_zero_exit(tmp_path, small_clip, args, fragments):
     (tmp_path / "corrupt.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(3000))
+    (tmp_path / "empty.mp4").write_bytes(b"")  # a copy that failed, a download that never started
     (tmp_path / "empty").mkdir()
     args = [a.format(tmp=tmp_path, clip=small_clip) for a in args]
     no_display = {"DISPLAY": "", "WAYLAND_DISPLAY": ""}

@@ -10,6 +10,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import cv2
 import pytest
 from click.testing import CliRunner
 
@@ -213,9 +214,29 @@ def test_eval_without_matplotlib_writes_tables_and_says_how_to_get_plots(toy_dat
                  "--no-progress")
     assert result.exit_code == 0, result.output
     notes = [line for line in result.output.splitlines() if "matplotlib is not installed" in line]
-    assert len(notes) == 1 and "meanshift[plots]" in notes[0]
+    assert len(notes) == 1 and "pip install '.[plots]'" in notes[0]
     assert "| opencv-camshift |" in result.output
     assert (out / "mean.csv").is_file() and not (out / "success.png").exists()
+
+
+def test_eval_without_opencv_contrib_says_so_in_one_line(toy_dataset, tmp_path, monkeypatch):
+    """Without OpenCV's contrib build, KCF, CSRT and MOSSE gave three long warnings with the same advice."""
+    from meanshift.evaluation import trackers
+
+    def without_contrib(names=None):  # what baselines.available_baselines says on opencv-python
+        return {n: None if n in ("opencv-camshift", "opencv-meanshift", "opencv-mil") else
+                f"{n} is not in the installed OpenCV 5.1.0 (needs opencv-contrib-python; pip uninstall "
+                f"opencv-python && pip install opencv-contrib-python)" for n in names}
+
+    monkeypatch.setattr(trackers, "available_baselines", without_contrib)
+    result = run("eval", toy_dataset, "--out", tmp_path / "ev", "-t", "opencv-camshift,opencv-kcf,opencv-csrt",
+                 "-t", "opencv-mosse", "-s", "red_b", "--max-frames", "4", "--no-progress", "--no-plots")
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if "opencv-kcf" in line or "skipping" in line]
+    assert said == ["note: skipping opencv-kcf, opencv-csrt, opencv-mosse: not in this OpenCV "
+                    f"{cv2.__version__}, which is not the contrib build (opencv-contrib-python has them; "
+                    "`make results` sets one up in .venv-eval)"], result.output
+    assert "warning" not in result.output and "| opencv-camshift |" in result.output
 
 
 def test_eval_list_trackers_needs_no_dataset():

@@ -7,6 +7,7 @@ warnings on their own line, Makefile targets that leave the committed results al
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -67,6 +68,49 @@ def test_motchallenge_rows_are_one_based(clip, tmp_path):
     assert [int(r[0]) for r in rows[:4]] == [1, 1, 2, 2] and {r[1] for r in rows} == {"1", "2"}
     x, y, w, h = (float(v) for v in box.split(","))
     assert [float(v) for v in rows[0][2:6]] == [x, y, w, h] and float(rows[0][6]) == 1.0
+
+
+def test_motchallenge_has_no_row_while_the_target_is_lost(tmp_path):
+    """A lost target used to keep its frozen box in the MOT file, with conf = score: nothing told it from a
+    trusted one. MOTChallenge's tracker output lists only the boxes the tracker stands by, so it has no row."""
+    sequence = list(moving_target_sequence(8, (120, 160), seed=2, base_size=(30, 24)))
+    frames = [frame for frame, _ in sequence]
+    empty = frames[0].copy()
+    empty[:] = frames[0][0, 0]  # the background's colour alone: the target is gone for four frames
+    video = tmp_path / "gone.avi"
+    with VideoWriter(video, fps=30) as writer:
+        for frame in frames[:6] + [empty] * 4 + frames[6:]:
+            writer.write(frame)
+    box = format_box(sequence[0][1])
+    csv_out, mot_out = tmp_path / "gone.csv", tmp_path / "gone.txt"
+    for path, fmt in ((csv_out, "csv"), (mot_out, "mot")):
+        result = run("track", video, "--box", box, "-o", path, "--format", fmt, "-q")
+        assert result.exit_code == 0, result.output
+    with open(csv_out, newline="") as f:
+        table = list(csv.DictReader(f))
+    lost = [int(r["frame"]) for r in table if r["ok"] == "0"]
+    assert len(table) == 12 and lost, "the target was never lost: the test shows nothing"
+    mot = [line.split(",") for line in mot_out.read_text().splitlines()]
+    assert [int(r[0]) - 1 for r in mot] == [int(r["frame"]) for r in table if r["ok"] == "1"]
+    # The rows it keeps are the CSV's, box for box.
+    kept = [r for r in table if r["ok"] == "1"]
+    assert [[float(v) for v in r[2:6]] for r in mot] == [[float(r[k]) for k in "xywh"] for r in kept]
+
+
+def test_mot_writer_counts_a_frame_whose_only_target_is_lost():
+    import io
+
+    from meanshift import TrackResult
+    from meanshift.io import BoxMotWriter
+
+    out = io.StringIO()
+    writer = BoxMotWriter(out)
+    writer.write_box(0, 0, (10, 20, 30, 40))
+    writer.write_result(1, 0, TrackResult(True, (11, 21, 30, 40), ((25.5, 40.5), (30, 40), 0.0), 0.9, 3))
+    writer.write_result(2, 0, TrackResult(False, (11, 21, 30, 40), ((25.5, 40.5), (30, 40), 0.0), 0.1, 3))
+    assert out.getvalue().splitlines() == ["1,1,10.00,20.00,30.00,40.00,1.0000,-1,-1,-1",
+                                           "2,1,11.00,21.00,30.00,40.00,0.9000,-1,-1,-1"]
+    assert (writer.rows, writer.frames) == (2, 3)  # three frames tracked, two rows to show for them
 
 
 def test_batch_writes_the_chosen_format(clip, tmp_path):

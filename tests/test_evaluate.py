@@ -326,7 +326,7 @@ def test_evaluate_argument_errors(toy_dataset):
 def test_missing_matplotlib_names_the_extra(toy_dataset, tmp_path, monkeypatch):
     ev = evaluate(toy_dataset, "opencv-camshift", max_frames=3, progress=False)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(ImportError, match=r"pip install meanshift\[plots\]"):
+    with pytest.raises(ImportError, match=r"pip install '\.\[plots\]'"):
         report_module.plot_curves(ev, tmp_path)
 
 

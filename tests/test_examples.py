@@ -21,11 +21,11 @@ EXAMPLES = ROOT / "examples"
 DEMO, DEMO_BOX = EXAMPLES / "data" / "demo.mp4", EXAMPLES / "data" / "demo.box"
 
 
-def run_example(name: str, *args: str, env: dict | None = None, timeout: float = 120):
+def run_example(name: str, *args: str, env: dict | None = None, timeout: float = 120, cwd: Path | None = None):
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = os.pathsep.join([str(ROOT), full_env.get("PYTHONPATH", "")])
     return subprocess.run([sys.executable, str(EXAMPLES / name), *args], capture_output=True, text=True,
-                          env=full_env, timeout=timeout)
+                          env=full_env, timeout=timeout, cwd=cwd)
 
 
 def rows_of(path: Path) -> list[dict]:
@@ -61,6 +61,16 @@ def test_track_file(tmp_path):
     rows = rows_of(tmp_path / "boxes.csv")
     assert len(rows) == 120 and all(r["ok"] == "1" for r in rows)
     assert count_frames(tmp_path / "tracked.mp4") == (120, (240, 320))
+
+
+def test_track_file_without_arguments_writes_into_out(tmp_path):
+    """Run from the checkout's root without --out, it left boxes.csv and tracked.mp4 in the working tree;
+    now they go to out/, which .gitignore leaves out (as `make demo`'s files)."""
+    process = run_example("track_file.py", cwd=tmp_path)
+    assert process.returncode == 0, process.stderr
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "out", "out/boxes.csv", "out/tracked.mp4"]
+    assert "out/" in (ROOT / ".gitignore").read_text().splitlines()
 
 
 def test_batch_folder(tmp_path):

@@ -22,7 +22,7 @@ import pytest
 from meanshift.evaluation.datasets import load_dataset
 
 HAS_GOT10K = importlib.util.find_spec("got10k") is not None
-needs_got10k = pytest.mark.skipif(not HAS_GOT10K, reason="got10k is not installed: pip install 'meanshift[got10k]'")
+needs_got10k = pytest.mark.skipif(not HAS_GOT10K, reason="got10k is not installed: pip install '.[got10k]'")
 
 SEQUENCES = ("Crossing", "vot2017_ball1")
 MAX_FRAMES = 60  # keeps the test to a few seconds; both runs see the same frames
@@ -68,7 +68,7 @@ def test_missing_extra_names_the_install_command():
         "try:\n"
         "    import meanshift.integrations.got10k\n"
         "except ImportError as exc:\n"
-        "    assert \"pip install 'meanshift[got10k]'\" in str(exc), exc\n"
+        "    assert \"pip install '.[got10k]'\" in str(exc), exc\n"
         "else:\n"
         "    raise SystemExit('no ImportError')\n"
     )

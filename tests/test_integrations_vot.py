@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 VOT_CLI = Path(sys.executable).with_name("vot")
 HAS_TRAX = importlib.util.find_spec("trax") is not None
 HAS_TOOLKIT = importlib.util.find_spec("vot") is not None and VOT_CLI.is_file()
-needs_trax = pytest.mark.skipif(not HAS_TRAX, reason="vot-trax is not installed: pip install 'meanshift[vot]'")
+needs_trax = pytest.mark.skipif(not HAS_TRAX, reason="vot-trax is not installed: pip install '.[vot]'")
 needs_toolkit = pytest.mark.skipif(
-    not HAS_TOOLKIT, reason="vot-toolkit (the `vot` command) is not installed: pip install 'meanshift[vot]'"
+    not HAS_TOOLKIT, reason="vot-toolkit (the `vot` command) is not installed: pip install '.[vot]'"
 )
 
 # A tracker entry as a user writes it in trackers.ini, with this interpreter; the timeout allows for a
@@ -83,7 +83,7 @@ def test_missing_extra_names_the_install_command(monkeypatch):
     from meanshift.integrations import vot
 
     monkeypatch.setitem(sys.modules, "trax", None)  # import trax -> ImportError
-    with pytest.raises(ImportError, match=re.escape("pip install 'meanshift[vot]'")):
+    with pytest.raises(ImportError, match=re.escape("pip install '.[vot]'")):
         vot.require_trax()
 
 

@@ -30,6 +30,7 @@ from meanshift.io import (
     quiet_opencv,
     read_box_file,
     target_color,
+    wrap_text,
 )
 from meanshift.synthetic import moving_target_sequence
 
@@ -129,6 +130,11 @@ def test_missing_corrupt_and_truncated_files(tmp_path, clip):
     truncated.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])  # mp4 index is at the end
     with pytest.raises(VideoError, match="truncated.mp4"):
         open_source(truncated)
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")  # not a corrupt file: nothing at all
+    for prefetch in (False, True):
+        with pytest.raises(VideoError, match=r"^cannot open video .*empty.mp4: empty file \(0 bytes\)$"):
+            open_source(empty, prefetch=prefetch)
 
 
 def test_unopenable_camera_index():
@@ -252,6 +258,24 @@ def test_drawing_puts_the_rotated_box_in_the_target_colour():
     assert np.all(lost == target_color(1), axis=2).sum() > 40
     boxed = draw_box(np.zeros((50, 50, 3), np.uint8), (10, 10, 20, 20), (0, 0, 255), thickness=1)
     assert boxed[10, 15].tolist() == [0, 0, 255] and boxed[20, 20].tolist() == [0, 0, 0]
+
+
+def test_the_selection_hint_fits_a_352_pixel_wide_frame(monkeypatch):
+    """The hint drawn while the user selects the target ran off the right edge of a CIF (352x288) frame."""
+    import meanshift.apps.live as live
+
+    shown = []
+    monkeypatch.setattr(cv2, "selectROI", lambda window, view, **kw: shown.append(view) or (0, 0, 0, 0))
+    frame = np.zeros((288, 352, 3), np.uint8)
+    assert live.select_box("select", frame) is None and not frame.any()  # drawn on a copy
+    (view,) = shown
+    text_rows = np.flatnonzero(view.any(axis=(1, 2)))
+    text_columns = np.flatnonzero(view.any(axis=(0, 2)))
+    assert text_columns.max() < 352 - 4, "the hint reaches the right edge: it is cut off"
+    assert text_rows.max() > 24  # on a second line, not dropped
+    # Every word is drawn: the lines, drawn one under the other, are the hint's words in order.
+    lines = wrap_text(live.SELECT_HINT, 352 - 16)
+    assert " ".join(lines).split() == live.SELECT_HINT.split() and len(lines) == 2
 
 
 def test_fps_meter_with_a_fake_clock():

@@ -98,7 +98,7 @@ def _require_matplotlib():
         import matplotlib
     except ImportError as exc:
         raise ImportError(
-            "the success and precision plots need matplotlib: pip install meanshift[plots]"
+            "the success and precision plots need matplotlib: pip install '.[plots]' (from the meanshift checkout)"
         ) from exc
     matplotlib.use("Agg")  # files only, no display needed
     import matplotlib.pyplot as plt

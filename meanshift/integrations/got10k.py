@@ -6,7 +6,7 @@ trackers, with their own ``Tracker.track`` loop, result files and reports. got10
 a PIL image in RGB; the adapter gives meanshift the BGR ``uint8`` array it expects, and returns each
 box as got10k wants it, ``(x, y, w, h)`` in a NumPy array.
 
-Requires the ``got10k`` extra: ``pip install 'meanshift[got10k]'``.
+Requires the ``got10k`` extra: ``pip install '.[got10k]'`` in the meanshift checkout (it is not on PyPI).
 
 Examples
 --------
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-INSTALL_HINT = "pip install 'meanshift[got10k]'"
+INSTALL_HINT = "pip install '.[got10k]' (from the meanshift checkout)"
 
 try:
     from got10k.trackers import Tracker as _Got10kTracker

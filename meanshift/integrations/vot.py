@@ -26,7 +26,7 @@ The entry a user puts in the ``trackers.ini`` of a VOT workspace::
 runs from another environment). ``vot test meanshift_generalized`` then checks the integration on
 the toolkit's synthetic sequence. See ``docs/integrations.md``.
 
-Requires the ``vot`` extra: ``pip install 'meanshift[vot]'``.
+Requires the ``vot`` extra: ``pip install '.[vot]'`` in the meanshift checkout (it is not on PyPI).
 
 Examples
 --------
@@ -54,7 +54,7 @@ __all__ = ["PRESET_ENV", "INSTALL_HINT", "require_trax", "region_to_box", "read_
 #: Environment variable giving the preset when ``--preset`` is not on the command line (handy with the
 #: toolkit's ``traxpython`` protocol, whose ``command`` is a bare module name: ``env_MEANSHIFT_VOT_PRESET``).
 PRESET_ENV = "MEANSHIFT_VOT_PRESET"
-INSTALL_HINT = "pip install 'meanshift[vot]'"
+INSTALL_HINT = "pip install '.[vot]' (from the meanshift checkout)"
 
 Box = tuple[float, float, float, float]
 
@@ -70,7 +70,7 @@ def require_trax() -> Any:
     Raises
     ------
     ImportError
-        If ``vot-trax`` is not installed; the message names ``pip install 'meanshift[vot]'``.
+        If ``vot-trax`` is not installed; the message names ``pip install '.[vot]'``.
 
     Examples
     --------

@@ -35,6 +35,7 @@ from meanshift.io.drawing import (
     draw_result,
     draw_status,
     target_color,
+    wrap_text,
 )
 from meanshift.io.image_folder import ImageFolderSource, decode_threads, image_folder_frames
 from meanshift.io.prefetch import PrefetchSource
@@ -100,5 +101,6 @@ __all__ = [
     "draw_box",
     "draw_result",
     "draw_status",
+    "wrap_text",
     "FpsMeter",
 ]

@@ -19,7 +19,11 @@ _BOX_HELP = "expected four numbers x,y,w,h (top-left corner, width, height in pi
 
 
 def parse_box(text: str) -> Box:
-    """Parse ``"x,y,w,h"`` (commas, spaces or tabs between the numbers) into floats.
+    """Parse ``"x,y,w,h"`` into floats.
+
+    Commas separate the numbers, or semicolons, spaces or tabs (any mix; a run of them counts as
+    one), so that a line copied from a box file or a spreadsheet reads as it is: ``"10;10;20;20"``
+    and ``"10 10 20 20"`` are the same box as ``"10,10,20,20"``. ``meanshift track --box`` takes the same.
 
     Raises
     ------
@@ -33,6 +37,8 @@ def parse_box(text: str) -> Box:
     (120.0, 80.0, 40.0, 60.0)
     >>> parse_box("1\\t2\\t3\\t4")
     (1.0, 2.0, 3.0, 4.0)
+    >>> parse_box("10;10;20;20") == parse_box("10 10 20 20") == (10.0, 10.0, 20.0, 20.0)
+    True
     """
     parts = [p for p in re.split(r"[,\s;]+", text.strip()) if p]
     try:

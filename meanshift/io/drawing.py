@@ -65,10 +65,55 @@ def draw_result(img: np.ndarray, result: Any, color, *, label: str | None = None
     return img
 
 
+def wrap_text(text: str, width: int, scale: float = 0.5) -> list[str]:
+    """``text`` in lines no wider than ``width`` pixels as :func:`put_text` draws them.
+
+    Lines break at a double space first (``"then Enter  (Esc cancels)"`` keeps ``(Esc cancels)``
+    whole), and between words when a part between double spaces is itself too wide. A single word wider
+    than ``width`` keeps a line of its own (it is not cut).
+
+    Examples
+    --------
+    >>> hint = "drag a box around the target, then Enter  (Esc cancels)"
+    >>> wrap_text(hint, 400)
+    ['drag a box around the target, then Enter  (Esc cancels)']
+    >>> wrap_text(hint, 336)
+    ['drag a box around the target, then Enter', '(Esc cancels)']
+    >>> wrap_text(hint, 150)
+    ['drag a box around', 'the target, then', 'Enter  (Esc cancels)']
+    """
+
+    def fits(line: str) -> bool:
+        # +2: the outline put_text draws under the letters is a pixel wider on each side
+        return cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][0] + 2 <= width
+
+    pieces: list[tuple[str, str]] = []  # (separator before it, text)
+    for phrase in text.split("  "):
+        words = [phrase] if fits(phrase) else phrase.split(" ")
+        pieces += [("  " if i == 0 else " ", word) for i, word in enumerate(words)]
+    lines: list[str] = []
+    current = ""
+    for separator, piece in pieces:
+        candidate = f"{current}{separator}{piece}" if current else piece
+        if current and not fits(candidate):
+            lines.append(current)
+            current = piece
+        else:
+            current = candidate
+    lines.append(current)
+    return lines
+
+
 def draw_status(img: np.ndarray, lines: Sequence[str], *, color=(255, 255, 255)) -> np.ndarray:
-    """Write a few lines of status (fps, keys) in the top-left corner, in place."""
-    for i, line in enumerate(lines):
-        put_text(img, line, (8, 18 + 18 * i), color)
+    """Write a few lines of status (fps, keys) in the top-left corner, in place.
+
+    A line wider than the image is wrapped between words (:func:`wrap_text`) rather than cut at the right
+    edge: a hint on a 352-pixel-wide (CIF) frame is read whole.
+    """
+    margin = 8
+    wrapped = [part for line in lines for part in wrap_text(line, img.shape[1] - 2 * margin)]
+    for i, line in enumerate(wrapped):
+        put_text(img, line, (margin, 18 + 18 * i), color)
     return img
 
 

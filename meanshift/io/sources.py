@@ -259,6 +259,9 @@ def open_source(
         raise VideoError(f"no such file or folder: {text}")
     if not path.is_file():
         raise VideoError(f"not a regular file: {text}")
+    if path.stat().st_size == 0:
+        # Said before OpenCV tries it, which would blame a corrupt file or an unsupported codec.
+        raise VideoError(f"cannot open video {text}: empty file (0 bytes)")
     capture = CaptureSource(text, "file")
     if not prefetch:
         return capture

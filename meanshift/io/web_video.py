@@ -2,7 +2,7 @@
 
 OpenCV's pip wheels carry no H.264 encoder, and their ``mp4v`` MP4 files play in desktop players
 but not in browsers. PyAV (FFmpeg's libraries, maintained, binary wheels with libx264 and libvpx) is
-an optional extra: ``pip install 'meanshift[web-video]'``.
+an optional extra: ``pip install '.[web-video]'`` in the checkout.
 """
 
 from __future__ import annotations

@@ -140,12 +140,15 @@ class BoxCsvWriter:
     rows : int
         Rows written.
     frames : int
-        Distinct frames written (rows come frame by frame, in order).
+        Distinct frames written (rows come frame by frame, in order); a frame whose targets were all lost
+        counts too in MOT, which has no row for them.
     """
 
     format = "csv"
     #: Whether the format has comment lines and a header row (CSV does; JSON Lines and MOT have neither).
     has_header = True
+    #: Whether a lost target (``ok`` false) gets a row; MOTChallenge's tracker output has none for it.
+    writes_lost = True
 
     def __init__(self, target: str | os.PathLike[str] | TextIO, *, header_comments: Sequence[str] = ()):
         if isinstance(target, str | os.PathLike):
@@ -174,9 +177,10 @@ class BoxCsvWriter:
         self._row(frame_index, target, result.box, result.center, angle, result.score, result.ok)
 
     def _row(self, frame_index, target, box, center, angle, score, ok) -> None:
-        self._write(int(frame_index), int(target), tuple(float(v) for v in box), center, float(angle),
-                    None if score is None else float(score), bool(ok))
-        self.rows += 1
+        if ok or self.writes_lost:
+            self._write(int(frame_index), int(target), tuple(float(v) for v in box), center, float(angle),
+                        None if score is None else float(score), bool(ok))
+            self.rows += 1
         if frame_index != self._last_frame:
             self.frames += 1
             self._last_frame = frame_index
@@ -234,10 +238,16 @@ class BoxMotWriter(BoxCsvWriter):
 
     Frames and ids are 1-based (target 0 is id 1); ``conf`` is the similarity score (1 on the
     initial box). No header line, as the MOT tools expect.
+
+    A frame in which a target is lost has no row for it: MOTChallenge's tracker output lists only
+    the boxes the tracker reports, and its evaluation counts every row as a detection, so the lost
+    target's frozen box would count as one (its ``conf`` alone, a similarity score, does not tell it
+    from a trusted box). The CSV and JSON Lines tables keep those rows, with ``ok`` 0.
     """
 
     format = "mot"
     has_header = False
+    writes_lost = False
 
     def _write(self, frame, target, box, center, angle, score, ok) -> None:
         x, y, w, h = box
@@ -259,11 +269,11 @@ def box_writer(target: str | os.PathLike[str] | TextIO, format: str = "csv", *,
 
 
 #: ``--codec`` names: ``mp4v`` (OpenCV's own, plays in desktop players) and the codecs a browser plays,
-#: written with PyAV (``pip install 'meanshift[web-video]'``).
+#: written with PyAV (``pip install '.[web-video]'`` in the checkout).
 VIDEO_CODECS = ("mp4v", "h264", "vp9")
 #: Containers each browser codec may go in.
 _CONTAINERS = {"h264": (".mp4", ".mkv", ".mov"), "vp9": (".webm", ".mkv", ".mp4")}
-WEB_VIDEO_EXTRA = "pip install 'meanshift[web-video]'"
+WEB_VIDEO_EXTRA = "pip install '.[web-video]' (from the meanshift checkout)"
 
 
 def check_video_codec(path: str | os.PathLike[str], codec: str | None) -> None:

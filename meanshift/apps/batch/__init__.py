@@ -7,7 +7,7 @@ already done. A video that cannot be read is reported, not fatal: :func:`run_bat
 :class:`VideoReport` per video and writes them to ``summary.csv``.
 
 The videos run in local worker processes, or, with ``scheduler=``, as one task each on a Dask
-``distributed`` cluster (the optional extra ``pip install meanshift[distributed]``). Both run the
+``distributed`` cluster (the optional extra: ``pip install '.[distributed]'`` in the checkout). Both run the
 same per-video job, :func:`~meanshift.apps.batch.local.run_job`, with the same temporary names, resume
 rule and summary; on a cluster the output folder must be a path that every worker and this process can reach.
 

@@ -15,7 +15,7 @@ from meanshift.io import (
 )
 
 #: What ``pip`` installs for ``scheduler=``; named in the error when it is missing.
-DISTRIBUTED_EXTRA = "pip install 'meanshift[distributed]'"
+DISTRIBUTED_EXTRA = "pip install '.[distributed]' (from the meanshift checkout)"
 
 
 class SchedulerError(RuntimeError):

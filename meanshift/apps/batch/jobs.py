@@ -98,10 +98,14 @@ def jobs_from_manifest(manifest: str | os.PathLike[str]) -> list[BatchJob]:
     in any order. Blank lines and lines starting with ``#`` are ignored. Relative video paths are
     relative to the manifest's folder.
 
+    A malformed row (too few fields, no video, a box that is not four numbers) becomes a job whose
+    ``problem`` names the file and line: it fails alone, in ``summary.csv``, and the other rows run,
+    as a row naming a missing video or an unknown preset does.
+
     Raises
     ------
     ValueError
-        Naming the file and line of a malformed row.
+        When the header lacks a column: no row can be read.
     VideoError
         When the manifest cannot be read or lists nothing.
     """
@@ -128,17 +132,25 @@ def jobs_from_manifest(manifest: str | os.PathLike[str]) -> list[BatchJob]:
                     raise ValueError(f"{manifest}:{lineno}: header lacks column(s) {lacking}")
                 continue
         fields = dict(zip(columns, row, strict=False))
-        if len(row) < 5 or not fields.get("video"):
-            raise ValueError(f"{manifest}:{lineno}: expected video,x,y,w,h[,preset], got {','.join(row)!r}")
-        try:
-            box = parse_box(",".join(fields[k] for k in ("x", "y", "w", "h")))
-        except ValueError as exc:
-            raise ValueError(f"{manifest}:{lineno}: {exc}") from None
+        where = f"{manifest}:{lineno}"
+        if not fields.get("video"):
+            # Nothing to name the row by but its place: that is its name in summary.csv.
+            jobs.append(BatchJob(where, None, f"{manifest.stem}-line{lineno}",
+                                 problem=f"{where}: no video: expected video,x,y,w,h[,preset], got {','.join(row)!r}"))
+            continue
         video = Path(fields["video"])
         if not video.is_absolute():
             video = manifest.parent / video
         stem = video.name if video.is_dir() or not video.suffix else video.stem
-        jobs.append(BatchJob(str(video), box, stem, preset=fields.get("preset") or None))
+        box, problem = None, None
+        if len(row) < 5:
+            problem = f"{where}: expected video,x,y,w,h[,preset], got {','.join(row)!r}"
+        else:
+            try:
+                box = parse_box(",".join(fields[k] for k in ("x", "y", "w", "h")))
+            except ValueError as exc:
+                problem = f"{where}: {exc}"
+        jobs.append(BatchJob(str(video), box, stem, preset=fields.get("preset") or None, problem=problem))
     if not jobs:
         raise VideoError(f"manifest {manifest} lists no videos (rows: video,x,y,w,h[,preset])")
     return jobs

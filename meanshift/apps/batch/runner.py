@@ -119,9 +119,9 @@ def run_batch(
     scheduler : str, optional
         Run one Dask task per video instead of local processes: a scheduler address
         (``tcp://HOST:PORT``), or ``"local"`` to start a ``LocalCluster`` of ``n_jobs`` single-threaded
-        worker processes. Needs ``pip install meanshift[distributed]``; ``out_dir`` must be a path
-        that every worker can reach. A video whose worker dies is run again elsewhere (its
-        ``attempts`` say so).
+        worker processes. Needs the ``distributed`` extra (``pip install '.[distributed]'`` in the
+        checkout); ``out_dir`` must be a path that every worker can reach. A video whose worker dies
+        is run again elsewhere (its ``attempts`` say so).
     log : callable, optional
         Receives one-line messages such as the Dask dashboard's address, or why a video done
         before is tracked again (default: printed to stderr when ``progress``).

@@ -29,14 +29,16 @@ __all__ = ["command"]
 @click.option("--video/--no-video", "write_video", default=False, show_default=True,
               help="Also write an annotated video per input.")
 @click.option("--format", "box_format", type=click.Choice(BOX_FORMAT_NAMES), default="csv", show_default=True,
-              help="Box tables as NAME.csv, NAME.jsonl (JSON Lines) or NAME.txt (MOTChallenge).")
+              help="Box tables as NAME.csv, NAME.jsonl (JSON Lines) or NAME.txt (MOTChallenge: no row while "
+                   "the target is lost).")
 @click.option("--codec", type=click.Choice(CODEC_NAMES), default="mp4v", show_default=True,
-              help="Codec of the --video files (h264 plays in browsers; needs pip install 'meanshift[web-video]').")
+              help="Codec of the --video files (h264 plays in browsers; needs pip install '.[web-video]' in the "
+                   "checkout).")
 @click.option(
     "--scheduler", metavar="ADDRESS|local", default=None,
     help="Run one task per video on a Dask cluster: its scheduler's address (tcp://HOST:PORT), or 'local' "
-         "for a LocalCluster of --jobs worker processes. Needs pip install 'meanshift[distributed]'; --out must "
-         "be reachable by every worker.",
+         "for a LocalCluster of --jobs worker processes. Needs pip install '.[distributed]' in the checkout; "
+         "--out must be reachable by every worker.",
 )
 @tracker_options
 @prefetch_option
@@ -61,7 +63,8 @@ def command(
     done with the same settings (summary.csv repeats their figures) and tracks again, saying so,
     those done with other settings (--force redoes all). No output may replace an input (a video,
     a box file, the manifest) or go inside a frame folder; that is refused before anything starts.
-    A video that cannot be read is reported in summary.csv
+    A video that cannot be read, and a manifest row that cannot be used (a malformed box, too few
+    fields, an unknown preset), is reported in summary.csv
     (video,status,frames,lost,fps,seconds,error,attempts) without stopping the others; the exit
     code is 1 when any video failed, 130 when interrupted (143 on SIGTERM).
 

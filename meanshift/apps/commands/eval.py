@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 import click
 
 __all__ = ["command"]
 
-PLOTS_EXTRA = "pip install 'meanshift[plots]'"
+PLOTS_EXTRA = "pip install '.[plots]' in the meanshift checkout"
+#: OpenCV's build with KCF, CSRT, MOSSE and the legacy trackers; it replaces opencv-python (both are the cv2 package).
+CONTRIB_PACKAGE = "opencv-contrib-python"
 
 
 def have_matplotlib() -> bool:
@@ -94,9 +97,10 @@ def command(dataset_dirs, out_dir, trackers, sequences, jobs, max_frames, opencv
     def warn(msg: str) -> None:
         click.echo(f"warning: {msg}", err=True)
 
+    names = _available_trackers(list(trackers) or None)
     seq_names = [s.strip() for part in sequences for s in part.split(",") if s.strip()] or None
     try:
-        ev = evaluate(list(dataset_dirs), list(trackers) or None, out=None, jobs=jobs, sequences=seq_names,
+        ev = evaluate(list(dataset_dirs), names, out=None, jobs=jobs, sequences=seq_names,
                       max_frames=max_frames, progress=progress, opencv_threads=opencv_threads, plots=plots,
                       seed=seed, warn=warn)
     except (DatasetError, ValueError) as exc:
@@ -113,6 +117,35 @@ def command(dataset_dirs, out_dir, trackers, sequences, jobs, max_frames, opencv
                f"(mean over sequences; fps of update() alone, {jobs} job(s))\n")
     click.echo(ev.mean_table_markdown())
     _write(ev, out_dir, plots)
+
+
+def _available_trackers(spec: list[str] | None) -> list[str]:
+    """The trackers to run; those this OpenCV lacks are said in one line (not a warning each) and left out.
+
+    Without OpenCV's contrib build, KCF, CSRT and MOSSE are missing by default: one line names them and
+    the package, where a warning each repeated the same long advice three times.
+    """
+    from meanshift.evaluation.trackers import resolve_trackers
+
+    skipped: list[str] = []
+    try:
+        names = resolve_trackers(spec, warn=skipped.append)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    # resolve_trackers says "skipping NAME: NAME is not in the installed OpenCV X (needs PACKAGE; ...)".
+    found = [re.match(r"skipping (\S+): .*\(needs ([\w-]+);", message) for message in skipped]
+    contrib = [m.group(1) for m in found if m and m.group(2) == CONTRIB_PACKAGE]
+    if contrib:
+        import cv2
+
+        click.echo(f"note: skipping {', '.join(contrib)}: not in this OpenCV {cv2.__version__}, which is not the "
+                   f"contrib build ({CONTRIB_PACKAGE} has them; `make results` sets one up in .venv-eval)", err=True)
+    for message, match in zip(skipped, found, strict=True):
+        if not (match and match.group(2) == CONTRIB_PACKAGE):
+            click.echo(f"warning: {message}", err=True)
+    if not names:
+        raise click.UsageError("no tracker to evaluate (all selected trackers are unavailable)")
+    return names
 
 
 def _check_out(out_dir: str, dataset_dir: str) -> None:

@@ -21,7 +21,8 @@ from meanshift.apps.cli import (
     tracker_options,
 )
 
-__all__ = ["command", "output_options", "prefetch_option", "first_frame_and_boxes", "run_live", "kept"]
+__all__ = ["command", "output_options", "prefetch_option", "first_frame_and_boxes", "run_live", "kept",
+           "interrupted_line"]
 
 BOX_FORMAT_NAMES = ("csv", "jsonl", "mot")
 CODEC_NAMES = ("mp4v", "h264", "vp9")
@@ -38,15 +39,15 @@ def output_options(function: Any) -> Any:
         click.option(
             "--format", "box_format", type=click.Choice(BOX_FORMAT_NAMES), default=None,
             help="Format of --output: csv; jsonl (JSON Lines, one object per row); mot (MOTChallenge: "
-                 "frame,id,x,y,w,h,conf,-1,-1,-1, frames and ids from 1).  [default: jsonl for a .jsonl "
-                 "name, else csv]",
+                 "frame,id,x,y,w,h,conf,-1,-1,-1, frames and ids from 1, no row while a target is lost).  "
+                 "[default: jsonl for a .jsonl name, else csv]",
         ),
         click.option("--output-video", type=click.Path(dir_okay=False),
                      help="Annotated video (.mp4 or .avi; .webm with --codec vp9)."),
         click.option(
             "--codec", type=click.Choice(CODEC_NAMES), default="mp4v", show_default=True,
             help="Codec of --output-video: mp4v (OpenCV's, desktop players), or h264 (.mp4) / vp9 (.webm) "
-                 "which browsers play (needs pip install 'meanshift[web-video]').",
+                 "which browsers play (needs pip install '.[web-video]' in the checkout).",
         ),
     ]
     for option in reversed(options):
@@ -68,7 +69,8 @@ def prefetch_option(function: Any) -> Any:
 @click.argument("source")
 @click.option(
     "--box", "boxes", multiple=True, metavar="X,Y,W,H", callback=parse_boxes,
-    help="Target in the first frame: top-left corner, width, height in pixels. Repeat for several targets.",
+    help="Target in the first frame: top-left corner, width, height in pixels, separated by commas (or "
+         "semicolons, spaces or tabs, as in a box file: quote them). Repeat for several targets.",
 )
 @click.option(
     "--box-file", type=click.Path(dir_okay=False),
@@ -137,7 +139,7 @@ def command(
     src = open_source(source, prefetch=prefetch)  # first: a missing file is the problem to report
     with src:
         boxes = _initial_boxes(source, boxes, box_file, quiet)
-        first, boxes = first_frame_and_boxes(src, boxes, f"{source}: no frames to track")
+        first, boxes = first_frame_and_boxes(src, boxes, f"{source}: no frames to track", quiet=quiet)
         if show:
             stats = run_live(src, boxes, options, output, box_format, output_video, codec, pace, max_frames,
                              first=first)
@@ -152,18 +154,28 @@ def command(
         click.echo(summary_line(stats["frames"], stats["seconds"], stats["lost"], len(boxes) or 1), err=True)
 
 
-def first_frame_and_boxes(src: Any, boxes: list, no_frame: str) -> tuple[Any, list]:
+def first_frame_and_boxes(src: Any, boxes: list, no_frame: str, *, quiet: bool = False) -> tuple[Any, list]:
     """The source's first frame (not consumed) and the boxes checked against it; ``no_frame`` is the
-    error when there is none, a bad box is a :class:`BadValue` naming it."""
-    from meanshift.io import check_box
+    error when there is none, a bad box is a :class:`BadValue` naming it.
+
+    A box that reaches outside the frame is clipped to it, and (unless ``quiet``) a one-line note says
+    so: the target tracked is then not the box given.
+    """
+    from meanshift.io import check_box, format_box
 
     first = src.peek()
     if first is None:
         raise fail(no_frame)
     try:
-        return first, [check_box(b, first.shape) for b in boxes]
+        checked = [check_box(b, first.shape) for b in boxes]
     except ValueError as exc:
         raise BadValue(str(exc)) from None
+    height, width = first.shape[:2]
+    for given, box in zip(boxes, checked, strict=True):
+        if not quiet and tuple(float(v) for v in given) != box:
+            click.echo(f"note: box {format_box(given)} reaches outside the {width}x{height} frame: tracking the "
+                       f"part inside it, {format_box(box)}", err=True)
+    return first, checked
 
 
 def _refuse_folder_of_videos(source: str) -> None:
@@ -252,6 +264,16 @@ def kept(written: dict[str, int | None]) -> str:
     return "; " + ", ".join(f"{path} holds {n} frame{'' if n == 1 else 's'}" for path, n in files.items())
 
 
+def interrupted_line(written: dict[str, int | None], tracked: int) -> str:
+    """The last line of a run stopped by Ctrl-C or SIGTERM, the same with and without ``--show``.
+
+    ``written`` maps each output to the frames it holds (``None`` when there is none), ``tracked`` is
+    the frames tracked, said when no output was asked for.
+    """
+    frames = max((n for n in written.values() if n is not None), default=tracked)
+    return f"interrupted after {frames} frames{kept(written)}"
+
+
 def _track_headless(src, boxes, options, output, box_format, output_video, codec, max_frames, quiet,
                     first) -> dict[str, Any]:
     import warnings
@@ -283,8 +305,7 @@ def _track_headless(src, boxes, options, output, box_format, output_video, codec
                                  max_frames=max_frames, on_frame=bar.update, box_format=box_format, codec=codec)
     except KeyboardInterrupt as exc:
         bar.close()
-        frames = max((n for n in written(exc).values() if n is not None), default=bar.n)
-        click.echo(f"interrupted after {frames} frames{kept(written(exc))}", err=True)
+        click.echo(interrupted_line(written(exc), bar.n), err=True)
         sys.exit(interrupted_exit(exc))
     except (VideoError, ValueError, OSError) as exc:
         bar.close()
@@ -335,6 +356,13 @@ def run_live(src, boxes, options, output, box_format, output_video, codec, pace,
         with sigterm_as_interrupt():
             return live.run()
     except KeyboardInterrupt as exc:
+        # Closed first, so that the line below describes finished files (a playable video, every row).
+        if writer is not None:
+            writer.close()
+        if csv_out is not None:
+            csv_out.close()
+        counts = {output: csv_out.frames if csv_out else None, output_video: writer.frames_written if writer else None}
+        click.echo(interrupted_line(counts, live.frames if live else 0), err=True)
         sys.exit(interrupted_exit(exc))
     except (VideoError, ValueError, OSError) as exc:
         if writer is not None:

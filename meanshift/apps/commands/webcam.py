@@ -39,7 +39,8 @@ def _parse_size(_ctx: click.Context, _param: click.Parameter, value: str | None)
 )
 @click.option(
     "--box", "boxes", multiple=True, metavar="X,Y,W,H", callback=parse_boxes,
-    help="Start with this target instead of drawing one.",
+    help="Start with this target instead of drawing one (x,y,w,h in pixels; semicolons, spaces or tabs may "
+         "separate them too).",
 )
 @tracker_options
 @output_options
