@@ -93,7 +93,7 @@ def test_make_installs_the_checkout_without_setuptools_banner(tmp_path):
     """`make demo`, `make test` and `make docs` install the checkout in editable mode; setuptools' banner about it
     ("Editable installation ... Please be careful with folders ...") came through pip's -q. Each install line of
     the Makefile is run here as written (its environment included) on a copy of the checkout, into a throwaway
-    prefix, without dependencies: what remains on the console is pip's and setuptools' say, and must be nothing."""
+    venv, without dependencies: what remains on the console is pip's and setuptools' say, and must be nothing."""
     lines = {line for target in ("demo", "test", "docs") for line in make_dry_run(target)
              if "pip install" in line and " -e " in line}
     assert len(lines) == 3, lines
@@ -105,8 +105,12 @@ def test_make_installs_the_checkout_without_setuptools_banner(tmp_path):
     shutil.copytree(ROOT / "meanshift", copy / "meanshift", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, copy / name)
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", str(copy), "--no-deps", "--prefix",
-                           str(tmp_path / "prefix")], capture_output=True, text=True, timeout=600,
+    # Into a venv of its own (pip --python): pip installing a `meanshift` anywhere from this venv's pip, even under
+    # --prefix, first uninstalls this venv's own editable `meanshift`, and the tests after this one lose it.
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q",
+                           "-e", str(copy), "--no-deps"], capture_output=True, text=True, timeout=600,
                           env={**os.environ, **env})
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Editable installation" not in done.stdout + done.stderr, done.stderr[-3000:]
