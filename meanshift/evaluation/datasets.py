@@ -336,7 +336,8 @@ class Sequence:
         yield from self._decode_video(color)
 
     def _decode_video(self, color: str) -> Iterator[np.ndarray]:
-        from meanshift.io.sources import VideoError, open_source, quiet_opencv
+        from meanshift.io.opening import open_source
+        from meanshift.io.sources import VideoError, quiet_opencv
 
         assert self.video is not None
         if color not in _COLOR_MODES:

@@ -38,6 +38,7 @@ from meanshift.io.drawing import (
     wrap_text,
 )
 from meanshift.io.image_folder import ImageFolderSource, decode_threads, image_folder_frames
+from meanshift.io.opening import open_source
 from meanshift.io.prefetch import PrefetchSource
 from meanshift.io.sources import (
     IMAGE_EXTENSIONS,
@@ -46,10 +47,10 @@ from meanshift.io.sources import (
     FrameSource,
     VideoError,
     is_camera_index,
-    open_source,
     quiet_opencv,
     silence_opencv,
 )
+from meanshift.io.web_video import video_writer
 from meanshift.io.writers import (
     BOX_FORMATS,
     CSV_COLUMNS,
@@ -62,7 +63,6 @@ from meanshift.io.writers import (
     check_video_codec,
     format_for_path,
     partial_path,
-    video_writer,
 )
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Frames from a folder of images (the OTB layout or a plain folder), decoded one by one or ahead in a pool.
 
-Part of :mod:`meanshift.io.sources`' family: :func:`~meanshift.io.sources.open_source` picks
+Part of :mod:`meanshift.io.sources`' family: :func:`~meanshift.io.opening.open_source` picks
 :class:`ImageFolderSource` for a folder.
 """
 

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from meanshift.io.sources import VideoError
-from meanshift.io.writers import _open_failure
+from meanshift.io.writers import VideoWriter, _open_failure, check_video_codec
 
-__all__ = ["WebVideoWriter"]
+__all__ = ["WebVideoWriter", "video_writer"]
 
 _ENCODERS = {"h264": ("libx264", "h264"), "vp9": ("libvpx-vp9", "vp9")}
 
@@ -108,3 +108,11 @@ class WebVideoWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def video_writer(path: str | os.PathLike[str], fps: float = 30.0, codec: str | None = None) -> Any:
+    """An annotated-video writer: OpenCV's for ``mp4v`` (default), PyAV's for ``h264`` and ``vp9``."""
+    check_video_codec(path, codec)
+    if codec is None or codec == "mp4v":
+        return VideoWriter(path, fps)
+    return WebVideoWriter(path, fps, codec=codec)

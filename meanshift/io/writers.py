@@ -294,13 +294,3 @@ def check_video_codec(path: str | os.PathLike[str], codec: str | None) -> None:
 
     if importlib.util.find_spec("av") is None:
         raise ValueError(f"codec {codec} is written with PyAV, which is not installed: {WEB_VIDEO_EXTRA}")
-
-
-def video_writer(path: str | os.PathLike[str], fps: float = 30.0, codec: str | None = None) -> Any:
-    """An annotated-video writer: OpenCV's for ``mp4v`` (default), PyAV's for ``h264`` and ``vp9``."""
-    check_video_codec(path, codec)
-    if codec is None or codec == "mp4v":
-        return VideoWriter(path, fps)
-    from meanshift.io.web_video import WebVideoWriter
-
-    return WebVideoWriter(path, fps, codec=codec)
