@@ -30,6 +30,12 @@ from meanshift.similarity import Similarity, get_similarity
 
 __all__ = ["PosteriorTracking", "PosteriorStep"]
 
+# The local search of a measure whose weights depend on the candidate: at most this many steps, each
+# taken with the weights linearised again at the window's new place, until a step moves less than the
+# epsilon (pixels) -- the classic engine's half a pixel and twenty iterations.
+_LOCAL_STEPS = 20
+_LOCAL_EPSILON = 0.5
+
 
 @dataclass
 class PosteriorStep:
@@ -257,42 +263,11 @@ class PosteriorTracking:
         grow = s.search * (1.5 ** min(self.lost, 4))
         grid, bins = self._grid(frame, px, py, w / 2 * grow, h / 2 * grow, exclude)
         model = self.model
-        if self.similarity.depends_on_candidate:
-            # the measure linearised around the window at the prediction: the framework's weights w(p(y0), q)
-            n = _pk.grid_histogram(bins, *grid.rect(px, py, w, h), 0, 0, 0, 0, self._candidate)
-            if n > 0:
-                self._candidate /= n
-            self._weight_table(self._candidate)
-        else:
-            self._weight_table(model.obj)
         post = self._buffer("post", bins.shape)
-        st = grid.step
-        rows, cols = max(1, round(h / st)), max(1, round(w / st))
-        scores = self._buffer("scores", bins.shape)
-        integral = self._buffer("integral", (bins.shape[0] + 1, bins.shape[1] + 1))
-        # window (j, i) covers rows j - rows//2 .. j - rows//2 + rows - 1: its centre in grid units
-        off_j, off_i = (rows - 1) / 2 - rows // 2, (cols - 1) / 2 - cols // 2
-        gi, gj = grid.to_grid(px, py)
-        prior_scale = 0.0
-        if s.motion_sigma is not None:
-            # Gaussian motion prior around the prediction, widening while the target is lost
-            sigma = s.motion_sigma * math.sqrt(w * h) / st * (1.5 ** min(self.lost, 4))
-            prior_scale = -0.5 / (sigma * sigma)
-        stride = s.window_stride
-        if min(rows, cols) < 4 * stride:
-            stride = 1  # small windows are not smooth
-        bj, bi = _pk.best_window(bins, self._table, rows, cols, off_j - gj, off_i - gi, prior_scale, stride, post,
-                                 integral, scores)
-        iterations = 1
-        if scores[bj, bi] <= 0:
-            # nothing object-like in the search region: stay at the prediction
-            nx, ny = px, py
+        if self.similarity.depends_on_candidate:
+            nx, ny, iterations = self._local_search(bins, grid, post, px, py, w, h)
         else:
-            gi, gj = bi + off_i, bj + off_j
-            if s.refine:
-                gi, gj, its, mass = _pk.map_mean_shift(post, gi, gj, w / 2 / st, h / 2 / st, 0.01, 10)
-                iterations += its
-            nx, ny = grid.to_frame(gi, gj)
+            nx, ny, iterations = self._dense_search(bins, grid, post, px, py, w, h)
         nx = min(max(nx, 0.0), width - 1.0)
         ny = min(max(ny, 0.0), height - 1.0)
         target = grid.rect(nx, ny, w, h)
@@ -346,6 +321,76 @@ class PosteriorTracking:
             if level is not None:
                 self.level = level * s.level_decay
         return PosteriorStep(nx, ny, nw, nh, ok, confidence, iterations, score, histogram)
+
+    def _dense_search(self, bins: np.ndarray, grid: _Grid, post: np.ndarray, px: float, py: float, w: float,
+                      h: float) -> tuple[float, float, int]:
+        """The best box-sized window sum of the weights under the motion prior, refined by mean shift.
+
+        For a measure whose table does not depend on the candidate, ``rho(p) = sum_u p_u w_u`` is linear in
+        ``p``: a window's sum of weights *is* its similarity (times its size), so every window of the search
+        region can be scored exactly at once. Fills ``post`` with the weight map; ``(x, y, iterations)``.
+        """
+        s = self.settings
+        self._weight_table(self.model.obj)
+        st = grid.step
+        rows, cols = max(1, round(h / st)), max(1, round(w / st))
+        scores = self._buffer("scores", bins.shape)
+        integral = self._buffer("integral", (bins.shape[0] + 1, bins.shape[1] + 1))
+        # window (j, i) covers rows j - rows//2 .. j - rows//2 + rows - 1: its centre in grid units
+        off_j, off_i = (rows - 1) / 2 - rows // 2, (cols - 1) / 2 - cols // 2
+        gi, gj = grid.to_grid(px, py)
+        prior_scale = 0.0
+        if s.motion_sigma is not None:
+            # Gaussian motion prior around the prediction, widening while the target is lost
+            sigma = s.motion_sigma * math.sqrt(w * h) / st * (1.5 ** min(self.lost, 4))
+            prior_scale = -0.5 / (sigma * sigma)
+        stride = s.window_stride
+        if min(rows, cols) < 4 * stride:
+            stride = 1  # small windows are not smooth
+        bj, bi = _pk.best_window(bins, self._table, rows, cols, off_j - gj, off_i - gi, prior_scale, stride, post,
+                                 integral, scores)
+        iterations = 1
+        if scores[bj, bi] <= 0:
+            return px, py, iterations  # nothing object-like in the search region: stay at the prediction
+        gi, gj = bi + off_i, bj + off_j
+        if s.refine:
+            gi, gj, its, _ = _pk.map_mean_shift(post, gi, gj, w / 2 / st, h / 2 / st, 0.01, 10)
+            iterations += its
+        x, y = grid.to_frame(gi, gj)
+        return x, y, iterations
+
+    def _local_search(self, bins: np.ndarray, grid: _Grid, post: np.ndarray, px: float, py: float, w: float,
+                      h: float) -> tuple[float, float, int]:
+        """Mean shift from the prediction, the measure linearised again around the window at every step.
+
+        A measure whose weights depend on the candidate (Bhattacharyya's ``sqrt(q_u / p_u)``, KL's ratio, ...)
+        is linearised around the window it is taken at (DESIGN.md): its weights say which way the similarity
+        grows from there, not how similar a window far away is, so they are followed locally, as the classic
+        engine does. Fills ``post`` with the weight map of the last step; ``(x, y, iterations)``.
+        """
+        st = grid.step
+        x, y = px, py
+        iterations = 0
+        for _ in range(_LOCAL_STEPS):
+            n = _pk.grid_histogram(bins, *grid.rect(x, y, w, h), 0, 0, 0, 0, self._candidate)
+            if n <= 0:
+                break
+            self._candidate /= n
+            self._weight_table(self._candidate)
+            _pk.posterior_map(bins, self._table, post)
+            gi, gj = grid.to_grid(x, y)
+            ni, nj, _, mass = _pk.map_mean_shift(post, gi, gj, w / 2 / st, h / 2 / st, 0.0, 1)
+            iterations += 1
+            if mass <= 0:
+                break
+            nx, ny = grid.to_frame(ni, nj)
+            moved = math.hypot(nx - x, ny - y)
+            x, y = nx, ny
+            if moved < _LOCAL_EPSILON:
+                break
+        if iterations == 0 or n <= 0:
+            _pk.posterior_map(bins, self._table, post)
+        return x, y, max(iterations, 1)
 
     def _score(self, bins: np.ndarray, rect: tuple[int, int, int, int]) -> tuple[float, np.ndarray]:
         """The measure's value of the box ``rect``'s normalised histogram against the model, and the histogram."""
