@@ -32,7 +32,7 @@ from meanshift import _kernels
 from meanshift._inputs import exclusion_boxes, tracking_box, tracking_frame
 from meanshift.config import MIN_BOX_SIDE, Convergence
 from meanshift.features import FeatureSpace, get_features, is_gray_bgr, select_features
-from meanshift.geometry import box_to_center, center_to_box, clip_box
+from meanshift.geometry import box_to_center, center_to_box, clip_box, rotated_bounding_size
 from meanshift.kernels import Kernel, get_kernel
 from meanshift.model import background_weighted
 from meanshift.motion import MotionModel, get_motion_model
@@ -323,10 +323,22 @@ class Tracker:
 
     def _result(self, ok: bool, score: float, iterations: int, confidence: float) -> TrackResult:
         state = self.state
-        box = clip_box(center_to_box(state.cx, state.cy, state.w, state.h), state.frame_shape)
+        whole = center_to_box(state.cx, state.cy, state.w, state.h)
+        box = clip_box(whole, state.frame_shape)
         size = self.scale_rule.rotated_size(state)
         x, y, w, h = (float(v) for v in box)
+        centre = (float(state.cx), float(state.cy))
+        if (w, h) != (whole[2], whole[3]):
+            # The box reaches outside the frame and is clipped: the oriented box is clipped alike, about the
+            # clipped box's centre (an upright one to the clipped box, a rotated one shrunk until its
+            # bounding box fits the clipped box), so that the two never disagree on where the target is.
+            centre = (x + (w - 1.0) / 2.0, y + (h - 1.0) / 2.0)
+            if state.angle == 0.0 and tuple(size) == (state.w, state.h):
+                size = (w, h)
+            else:
+                bw, bh = rotated_bounding_size(float(size[0]), float(size[1]), float(state.angle))
+                fit = min(1.0, w / bw if bw > 0 else 1.0, h / bh if bh > 0 else 1.0)
+                size = (size[0] * fit, size[1] * fit)
         return TrackResult(ok=bool(ok), box=(x, y, w, h),
-                           rotated=((float(state.cx), float(state.cy)), (float(size[0]), float(size[1])),
-                                    float(state.angle)),
+                           rotated=(centre, (float(size[0]), float(size[1])), float(state.angle)),
                            score=float(score), iterations=int(iterations), confidence=confidence)

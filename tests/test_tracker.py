@@ -378,3 +378,33 @@ def test_fused_numba_iteration_equals_python_iteration(similarity):
         assert a.iterations == b.iterations
         assert a.box == pytest.approx(b.box, abs=1e-6)
         assert a.score == pytest.approx(b.score, abs=1e-9)
+
+
+@pytest.mark.parametrize("preset", ["generalized", "camshift", "comaniciu-meer"])
+def test_the_oriented_box_is_clipped_like_the_box(preset):
+    # A 1x1 target in the corner: the window is larger than what lies inside the frame, the box is clipped,
+    # and the oriented box (TrackResult.rotated) must not claim more than the box does.
+    frame = np.full((60, 80, 3), (40, 120, 40), np.uint8)
+    frame[0, 0] = (0, 0, 230)
+    tracker = meanshift.create_tracker(preset)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (a box under the minimum side, and the HSV mask)
+        tracker.init(frame, (0, 0, 1, 1))
+        result = tracker.update(frame)
+    x, y, w, h = result.box
+    (cx, cy), (length, breadth), angle = result.rotated
+    assert (cx, cy) == pytest.approx((x + (w - 1) / 2, y + (h - 1) / 2))
+    bw, bh = meanshift.geometry.rotated_bounding_size(length, breadth, angle)
+    assert bw <= w + 1e-9 and bh <= h + 1e-9, (result.box, result.rotated)
+
+
+def test_an_oriented_box_inside_the_frame_is_left_as_the_moments_give_it():
+    frame = np.full((120, 160, 3), 128, np.uint8)  # grey: outside camshift's HSV mask
+    cv2.ellipse(frame, (80, 60), (30, 12), 30, 0, 360, (0, 0, 230), -1)
+    tracker = meanshift.camshift()
+    tracker.init(frame, (50, 40, 60, 40))
+    for _ in range(5):
+        result = tracker.update(frame)
+    (cx, cy), (length, breadth), angle = result.rotated
+    assert length > 1.5 * breadth and 15 < angle < 45  # a rotated box, not the upright one
+    assert (cx, cy) == pytest.approx((tracker.cx, tracker.cy))
