@@ -122,6 +122,7 @@ class PosteriorTracking:
         self._table = np.empty(m)  # the measure's weight table the search sums
         self._hist = np.empty(m)
         self._candidate = np.empty(m)
+        self._hist_rect: tuple[int, int, int, int] | None = None
         self._tables_version = -1  # the model version the weight table was computed for
         self.level: float | None = None
         self.lost = 0
@@ -248,6 +249,7 @@ class PosteriorTracking:
         corners; the objectness falls to the surroundings' level when the target is gone.
         """
         bc, total, count = _pk.rect_match(bins, *rect, self.model.obj, post_s, self._hist)
+        self._hist_rect = rect  # the box whose normalised histogram _hist now holds
         if count <= 0 or not self.objectness > 0:
             return bc, 0.0
         return bc, total / count / self.objectness
@@ -395,9 +397,11 @@ class PosteriorTracking:
     def _score(self, bins: np.ndarray, rect: tuple[int, int, int, int]) -> tuple[float, np.ndarray]:
         """The measure's value of the box ``rect``'s normalised histogram against the model, and the histogram."""
         histogram = self._hist
-        n = _pk.grid_histogram(bins, *rect, 0, 0, 0, 0, histogram)
-        if n > 0:
-            histogram /= n
+        if rect != self._hist_rect:  # (usually the box _match just read)
+            n = _pk.grid_histogram(bins, *rect, 0, 0, 0, 0, histogram)
+            if n > 0:
+                histogram /= n
+            self._hist_rect = rect
         return float(self.similarity.model_value(histogram, self.model)), histogram
 
     def _zeroth_moment_size(self, grid: _Grid, post: np.ndarray, cx: float, cy: float, w: float, h: float,
