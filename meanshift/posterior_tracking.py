@@ -32,9 +32,9 @@ __all__ = ["PosteriorTracking", "PosteriorStep"]
 
 # The local search of a measure whose weights depend on the candidate: at most this many steps, each
 # taken with the weights linearised again at the window's new place, until a step moves less than the
-# epsilon (pixels) -- the classic engine's half a pixel and twenty iterations.
+# epsilon (pixels) -- the classic presets' tenth of a pixel and twenty iterations.
 _LOCAL_STEPS = 20
-_LOCAL_EPSILON = 0.5
+_LOCAL_EPSILON = 0.1
 
 
 @dataclass
