@@ -23,7 +23,7 @@ from families import ALL, DATASETS, FAMILIES, family_cells, family_heads, family
 import meanshift
 from meanshift.config import Convergence
 from meanshift.evaluation import evaluate
-from meanshift.posterior import PosteriorSettings
+from meanshift.posterior import posterior_options
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +32,7 @@ OLD_PRESET = dict(features="bgr", bins=16, similarity="bhattacharyya", kernel="e
                   background_weighting=True, recovery=True, max_samples=4096,
                   convergence=Convergence(epsilon=0.1, max_iterations=20))
 #: The new preset: ``meanshift.generalized()`` = the old one with ``scale="posterior"``, the default
-#: :class:`PosteriorSettings` (each default below was chosen on fold A and kept only if fold B did not lose)
+#: stage settings (each default below was chosen on fold A and kept only if fold B did not lose)
 #: and a classic proposal sampled ~1,024 times and stopped at 0.5 px (``max_samples``, ``convergence``;
 #: issue 16: as accurate, cheaper).
 NEW = dict(OLD_PRESET, scale="posterior", similarity="posterior", max_samples=1024,
@@ -40,7 +40,7 @@ NEW = dict(OLD_PRESET, scale="posterior", similarity="posterior", max_samples=10
 
 
 def _new(**changes) -> dict:
-    return dict(NEW, posterior=PosteriorSettings(**changes))
+    return dict(NEW, **posterior_options(**changes))
 
 
 #: name -> settings of ``meanshift.Tracker`` (full settings, not overrides of the current preset).
@@ -48,9 +48,9 @@ VARIANTS: dict[str, dict] = {
     "old preset (contrast scale, CBWH, recovery)": OLD_PRESET,
     'old preset, scale="fixed"': dict(OLD_PRESET, scale="fixed"),
     'old preset, scale="moments"': dict(OLD_PRESET, scale="moments"),
-    "**new preset** (posterior; defaults of PosteriorSettings)": NEW,
-    "new, size fixed (scale_rule=fixed)": _new(scale_rule="fixed"),
-    "new, zeroth moment also on inseparable targets (scale_rule=zeroth)": _new(scale_rule="zeroth"),
+    "**new preset** (posterior; the stages' defaults)": NEW,
+    "new, size fixed (scale_rule=fixed)": _new(rule="fixed"),
+    "new, zeroth moment also on inseparable targets (scale_rule=zeroth)": _new(rule="zeroth"),
     "new, zeroth moment without the band check": _new(scale_check=False),
     "new, zeroth moment without the size prior (size_prior=0)": _new(size_prior=0.0),
     "new, size prior weighed against the whole measured ratio, the combined change bounded "
@@ -65,7 +65,7 @@ VARIANTS: dict[str, dict] = {
                                                                                                max_iterations=20)),
     "new, no motion prior (motion_sigma=None)": _new(motion_sigma=None),
     "new, motion prior sigma 1.0 instead of 0.5": _new(motion_sigma=1.0),
-    "new, search region 3x instead of 4x": _new(search=3.0),
+    "new, search region 3x instead of 4x": _new(region=3.0),
     "new, no mean-shift refinement of the best window": _new(refine=False),
     "new, every window scored (window_stride=1; the default scores every 2nd, then around the best)":
         _new(window_stride=1),
@@ -104,7 +104,7 @@ def run(datasets: list[Path], variants: dict[str, dict], jobs: int, sequences=No
 
 
 #: The row the others' sign counts are against.
-REFERENCE = "**new preset** (posterior; defaults of PosteriorSettings)"
+REFERENCE = "**new preset** (posterior; the stages' defaults)"
 
 
 def table(rows: dict) -> str:

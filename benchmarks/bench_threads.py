@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 import meanshift
-from meanshift.posterior import PosteriorSettings
+from meanshift.posterior import WindowSearch
 from meanshift.synthetic import COOL_BACKGROUND_PALETTE, RED_TARGET_PALETTE, block_texture
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,7 @@ SIZE = (1080, 1920)
 CASES = [
     ("generalized, 120x90 target (default sampling)", meanshift.generalized, (120, 90)),
     ("generalized, 400x300 target, every pixel (posterior grid and classic window unsampled)",
-     lambda: meanshift.generalized(max_samples=None, posterior=PosteriorSettings(samples=10**9)), (400, 300)),
+     lambda: meanshift.generalized(max_samples=None, window_search=WindowSearch(samples=10**9)), (400, 300)),
     ("camshift, 400x300 target, every pixel (max_samples=None)", lambda: meanshift.camshift(max_samples=None),
      (400, 300)),
 ]

@@ -34,7 +34,7 @@ import meanshift
 from meanshift.evaluation import evaluate
 from meanshift.evaluation.datasets import Sequence, load_dataset
 from meanshift.evaluation.metrics import score_sequence
-from meanshift.posterior import PosteriorSettings
+from meanshift.posterior import posterior_options
 
 ROOT = Path(__file__).resolve().parents[1]
 BOXES = ROOT / "benchmarks" / "results" / "gray_boxes"
@@ -63,10 +63,8 @@ def gray_dataset(roots: list[Path], names=None) -> list[GraySequence]:
             for s in load_dataset(roots, names=names)]
 
 
-def _gen(posterior: PosteriorSettings | None = None, **settings):
-    if posterior is not None:
-        settings["posterior"] = posterior
-    return partial(meanshift.generalized, **settings)
+def _gen(posterior: dict | None = None, **settings):
+    return partial(meanshift.generalized, **(posterior or {}), **settings)
 
 
 #: name -> zero-argument factory. ``generalized()`` on gray frames falls back to ``features="gray"``
@@ -77,16 +75,16 @@ def _gen(posterior: PosteriorSettings | None = None, **settings):
 PRESET = '**generalized()** (texture="gray": intensity-LBP bins when they separate better)'
 VARIANTS = {
     'generalized(), texture="never" (the intensity histogram: the preset before gray texture)':
-        _gen(PosteriorSettings(texture="never")),
+        _gen(posterior_options(texture="never")),
     PRESET: _gen(),
-    'texture="never", features="gray", bins=16': _gen(PosteriorSettings(texture="never"), features="gray", bins=16),
-    'texture="never", features="gray", bins=64': _gen(PosteriorSettings(texture="never"), features="gray", bins=64),
-    'texture="never", features="gray", bins=128': _gen(PosteriorSettings(texture="never"), features="gray", bins=128),
-    'texture="always" (intensity-LBP bins on every target)': _gen(PosteriorSettings(texture="always")),
-    'generalized() + proposal="never"': _gen(PosteriorSettings(proposal="never")),
-    'generalized() + proposal="always"': _gen(PosteriorSettings(proposal="always")),
-    'generalized() + scale_rule="zeroth" (size also on inseparable targets)':
-        _gen(PosteriorSettings(scale_rule="zeroth")),
+    'texture="never", features="gray", bins=16': _gen(posterior_options(texture="never"), features="gray", bins=16),
+    'texture="never", features="gray", bins=64': _gen(posterior_options(texture="never"), features="gray", bins=64),
+    'texture="never", features="gray", bins=128': _gen(posterior_options(texture="never"), features="gray", bins=128),
+    'texture="always" (intensity-LBP bins on every target)': _gen(posterior_options(texture="always")),
+    'generalized() + proposal="never"': _gen(posterior_options(proposal="never")),
+    'generalized() + proposal="always"': _gen(posterior_options(proposal="always")),
+    'generalized() + rule="zeroth" (size also on inseparable targets)':
+        _gen(posterior_options(rule="zeroth")),
 }
 
 #: Measured with earlier code (a prototype), kept here because the options are gone from the library.

@@ -42,7 +42,7 @@ import meanshift
 from meanshift.config import Convergence
 from meanshift.evaluation import evaluate
 from meanshift.evaluation.datasets import Sequence, load_dataset
-from meanshift.posterior import PosteriorSettings
+from meanshift.posterior import ModelLearning, WindowSearch, ZerothMomentSize, posterior_options
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -58,7 +58,7 @@ REENCODE_QUALITY = 60
 #: Short names of the meanshift variants measured here (picklable factories, for ``--jobs``); anything
 #: else goes to ``meanshift eval``'s names.
 OURS = {"generalized": partial(meanshift.generalized),
-        "fixed": partial(meanshift.generalized, posterior=PosteriorSettings(scale_rule="fixed")),
+        "fixed": partial(meanshift.generalized, size=ZerothMomentSize(rule="fixed")),
         "comaniciu-meer": partial(meanshift.comaniciu_meer), "camshift": partial(meanshift.camshift)}
 
 
@@ -101,19 +101,20 @@ class CachedSequence(Sequence):
         return frame
 
 
-#: ``generalized:`` keys that are not PosteriorSettings fields: the colour space, and the classic
-#: proposal's own options.
+#: ``generalized:`` keys that are not options of the engine's stages: the colour space, the measure, and the
+#: classic proposal's own options.
 TRACKER_KEYS = ("features", "bins", "similarity", "max_samples", "epsilon", "max_iterations")
 
 
 def parse_tracker(name: str):
-    """A factory for ``name``: one of :data:`OURS`, or ``generalized:key=value,...`` (PosteriorSettings
-    fields, or :data:`TRACKER_KEYS`: ``features``, ``bins``, ``similarity`` and the classic proposal's ``max_samples``,
-    ``epsilon`` and ``max_iterations``), or None for a name ``meanshift eval`` knows.
+    """A factory for ``name``: one of :data:`OURS`, or ``generalized:key=value,...`` (options of the engine's
+    stages, :func:`meanshift.posterior.posterior_options`, or :data:`TRACKER_KEYS`: ``features``, ``bins``,
+    ``similarity`` and the classic proposal's ``max_samples``, ``epsilon`` and ``max_iterations``), or None
+    for a name ``meanshift eval`` knows.
 
     Examples
     --------
-    >>> parse_tracker("generalized:size_prior=0,learning_rate=0.1").keywords["posterior"].size_prior
+    >>> parse_tracker("generalized:size_prior=0,learning_rate=0.1").keywords["size"].size_prior
     0.0
     >>> parse_tracker("generalized:epsilon=0.5,max_samples=1024").keywords["convergence"].epsilon
     0.5
@@ -121,22 +122,24 @@ def parse_tracker(name: str):
     if name in OURS:
         return OURS[name]
     if name.startswith("generalized:"):
-        fields = {f.name: f.default for f in dataclasses.fields(PosteriorSettings)}
+        fields = {f.name: f.default for stage in (WindowSearch, ZerothMomentSize, ModelLearning)
+                  for f in dataclasses.fields(stage)}
+        fields.update(hold_when_lost=True, level_decay=0.95)
         changes: dict = {}
         tracker: dict = {}
         for item in name.split(":", 1)[1].split(","):
             key, _, text = item.partition("=")
             if key not in fields and key not in TRACKER_KEYS or not text:
-                raise SystemExit(f"expected generalized:FIELD=VALUE,... with PosteriorSettings fields or "
+                raise SystemExit(f"expected generalized:FIELD=VALUE,... with options of the engine's stages or "
                                  f"{', '.join(TRACKER_KEYS)}, got {name!r}")
             try:
                 value = json.loads(text)
             except json.JSONDecodeError:
-                value = text  # the string options: proposal=never, scale_rule=fixed, ...
+                value = text  # the string options: proposal=never, rule=fixed, ...
             if isinstance(fields.get(key), float) and isinstance(value, int):
                 value = float(value)  # size_prior=0 is the float 0.0
             (tracker if key in TRACKER_KEYS else changes)[key] = value
-        keywords: dict = {"posterior": PosteriorSettings(**changes)}
+        keywords: dict = posterior_options(**changes)
         for key in ("features", "bins", "similarity", "max_samples"):
             if key in tracker:
                 keywords[key] = tracker.pop(key)
@@ -265,7 +268,7 @@ def main() -> None:
     parser.add_argument("datasets", nargs="*", type=Path, default=list(DATASETS))
     parser.add_argument("--trackers", default="generalized;fixed",
                         help="';'-separated: generalized, fixed, comaniciu-meer, camshift, "
-                             "generalized:key=value,... (PosteriorSettings), or meanshift eval names")
+                             "generalized:key=value,... (the engine's options), or meanshift eval names")
     parser.add_argument("--starts", choices=("all", "sre", "shifts", "scales", "reencoded"), default="all")
     parser.add_argument("--sequences", help="comma-separated sequence names (default: all 36)")
     parser.add_argument("--jobs", type=int, default=1)

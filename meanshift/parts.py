@@ -24,7 +24,9 @@ PART_KEYWORDS: dict[str, tuple[str, str, Any]] = {
     "bandwidth_step": ("scale", "step", 0.1), "bandwidth_smoothing": ("scale", "smoothing", 0.1),
     "scale_check": ("scale", "scale_check", False), "min_confidence": ("recovery", "min_confidence", 0.1),
     "loss_ratio": ("recovery", "loss_ratio", 0.4), "reacquire_ratio": ("recovery", "reacquire_ratio", 0.8),
-    "posterior": ("scale", "settings", None),
+    "window_search": ("scale", "window_search", None), "size": ("scale", "size", None),
+    "learning": ("scale", "learning", None),
+    "hold_when_lost": ("recovery", "hold_when_lost", True), "level_decay": ("recovery", "level_decay", None),
 }
 
 

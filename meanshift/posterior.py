@@ -29,10 +29,66 @@ This module gathers those names in one place.
 
 from __future__ import annotations
 
-from meanshift.posterior_model import PosteriorModel, PosteriorSettings
+from dataclasses import fields
+from typing import Any
+
+from meanshift.posterior_model import ModelLearning, PosteriorModel, WindowSearch, ZerothMomentSize
 from meanshift.posterior_tracking import PosteriorStep, PosteriorTracking
 from meanshift.recovery import PosteriorLoss
 from meanshift.scale import PosteriorScale
 
-__all__ = ["PosteriorSettings", "PosteriorModel", "PosteriorTracking", "PosteriorStep", "PosteriorScale",
-           "PosteriorLoss"]
+__all__ = ["posterior_options", "WindowSearch", "ZerothMomentSize", "ModelLearning", "PosteriorModel",
+           "PosteriorTracking", "PosteriorStep", "PosteriorScale", "PosteriorLoss"]
+
+#: Options of the recommended engine by name, and the ``Tracker`` keyword of the stage or part that owns each.
+_OWNERS: dict[str, str] = {
+    **{f.name: "window_search" for f in fields(WindowSearch)},
+    **{f.name: "size" for f in fields(ZerothMomentSize)},
+    **{f.name: "learning" for f in fields(ModelLearning)},
+    "hold_when_lost": "hold_when_lost", "level_decay": "level_decay",
+}
+
+
+def posterior_options(**options: Any) -> dict[str, Any]:
+    """``Tracker`` keywords for options of the recommended engine given by name, each sent to its stage.
+
+    Parameters
+    ----------
+    **options
+        Fields of :class:`WindowSearch`, :class:`ZerothMomentSize` or :class:`ModelLearning`, or the
+        loss verdict's ``hold_when_lost`` and ``level_decay`` (:class:`PosteriorLoss`).
+
+    Returns
+    -------
+    dict
+        ``window_search=``, ``size=``, ``learning=`` objects (defaults but for the options given) and the
+        loss keywords, for :func:`meanshift.generalized` or ``Tracker``.
+
+    Raises
+    ------
+    ValueError
+        For an option no stage has (the message lists them).
+
+    Examples
+    --------
+    >>> import meanshift
+    >>> kw = posterior_options(max_step=0.1, learning_rate=0.02)
+    >>> kw["size"].max_step, kw["learning"].learning_rate, kw["window_search"] == WindowSearch()
+    (0.1, 0.02, True)
+    >>> meanshift.generalized(**posterior_options(rule="fixed")).scale_rule.size.rule
+    'fixed'
+    """
+    unknown = sorted(set(options) - set(_OWNERS))
+    if unknown:
+        raise ValueError(f"no stage of the recommended engine has {', '.join(unknown)}; the options are "
+                         f"{', '.join(sorted(_OWNERS))}")
+    stages: dict[str, dict[str, Any]] = {"window_search": {}, "size": {}, "learning": {}}
+    keywords: dict[str, Any] = {}
+    for name, value in options.items():
+        owner = _OWNERS[name]
+        if owner in stages:
+            stages[owner][name] = value
+        else:
+            keywords[owner] = value
+    return {"window_search": WindowSearch(**stages["window_search"]), "size": ZerothMomentSize(**stages["size"]),
+            "learning": ModelLearning(**stages["learning"]), **keywords}

@@ -1,4 +1,4 @@
-"""The pixel-wise posterior model: its settings, and the object / surroundings / distractor histograms.
+"""The recommended tracker's model and the settings of its stages: search, size and learning.
 
 See :mod:`meanshift.posterior` for how the engine uses it.
 """
@@ -11,7 +11,7 @@ import numpy as np
 
 from meanshift._kernels import posterior as _pk
 
-__all__ = ["PosteriorSettings", "PosteriorModel"]
+__all__ = ["WindowSearch", "ZerothMomentSize", "ModelLearning", "PosteriorModel"]
 
 # Joint colour-texture bins: levels per colour channel, and the brightness step a neighbour must exceed.
 _TEXTURE_COLOUR_BINS = 8
@@ -21,30 +21,26 @@ _TEXTURE_GRAY_LEVELS = 32
 _TEXTURE_TOLERANCE = 4
 
 
+def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+
+
 @dataclass(frozen=True)
-class PosteriorSettings:
-    """Options of the posterior part (each one switchable for the ablation).
+class WindowSearch:
+    """The search stage of the recommended tracker: where this frame's window is.
+
+    The weights of the search region are summed over box-sized windows under a Gaussian motion prior
+    around the prediction, and the best window is refined by mean shift (for a measure linear in the
+    candidate, ``posterior`` among them; a measure linearised at the candidate is followed by mean shift
+    from the prediction instead). Attributes are switchable one by one for the ablation.
 
     Attributes
     ----------
-    scale_rule : {"zeroth", "zeroth-separable", "fixed"}
-        ``"zeroth"``: area = zeroth moment of the posteriors over the learning region;
-        ``"zeroth-separable"``: the same when the colours separate the target at init (``separation``),
-        fixed otherwise.
-    search : float
+    region : float
         Side of the search region over the box's side.
-    surround : float
-        Side of the learning region (box plus surroundings) over the box's side.
-    learning_rate : float
-        Blend rate of the object and surroundings histograms on confident frames.
     motion_sigma : float or None
         Gaussian motion prior on the window score, sigma in units of sqrt(box area); None for none.
-    max_step, smoothing : float
-        Guard rails on the size: per-frame change of the side at most ``max_step``; exponential
-        smoothing of log-size with weight ``smoothing`` for the new measurement.
-    scale_check : bool
-        Accept a growth only when the band it adds is mostly object (mean posterior > 1/2), a shrink
-        only when the band it removes is mostly not.
     refine : bool
         Refine the best window by mean shift on the posterior map.
     samples : int
@@ -53,10 +49,44 @@ class PosteriorSettings:
         Coarse-to-fine window search: score every ``window_stride``-th window in each direction, then
         the windows around the best of them (see :func:`meanshift._kernels.posterior.best_window`);
         1 scores every window. Used only on windows at least four strides wide and high.
-    hold_when_lost : bool
-        With ``recovery``: on a frame judged lost the window keeps its last trusted position.
-    level_decay : float
-        Per lost frame, the confidence level the target must return to shrinks by this factor.
+    proposal : {"never", "auto", "always"}
+        Also take the classic mean-shift search's position (Bhattacharyya weights of the target
+        model, from the last position) as a candidate; of the two, the one whose histogram is closer
+        to the object model (Bhattacharyya coefficient) wins. ``"auto"``: only when the colours do not
+        separate the target from its surroundings at init (see ``separation``).
+    """
+
+    region: float = 4.0
+    motion_sigma: float | None = 0.5
+    refine: bool = True
+    samples: int = 16384
+    window_stride: int = 2
+    proposal: str = "auto"
+
+    def __post_init__(self) -> None:
+        _check_choice("proposal", self.proposal, ("never", "auto", "always"))
+        if not (isinstance(self.window_stride, int) and self.window_stride >= 1):
+            raise ValueError(f"window_stride must be an integer >= 1, got {self.window_stride!r}")
+        if not self.region >= 1:
+            raise ValueError(f"region must be >= 1 (the search region's side over the box's), got {self.region!r}")
+
+
+@dataclass(frozen=True)
+class ZerothMomentSize:
+    """The size stage: the box's area from the zeroth moment of the weights over the learning region.
+
+    Attributes
+    ----------
+    rule : {"zeroth", "zeroth-separable", "fixed"}
+        ``"zeroth"``: area = zeroth moment of the posteriors over the learning region;
+        ``"zeroth-separable"``: the same when the colours separate the target at init (``separation``),
+        fixed otherwise.
+    max_step, smoothing : float
+        Guard rails on the size: per-frame change of the side at most ``max_step``; exponential
+        smoothing of log-size with weight ``smoothing`` for the new measurement.
+    scale_check : bool
+        Accept a growth only when the band it adds is mostly object (mean posterior > 1/2), a shrink
+        only when the band it removes is mostly not.
     size_prior : float
         Per frame, pull log-size this fraction of the way back to the initial size (a prior on the
         scale, as ASMS regularises it): counters the shrink bias of ambiguous posteriors, and the size
@@ -73,6 +103,31 @@ class PosteriorSettings:
         shared sequences one pass A -0.002 / B +0.003, SRE A -0.003 / B +0.003 (losing where the
         size stays the same: Crossing, Soccer; gaining where it changes: wakeboard10, vot2015_bag), so
         the default did not change (``benchmarks/results/ablation_folds.md``).
+    """
+
+    rule: str = "zeroth-separable"
+    max_step: float = 0.05
+    smoothing: float = 0.3
+    scale_check: bool = True
+    size_prior: float = 0.05
+    size_prior_against: str = "step"
+
+    def __post_init__(self) -> None:
+        _check_choice("rule", self.rule, ("zeroth", "zeroth-separable", "fixed"))
+        _check_choice("size_prior_against", self.size_prior_against, ("step", "measurement"))
+
+
+@dataclass(frozen=True)
+class ModelLearning:
+    """The model stage: the object and surroundings histograms, the bins they are taken in, and which
+    frames teach them.
+
+    Attributes
+    ----------
+    surround : float
+        Side of the learning region (box plus surroundings) over the box's side.
+    learning_rate : float
+        Blend rate of the object and surroundings histograms on confident frames.
     learn_objectness : float or None
         The conservative update teaches the model on a frame whose match with it is at least the recent
         level; it also teaches it on a frame whose box is at least this object-like (mean ``P(obj | u)``
@@ -83,11 +138,6 @@ class PosteriorSettings:
         objectness down (0.5-0.75 while the pole hides Jogging-1). 1.0, "as object-like as at init", is
         the default: under SRE fold A 0.455 -> 0.498, fold B 0.406 -> 0.431; in one pass A 0.494 -> 0.534
         and B 0.501 -> 0.466, dtb70_Animal3's lucky run lost (``benchmarks/results/robustness_ablation.md``).
-    proposal : {"never", "auto", "always"}
-        Also take the classic mean-shift search's position (Bhattacharyya weights of the target
-        model, from the last position) as a candidate; of the two, the one whose histogram is closer
-        to the object model (Bhattacharyya coefficient) wins. ``"auto"``: only when the colours do not
-        separate the target from its surroundings at init (see ``separation``).
     texture : {"gray", "never", "auto", "always"}
         Joint colour-texture bins (8 levels per channel x a 4-neighbour local binary pattern, see
         :func:`meanshift._kernels.texture.quantize_texture`) instead of the tracker's colour space;
@@ -101,39 +151,18 @@ class PosteriorSettings:
         a surroundings pixel by at least this much at init (``sum_u (q_u - b_u) P(obj | u)``).
     """
 
-    scale_rule: str = "zeroth-separable"
-    search: float = 4.0
     surround: float = 2.0
     learning_rate: float = 0.05
-    motion_sigma: float | None = 0.5
-    max_step: float = 0.05
-    smoothing: float = 0.3
-    scale_check: bool = True
-    refine: bool = True
-    samples: int = 16384
-    window_stride: int = 2
-    level_decay: float = 0.95
-    hold_when_lost: bool = True
-    size_prior: float = 0.05
-    size_prior_against: str = "step"
     learn_objectness: float | None = 1.0
-    proposal: str = "auto"
-    separation: float = 1 / 3
     texture: str = "gray"
+    separation: float = 1 / 3
 
     def __post_init__(self) -> None:
-        choices = {"scale_rule": ("zeroth", "zeroth-separable", "fixed"), "proposal": ("never", "auto", "always"),
-                   "texture": ("gray", "never", "auto", "always"),
-                   "size_prior_against": ("step", "measurement")}
-        for name, allowed in choices.items():
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+        _check_choice("texture", self.texture, ("gray", "never", "auto", "always"))
         if self.learn_objectness is not None and not self.learn_objectness > 0:
             raise ValueError(f"learn_objectness must be positive or None, got {self.learn_objectness!r}")
-        if not (isinstance(self.window_stride, int) and self.window_stride >= 1):
-            raise ValueError(f"window_stride must be an integer >= 1, got {self.window_stride!r}")
-        if not (self.search >= 1 and self.surround > 1):
-            raise ValueError(f"search must be >= 1 and surround > 1, got {self.search!r}, {self.surround!r}")
+        if not self.surround > 1:
+            raise ValueError(f"surround must be > 1, got {self.surround!r}")
 
 
 class PosteriorModel:

@@ -23,10 +23,13 @@ from meanshift.posterior_model import (
     _TEXTURE_COLOUR_BINS,
     _TEXTURE_GRAY_LEVELS,
     _TEXTURE_TOLERANCE,
+    ModelLearning,
     PosteriorModel,
-    PosteriorSettings,
+    WindowSearch,
+    ZerothMomentSize,
 )
 from meanshift.similarity import Similarity, get_similarity
+from meanshift.state import LossPolicy
 
 __all__ = ["PosteriorTracking", "PosteriorStep"]
 
@@ -80,36 +83,41 @@ class _Grid:
 
 
 class PosteriorTracking:
-    """The per-frame steps of pixel-wise posterior tracking; state is passed in and returned.
+    """The per-frame steps of the recommended tracker's engine; the window is passed in and returned.
 
     Parameters
     ----------
     space : FeatureSpace
         How pixels become bins.
-    settings : PosteriorSettings
-    similarity : Similarity or str
-        The measure whose weight table the search sums (default ``"posterior"``).
+    search : WindowSearch
+        The search stage's settings.
+    size : ZerothMomentSize
+        The size stage's settings.
+    learning : ModelLearning
+        The model stage's settings.
+    policy : LossPolicy
+        The loss verdict's ratios and what a lost target does, as the recovery part states them: lost
+        when the box's mean weight falls below ``loss_ratio`` times the one at init or the match below
+        ``loss_ratio`` times its recent level; lost until it is back to ``reacquire_ratio`` times the
+        level; with ``search`` the search region and motion prior widen while lost, and with
+        ``hold_when_lost`` the window keeps its last trusted position; the level decays by
+        ``level_decay`` per lost frame.
     min_size, max_fraction : float
         Size bounds (pixels; fraction of the frame's side).
-    recovery : bool
-        Whether a lost target is searched for in a widening region (otherwise ``ok`` is only reported).
-    loss_ratio, reacquire_ratio : float
-        Loss when the box's mean posterior falls below ``loss_ratio`` times the one at init, when the
-        confidence falls below ``loss_ratio`` times its recent level, or when the window
-        jumps (more than its own size from the prediction) while below the level; lost until it is
-        back to ``reacquire_ratio`` times the level.
+    similarity : Similarity or str
+        The measure whose weights the search follows (default ``"posterior"``).
     """
 
-    def __init__(self, space: FeatureSpace, settings: PosteriorSettings, *, min_size: float, max_fraction: float,
-                 loss_ratio: float, reacquire_ratio: float, motion: bool, recovery: bool = True,
-                 similarity: Similarity | str = "posterior") -> None:
+    def __init__(self, space: FeatureSpace, search: WindowSearch | None = None, size: ZerothMomentSize | None = None,
+                 learning: ModelLearning | None = None, *, policy: LossPolicy | None = None, min_size: float = 4.0,
+                 max_fraction: float = 1.0, similarity: Similarity | str = "posterior") -> None:
         self.space = space
-        self.settings = settings
+        self.search = search or WindowSearch()
+        self.size = size or ZerothMomentSize()
+        self.learning = learning or ModelLearning()
+        self.policy = policy or LossPolicy(search=True)
         self.similarity = get_similarity(similarity)
         self.min_size, self.max_fraction = min_size, max_fraction
-        self.loss_ratio, self.reacquire_ratio = loss_ratio, reacquire_ratio
-        self.motion = motion
-        self.recovery = recovery
         self.texture = False
         self.gray_frames = False
         self._quantize = GridQuantizer(space)
@@ -126,7 +134,6 @@ class PosteriorTracking:
         self._tables_version = -1  # the model version the weight table was computed for
         self.level: float | None = None
         self.lost = 0
-        self.velocity = (0.0, 0.0)
 
     # ---------------------------------------------------------------- geometry
 
@@ -137,7 +144,7 @@ class PosteriorTracking:
         x1, y1 = min(int(math.ceil(cx + hw)) + 1, width), min(int(math.ceil(cy + hh)) + 1, height)
         x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
         area = (x1 - x0) * (y1 - y0)
-        step = max(1, round(math.sqrt(area / self.settings.samples)))
+        step = max(1, round(math.sqrt(area / self.search.samples)))
         rows, cols = -(-(y1 - y0) // step), -(-(x1 - x0) // step)
         bins = self._buffer("bins", (rows, cols), np.int32)
         if self.texture:
@@ -170,9 +177,9 @@ class PosteriorTracking:
     # ---------------------------------------------------------------- init / update
 
     def init(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float) -> None:
-        s = self.settings
+        choice = self.learning.texture
         self.gray_frames = frame.ndim == 2 or is_gray_bgr(frame)
-        mode = s.texture if s.texture != "gray" else ("auto" if self.gray_frames else "never")
+        mode = choice if choice != "gray" else ("auto" if self.gray_frames else "never")
         candidates = {"never": (False,), "always": (True,), "auto": (False, True)}[mode]
         best: tuple[float, bool] = (-math.inf, False)
         for texture in candidates:
@@ -200,9 +207,9 @@ class PosteriorTracking:
         return _TEXTURE_COLOUR_BINS, _TEXTURE_COLOUR_BINS ** frame.shape[2] * 16
 
     def _learn_first(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float) -> None:
-        s = self.settings
-        grid, bins = self._grid(frame, cx, cy, w / 2 * s.surround, h / 2 * s.surround)
-        self.model.learn(bins, grid.rect(cx, cy, w, h), grid.rect(cx, cy, w * s.surround, h * s.surround), 1.0)
+        surround = self.learning.surround
+        grid, bins = self._grid(frame, cx, cy, w / 2 * surround, h / 2 * surround)
+        self.model.learn(bins, grid.rect(cx, cy, w, h), grid.rect(cx, cy, w * surround, h * surround), 1.0)
         self.initial_size = (w, h)
         self.model.posterior_table(self._table_s)
         self.separation = float(np.dot(self.model.obj - self.model.sur, self._table_s))
@@ -230,16 +237,13 @@ class PosteriorTracking:
     @property
     def wants_proposal(self) -> bool:
         """Whether :meth:`update` should be given the classic mean-shift search's position."""
-        p = self.settings.proposal
+        p = self.search.proposal
         return p == "always" or (p == "auto" and not self.separable)
 
     @property
     def separable(self) -> bool:
         """Whether the colours separated the target from its surroundings at init (``separation``)."""
-        return self.separation >= self.settings.separation
-        self.level = None
-        self.lost = 0
-        self.velocity = (0.0, 0.0)
+        return self.separation >= self.learning.separation
 
     def _match(self, bins: np.ndarray, post_s: np.ndarray, rect) -> tuple[float, float]:
         """``(bc, objectness)``: the Bhattacharyya coefficient of the box's histogram with the object
@@ -256,13 +260,10 @@ class PosteriorTracking:
 
     def update(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float, exclude=(),
                proposal: tuple[float, float] | None = None) -> PosteriorStep:
-        s = self.settings
+        learning, policy = self.learning, self.policy
         height, width = frame.shape[:2]
-        px, py = cx, cy
-        if self.motion and not self.lost:
-            px = min(max(cx + self.velocity[0], 0.0), width - 1.0)
-            py = min(max(cy + self.velocity[1], 0.0), height - 1.0)
-        grow = s.search * (1.5 ** min(self.lost, 4))
+        px, py = cx, cy  # the tracker's motion part predicted the start
+        grow = self.search.region * (1.5 ** min(self.lost, 4))
         grid, bins = self._grid(frame, px, py, w / 2 * grow, h / 2 * grow, exclude)
         model = self.model
         post = self._buffer("post", bins.shape)
@@ -281,7 +282,7 @@ class PosteriorTracking:
             if other_confidence > confidence:
                 nx, ny, target, confidence, objectness = (proposal[0], proposal[1], other, other_confidence,
                                                           other_objectness)
-        if self.lost and self.level is not None and confidence < self.reacquire_ratio * self.level:
+        if self.lost and self.level is not None and confidence < policy.reacquire_ratio * self.level:
             # lost, and the best candidate is not convincing: stay where the target was last seen
             nx, ny = cx, cy
 
@@ -290,38 +291,36 @@ class PosteriorTracking:
         if level is None:
             ok = confidence > 0
         elif self.lost:
-            ok = confidence >= self.reacquire_ratio * level
+            ok = confidence >= policy.reacquire_ratio * level
         else:
-            ok = confidence >= self.loss_ratio * level
+            ok = confidence >= policy.loss_ratio * level
         # and the box must still look like the object, not like its surroundings
-        ok = ok and objectness >= self.loss_ratio
+        ok = ok and objectness >= policy.loss_ratio
         nw, nh = w, h
-        if not ok and self.recovery and s.hold_when_lost:
+        if not ok and policy.search and policy.hold_when_lost:
             # a lost target tells nothing about where it is: the window stays where it was last trusted
             nx, ny = cx, cy
         score, histogram = self._score(bins, grid.rect(nx, ny, w, h))
         if ok:
             # the zeroth moment is an area only where the posteriors say something: not on inseparable targets
-            if s.scale_rule == "zeroth" or (s.scale_rule == "zeroth-separable" and self.separable):
+            rule = self.size.rule
+            if rule == "zeroth" or (rule == "zeroth-separable" and self.separable):
                 nw, nh = self._zeroth_moment_size(grid, post_s, nx, ny, w, h, frame.shape)
-            moved = (nx - cx, ny - cy)
-            self.velocity = (0.5 * self.velocity[0] + 0.5 * moved[0], 0.5 * self.velocity[1] + 0.5 * moved[1])
             self.lost = 0
             # conservative update: a frame teaches the model when it matches it at least as well as the
             # recent level, or when its box is at least as object-like as at init (a change of look
             # keeps the box standing out from its surroundings; background or an occluder does not)
             if (level is None or confidence >= level
-                    or (s.learn_objectness is not None and objectness >= s.learn_objectness)):
-                outer = grid.rect(nx, ny, nw * s.surround, nh * s.surround)
-                model.learn(bins, grid.rect(nx, ny, nw, nh), outer, s.learning_rate)
+                    or (learning.learn_objectness is not None and objectness >= learning.learn_objectness)):
+                outer = grid.rect(nx, ny, nw * learning.surround, nh * learning.surround)
+                model.learn(bins, grid.rect(nx, ny, nw, nh), outer, learning.learning_rate)
             self.level = confidence if level is None else 0.9 * level + 0.1 * confidence
-        elif self.recovery:
+        elif policy.search:
             # lost: the search region and the motion prior widen each frame, and the window stays put
             # until a convincing match (see above)
             self.lost += 1
-            self.velocity = (0.8 * self.velocity[0], 0.8 * self.velocity[1])
             if level is not None:
-                self.level = level * s.level_decay
+                self.level = level * policy.level_decay
         return PosteriorStep(nx, ny, nw, nh, ok, confidence, iterations, score, histogram)
 
     def _dense_search(self, bins: np.ndarray, grid: _Grid, post: np.ndarray, px: float, py: float, w: float,
@@ -332,7 +331,7 @@ class PosteriorTracking:
         ``p``: a window's sum of weights *is* its similarity (times its size), so every window of the search
         region can be scored exactly at once. Fills ``post`` with the weight map; ``(x, y, iterations)``.
         """
-        s = self.settings
+        s = self.search
         self._weight_table(self.model.obj)
         st = grid.step
         rows, cols = max(1, round(h / st)), max(1, round(w / st))
@@ -408,18 +407,18 @@ class PosteriorTracking:
                             shape) -> tuple[float, float]:
         """Area = zeroth moment of the weights (``post``) over the learning region, compared with the box's
         expected sample area ``(w - 1)(h - 1)``; bounded, checked, smoothed."""
-        s = self.settings
+        s, surround = self.size, self.learning.surround
         # a grid of any step puts on average (w - 1) / step samples across a box of w pixels (its pixel
         # centres span w - 1): the area the posteriors' identity holds in, in expectation over the centre
         reference = max(w - 1, 1.0) * max(h - 1, 1.0)
-        ratio = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround, s.max_step,
+        ratio = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, surround, s.max_step,
                                         s.scale_check, reference)
         prior = (self.initial_size[0] / w) ** s.size_prior if s.size_prior > 0 else 1.0
         if s.size_prior_against == "measurement" and s.size_prior > 0 and ratio != 1.0:
             # the prior against the whole measured ratio (unbounded, the band check passed above), the
             # combined change bounded: bounding the measurement first caps the size where its largest
             # step balances the prior's pull
-            raw = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, s.surround, math.inf,
+            raw = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, surround, math.inf,
                                           False, reference)
             bound = (1 + s.max_step) ** s.smoothing
             ratio = min(max(raw ** s.smoothing * prior, 1 / bound), bound)

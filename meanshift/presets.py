@@ -71,7 +71,8 @@ def generalized(**overrides: Any) -> Tracker:
     """Our recommended default: the settings that measured best on the shared sequences, fold by fold.
 
     ``scale="posterior"`` (issue 15, :mod:`meanshift.posterior` with the default
-    :class:`~meanshift.posterior.PosteriorSettings`): each pixel weighs P(obj | u) from an object
+    :class:`~meanshift.posterior_model.WindowSearch`, :class:`~meanshift.posterior_model.ZerothMomentSize` and
+    :class:`~meanshift.posterior_model.ModelLearning`): each pixel weighs P(obj | u) from an object
     histogram (BGR 16x16x16) and a histogram of its surroundings; the window is the best box-sized sum
     of posteriors under a Gaussian motion prior, refined by mean shift on the posterior map; its size
     follows the zeroth moment of the posteriors (the expected object area) within guard rails, when
@@ -79,7 +80,7 @@ def generalized(**overrides: Any) -> Tracker:
     background-weighted model, CBWH, Epanechnikov kernel) proposes a position too and the closer
     match to the object model wins. On grayscale frames (gray features, 32 intensity bins) the posteriors
     use joint intensity x local-binary-pattern bins when those separate the target better at init
-    (``PosteriorSettings.texture="gray"``, ``benchmarks/results/gray_folds.md``). The models learn at
+    (``ModelLearning.texture="gray"``, ``benchmarks/results/gray_folds.md``). The models learn at
     0.05 on confident frames; ``ok`` is False while the match is below 0.4 of its recent level. Chosen
     on fold A of the shared sequences and checked on fold B (``benchmarks/results/ablation_folds.md``).
     Keyword arguments override any :class:`Tracker` parameter; the previous default is

@@ -165,7 +165,7 @@ class Reacquisition(LossDetector):
         return self.level is None or confidence >= self.level
 
     def loss_policy(self) -> LossPolicy:
-        return LossPolicy(self.loss_ratio, self.reacquire_ratio, search=True)
+        return LossPolicy(self.loss_ratio, self.reacquire_ratio, search=True, level_decay=self.level_decay)
 
     def confirm(self, confidence: float) -> None:
         self.lost_frames = 0
@@ -263,7 +263,8 @@ class PosteriorLoss(LossDetector):
     level, or the box's mean weight below ``loss_ratio`` times the one at init; found again at
     ``reacquire_ratio`` times the level. This part states those ratios (:meth:`loss_policy`) and reports
     the verdict the search left on the state. With ``search``, a lost target is looked for in a search
-    region and under a motion prior that widen each lost frame.
+    region and under a motion prior that widen each lost frame, the window holding its last trusted
+    position (``hold_when_lost``) while the level to return to decays by ``level_decay`` a frame.
     """
 
     name: ClassVar[str] = "posterior"
@@ -271,9 +272,17 @@ class PosteriorLoss(LossDetector):
     loss_ratio: float = 0.4
     reacquire_ratio: float = 0.8
     search: bool = True
+    hold_when_lost: bool = True
+    level_decay: float = 0.95
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_range("loss_ratio", self.loss_ratio, 0.0, 1.0)
+        _check_range("reacquire_ratio", self.reacquire_ratio, 0.0, 1.0)
+        _check_range("level_decay", self.level_decay, 0.0, 1.0)
 
     def loss_policy(self) -> LossPolicy:
-        return LossPolicy(self.loss_ratio, self.reacquire_ratio, self.search)
+        return LossPolicy(self.loss_ratio, self.reacquire_ratio, self.search, self.hold_when_lost, self.level_decay)
 
     def assess(self, state: TargetState, frame: np.ndarray, confidence: float, mass: float,
                size_before: tuple[float, float, float, float]) -> tuple[bool, float, float, int]:

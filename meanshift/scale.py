@@ -39,7 +39,7 @@ from meanshift import _kernels
 from meanshift._registry import PartRegistry
 from meanshift.config import ScaleGuard
 from meanshift.geometry import orientation_from_moments, rotated_bounding_size
-from meanshift.posterior_model import PosteriorSettings
+from meanshift.posterior_model import ModelLearning, WindowSearch, ZerothMomentSize
 from meanshift.posterior_tracking import PosteriorStep, PosteriorTracking
 from meanshift.recovery import PosteriorLoss
 from meanshift.similarity import get_similarity
@@ -47,7 +47,7 @@ from meanshift.similarity import get_similarity
 if TYPE_CHECKING:
     from meanshift.state import TargetState
 
-#: The classic proposal's measure (``PosteriorSettings.proposal``): a second cue beside the dense search's,
+#: The classic proposal's measure (``WindowSearch.proposal``): a second cue beside the dense search's,
 #: Bhattacharyya weights of the background-weighted target model, whatever measure the tracker uses.
 _PROPOSAL_MEASURE = get_similarity("bhattacharyya")
 
@@ -377,27 +377,32 @@ class PosteriorScale(ScaleRule):
 
     The engine's part around :class:`PosteriorTracking`: each frame, :meth:`search` asks the classic
     mean-shift search for a proposal when the colours do not separate the target (see
-    :attr:`PosteriorSettings.proposal`), then takes the posterior step (search region, motion prior,
+    :attr:`WindowSearch.proposal`), then takes the posterior step (search region, motion prior,
     refinement, loss verdict, model learning); :meth:`resize` applies the zeroth-moment size on trusted
     frames. The rule brings its own loss detection (:class:`~meanshift.recovery.PosteriorLoss`, ``recovery=True`` /
     ``False``), whose ratios it reads from the state (:class:`~meanshift.state.LossPolicy`).
 
     Attributes
     ----------
-    settings : PosteriorSettings
-        The posterior part's options (also ``Tracker(posterior=...)``).
+    window_search : WindowSearch
+        The search stage (also ``Tracker(window_search=...)``).
+    size : ZerothMomentSize
+        The size stage (also ``Tracker(size=...)``).
+    learning : ModelLearning
+        The model stage: its bins, and which frames teach it (also ``Tracker(learning=...)``).
     """
 
     name: ClassVar[str] = "posterior"
-    settings: PosteriorSettings = field(default_factory=PosteriorSettings)
+    window_search: WindowSearch = field(default_factory=WindowSearch)
+    size: ZerothMomentSize = field(default_factory=ZerothMomentSize)
+    learning: ModelLearning = field(default_factory=ModelLearning)
 
     def reset(self, state: TargetState, frame: np.ndarray) -> None:
         policy = state.loss_policy  # stated by the recovery part
         # The tracker's motion part predicts the start; the posterior part's own prediction stays off.
-        self.part = PosteriorTracking(
-            state.space, self.settings, min_size=self.guard.min_size, max_fraction=self.guard.max_fraction,
-            loss_ratio=policy.loss_ratio, reacquire_ratio=policy.reacquire_ratio, motion=False,
-            recovery=policy.search, similarity=state.similarity)
+        self.part = PosteriorTracking(state.space, self.window_search, self.size, self.learning, policy=policy,
+                                      min_size=self.guard.min_size, max_fraction=self.guard.max_fraction,
+                                      similarity=state.similarity)
         self.part.init(frame, state.cx, state.cy, state.w, state.h)
         self.step = PosteriorStep(state.cx, state.cy, state.w, state.h, True, 1.0, 0)
 
@@ -429,8 +434,9 @@ class PosteriorScale(ScaleRule):
         state.w, state.h = self.step.w, self.step.h
         state.length, state.breadth = self.step.w, self.step.h
 
-    def recovery_for(self, enabled: bool) -> PosteriorLoss:
-        return PosteriorLoss(search=enabled)
+    def recovery_for(self, enabled: bool) -> str | PosteriorLoss:
+        # By name when enabled, so that Tracker's recovery keywords (loss_ratio=, hold_when_lost=, ...) reach it.
+        return "posterior" if enabled else PosteriorLoss(search=False)
 
 
 def mean_weight(state: TargetState, hw: float, hh: float) -> float:

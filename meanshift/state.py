@@ -42,11 +42,17 @@ class LossPolicy:
         Found again at this times the level.
     search : bool
         Whether a lost target is searched for (else the loss is only reported).
+    hold_when_lost : bool
+        With ``search``: on a frame judged lost the window keeps its last trusted position.
+    level_decay : float
+        Per lost frame, the level of the match the target must return to shrinks by this factor.
     """
 
     loss_ratio: float = 0.4
     reacquire_ratio: float = 0.8
     search: bool = False
+    hold_when_lost: bool = True
+    level_decay: float = 0.95
 
 
 class TargetState:

@@ -11,7 +11,7 @@ import pytest
 import meanshift
 from meanshift._kernels import posterior as pk
 from meanshift._kernels.texture import quantize_texture
-from meanshift.posterior import PosteriorSettings
+from meanshift.posterior import ModelLearning, ZerothMomentSize, posterior_options
 
 
 def _bins(rng, shape, m, masked=0.1):
@@ -266,9 +266,9 @@ def _scene(shift=0, size=20):
     return frame
 
 
-@pytest.mark.parametrize("settings", [PosteriorSettings(), PosteriorSettings(scale_rule="fixed")])
-def test_posterior_mode_follows_a_moving_target(settings):
-    t = meanshift.Tracker(features="bgr", scale="posterior", posterior=settings)
+@pytest.mark.parametrize("size", [ZerothMomentSize(), ZerothMomentSize(rule="fixed")])
+def test_posterior_mode_follows_a_moving_target(size):
+    t = meanshift.Tracker(features="bgr", scale="posterior", size=size)
     t.init(_scene(), (60, 50, 20, 20))
     for k in range(1, 9):
         r = t.update(_scene(2 * k))
@@ -349,7 +349,7 @@ def test_colour_frames_keep_colour_bins_by_default():
     t = meanshift.generalized()
     t.init(frame, (60, 48, 24, 24))
     assert not t.scale_rule.part.texture and t.scale_rule.part.model.obj.shape == (16 ** 3,)
-    t = meanshift.generalized(posterior=PosteriorSettings(texture="always"))
+    t = meanshift.generalized(learning=ModelLearning(texture="always"))
     t.init(frame, (60, 48, 24, 24))
     assert t.scale_rule.part.texture and t.scale_rule.part.model.obj.shape == (8 ** 3 * 16,)
 
@@ -427,7 +427,7 @@ def test_grid_rect_holds_about_w_minus_one_pixels_of_samples():
     assert np.mean(counts) == pytest.approx(20.0, abs=0.6)
 
 
-@pytest.mark.parametrize("changes", [dict(), dict(scale_rule="zeroth"), dict(size_prior_against="measurement")])
+@pytest.mark.parametrize("changes", [dict(), dict(rule="zeroth"), dict(size_prior_against="measurement")])
 def test_scale_options_track_a_synthetic_target(changes):
     rng = np.random.default_rng(7)
     frames = []
@@ -435,7 +435,7 @@ def test_scale_options_track_a_synthetic_target(changes):
         f = (rng.random((120, 160, 3)) * 60).astype(np.uint8)
         f[40 + k:70 + k, 50 + 2 * k:90 + 2 * k] = (30, 200, 220)
         frames.append(f)
-    tracker = meanshift.generalized(posterior=PosteriorSettings(**changes))
+    tracker = meanshift.generalized(**posterior_options(**changes))
     tracker.init(frames[0], (50, 40, 40, 30))
     for f in frames[1:]:
         r = tracker.update(f)
@@ -465,7 +465,7 @@ def _red_and_yellow_shares(tracker) -> tuple[float, float]:
 @pytest.mark.parametrize("learn_objectness", [1.0, None])
 def test_a_target_that_changes_its_look_teaches_the_model_while_it_stands_out(learn_objectness):
     n = 40
-    tracker = meanshift.generalized(posterior=PosteriorSettings(learn_objectness=learn_objectness))
+    tracker = meanshift.generalized(learning=ModelLearning(learn_objectness=learn_objectness))
     tracker.init(_turning_target(0, n), (60, 50, 24, 24))
     red, yellow = _red_and_yellow_shares(tracker)
     assert red == pytest.approx(0.8, abs=0.05) and yellow == pytest.approx(0.2, abs=0.05)
@@ -495,7 +495,7 @@ def test_an_occluder_in_the_box_does_not_teach_the_model(learn_objectness):
             f[50:74, 72:84] = (40, 120, 40)
         return f
 
-    tracker = meanshift.generalized(posterior=PosteriorSettings(learn_objectness=learn_objectness))
+    tracker = meanshift.generalized(learning=ModelLearning(learn_objectness=learn_objectness))
     tracker.init(frame(False), (60, 50, 24, 24))
     background_bin = int(np.argmax(tracker.scale_rule.part.model.sur))
     for k in range(35):
@@ -516,9 +516,9 @@ def _growing_scene(side: float) -> np.ndarray:
 def test_size_prior_against_the_step_caps_the_size_and_against_the_measurement_does_not(against):
     # The target grows 2 % a frame, from 20 to 48 px; the pull toward the first size balances the
     # bounded step at (1 + max_step) ** (smoothing / size_prior) = 1.34 times the first side, and nothing beyond.
-    settings = PosteriorSettings(size_prior_against=against)
+    settings = ZerothMomentSize(size_prior_against=against)
     cap = (1 + settings.max_step) ** (settings.smoothing / settings.size_prior)
-    tracker = meanshift.generalized(posterior=settings)
+    tracker = meanshift.generalized(size=settings)
     tracker.init(_growing_scene(20), (150, 113, 20, 14))
     for k in range(1, 45):
         r = tracker.update(_growing_scene(20 * 1.02 ** k))
@@ -531,4 +531,4 @@ def test_size_prior_against_the_step_caps_the_size_and_against_the_measurement_d
 
 def test_size_prior_against_must_be_a_known_rule():
     with pytest.raises(ValueError, match="size_prior_against"):
-        PosteriorSettings(size_prior_against="box")
+        ZerothMomentSize(size_prior_against="box")

@@ -15,7 +15,7 @@ import meanshift
 from meanshift._kernels import posterior as _pk
 from meanshift.evaluation.datasets import load_sequence
 from meanshift.evaluation.metrics import iou
-from meanshift.posterior_model import PosteriorSettings
+from meanshift.posterior import posterior_options
 from meanshift.posterior_tracking import PosteriorTracking
 
 DATA = Path("/work/shared/data/sequences")
@@ -44,7 +44,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("seq")
     ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--set", action="append", default=[], help="FIELD=VALUE of PosteriorSettings")
+    ap.add_argument("--set", action="append", default=[],
+                    help="FIELD=VALUE, an option of the recommended engine (meanshift.posterior.posterior_options)")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--dump", default="", help="comma-separated frame numbers: crops + posterior maps to /tmp")
     args = ap.parse_args()
@@ -80,7 +81,7 @@ def main() -> None:
         return out
 
     PosteriorTracking._zeroth_moment_size = traced
-    tracker = meanshift.generalized(posterior=PosteriorSettings(**changes)) if changes else meanshift.generalized()
+    tracker = meanshift.generalized(**posterior_options(**changes)) if changes else meanshift.generalized()
     frames = seq.frames()
     first = next(frames)
     tracker.init(first, box)

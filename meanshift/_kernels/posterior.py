@@ -264,10 +264,10 @@ def zeroth_moment_ratio(post, x0, y0, step, cx, cy, w, h, surround, max_step, sc
 
     ``m00`` is the sum of ``post`` (P(obj | u) on the grid of origin ``(x0, y0)`` and ``step``) over
     the learning region (the box ``surround`` times as large), in pixels. A positive ``reference``
-    (pixels) replaces the box's area ``w h`` as the denominator (``PosteriorSettings.zeroth_area`` and
-    ``scale_calibration``). With ``scale_check`` the
-    change must agree with the band it adds (or removes): the band's mean posterior is compared with
-    the midpoint of the box's and the ring's means, and the ratio is 1 when they disagree.
+    (pixels) replaces the box's area ``w h`` as the denominator (the expected sample area
+    ``(w - 1)(h - 1)``). With ``scale_check`` the change must agree with the band it adds (or
+    removes): the band's mean posterior is compared with the midpoint of the box's and the ring's
+    means, and the ratio is 1 when they disagree.
     """
     rows, cols = post.shape
     j0, j1, i0, i1 = grid_rect(x0, y0, step, cx, cy, w * surround, h * surround)

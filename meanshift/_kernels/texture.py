@@ -1,4 +1,4 @@
-"""The joint colour-texture quantiser of the posterior part (``PosteriorSettings.texture``): frame to bins.
+"""The joint colour-texture quantiser of the posterior part (``ModelLearning.texture``): frame to bins.
 
 Like :mod:`meanshift._kernels.quantize`, it turns pixels of a grid of the frame into bins, here a colour
 level times a 4-neighbour local binary pattern; the posterior kernels (:mod:`meanshift._kernels.posterior`)
