@@ -234,8 +234,9 @@ class Tracker:
                             self.scale_rule.guard, frame.shape, box_to_center((x, y, w, h)))
         grow = 2.0  # a ring as wide as half the box on every side, for the background histogram
         state.quantize(frame, state.cx, state.cy, w / 2 * grow, h / 2 * grow, force=True)
-        masked = state.region.masked_fraction(state.cx, state.cy, w / 2, h / 2)
-        if space.masked and masked > _MAX_MASKED_FRACTION:
+        # (Only a masked space can mask the box: the count is not compiled for the others.)
+        masked = state.region.masked_fraction(state.cx, state.cy, w / 2, h / 2) if space.masked else 0.0
+        if masked > _MAX_MASKED_FRACTION:
             # A white, grey or dark target: the HSV mask would leave nothing to track.
             warnings.warn(f"{masked:.0%} of the box fails the HSV mask (S >= {space.s_min}, "
                           f"{space.v_min} <= V <= {space.v_max}); tracking without it", stacklevel=2)
