@@ -245,14 +245,14 @@ class PosteriorTracking:
         """Whether the colours separated the target from its surroundings at init (``separation``)."""
         return self.separation >= self.learning.separation
 
-    def _match(self, bins: np.ndarray, post_s: np.ndarray, rect) -> tuple[float, float]:
+    def _match(self, bins: np.ndarray, weights: np.ndarray, rect) -> tuple[float, float]:
         """``(bc, objectness)``: the Bhattacharyya coefficient of the box's histogram with the object
-        model, and the box's mean ``P(obj | u)`` over the one at init.
+        model, and the box's mean weight (``P(obj | u)`` for the posterior measure) over the one at init.
 
         The coefficient alone stays high on background when the model holds the box's background
         corners; the objectness falls to the surroundings' level when the target is gone.
         """
-        bc, total, count = _pk.rect_match(bins, *rect, self.model.obj, post_s, self._hist)
+        bc, total, count = _pk.rect_match(bins, *rect, self.model.obj, weights, self._hist)
         self._hist_rect = rect  # the box whose normalised histogram _hist now holds
         if count <= 0 or not self.objectness > 0:
             return bc, 0.0
@@ -274,11 +274,10 @@ class PosteriorTracking:
         nx = min(max(nx, 0.0), width - 1.0)
         ny = min(max(ny, 0.0), height - 1.0)
         target = grid.rect(nx, ny, w, h)
-        post_s = post
-        confidence, objectness = self._match(bins, post_s, target)
+        confidence, objectness = self._match(bins, post, target)
         if proposal is not None:
             other = grid.rect(proposal[0], proposal[1], w, h)
-            other_confidence, other_objectness = self._match(bins, post_s, other)
+            other_confidence, other_objectness = self._match(bins, post, other)
             if other_confidence > confidence:
                 nx, ny, target, confidence, objectness = (proposal[0], proposal[1], other, other_confidence,
                                                           other_objectness)
@@ -305,7 +304,7 @@ class PosteriorTracking:
             # the zeroth moment is an area only where the posteriors say something: not on inseparable targets
             rule = self.size.rule
             if rule == "zeroth" or (rule == "zeroth-separable" and self.separable):
-                nw, nh = self._zeroth_moment_size(grid, post_s, nx, ny, w, h, frame.shape)
+                nw, nh = self._zeroth_moment_size(grid, post, nx, ny, w, h, frame.shape)
             self.lost = 0
             # conservative update: a frame teaches the model when it matches it at least as well as the
             # recent level, or when its box is at least as object-like as at init (a change of look
