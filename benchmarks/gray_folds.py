@@ -99,7 +99,8 @@ levels (the colour frames' 8 per channel, all the library had): `texture="always
 
 #: Where the preset trails CSRT by more than 0.1 AUC, read off the boxes (benchmarks/gray_folds.py, 741a517).
 TRAILS = """\
-Where `generalized()` trails CSRT by more than 0.1 AUC on gray frames, read off the boxes:
+Where `generalized()` trailed CSRT by more than 0.1 AUC on gray frames of the 19 sequences before the videos
+came (figures of that run), read off the boxes:
 
 - **David** (0.19 against 0.71): the face is learned in the dark first frames; as he walks into the lit
   room its intensities change and the window leaves it by frame 34 (above the head, then at the frame's
