@@ -377,3 +377,36 @@ def test_default_trackers_run_on_real_sequences():
     # (the hue pipeline loses the dark, unsaturated pedestrian at once: its inRange mask drops him).
     assert ev.scores["vot2017_book", "opencv-camshift"].precision_at_20 > 0.5
     assert ev.scores["Crossing", "opencv-mil"].precision_at_20 > 0.5
+
+
+def test_cli_eval_takes_video_sequences_mixed_with_image_folders_and_several_folders(toy_dataset, tmp_path):
+    """`meanshift eval` on a folder mixing a video sequence with image sequences, and on two folders pooled."""
+    from meanshift.apps.commands.eval import command as eval_command
+
+    videos = tmp_path / "videos"
+    clip = videos / "red_video"
+    clip.mkdir(parents=True)
+    writer = cv2.VideoWriter(str(clip / "video.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 10, (160, 120))
+    lines = []
+    for i, (frame, box) in enumerate(moving_target_sequence(n_frames=60, frame_size=(120, 160), seed=2)):
+        if i == 8:
+            break
+        writer.write(frame)
+        x, y, w, h = box
+        lines.append(f"{x + 1:g},{y + 1:g},{w:g},{h:g}")
+    writer.release()
+    (clip / "groundtruth_rect.txt").write_text("\n".join(lines) + "\n")
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    (mixed / "red_video").symlink_to(clip, target_is_directory=True)
+    (mixed / "red_a").symlink_to(toy_dataset / "red_a", target_is_directory=True)
+    for args, want in (([str(mixed)], {"red_a", "red_video"}),
+                       ([str(toy_dataset), str(videos)], {"red_a", "red_b", "red_video"})):
+        out = tmp_path / f"out{len(want)}"
+        result = CliRunner().invoke(eval_command, [*args, "--out", str(out), "-t", "generalized", "--max-frames",
+                                                   "6", "--no-progress", "--no-plots"])
+        assert result.exit_code == 0, result.output
+        with open(out / "per_sequence.csv", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        assert {row["sequence"] for row in rows} == want
+        assert all(float(row["auc"]) > 0.5 for row in rows), rows
