@@ -109,6 +109,35 @@ def family_heads() -> str:
     return " | ".join(f"{family} ({len(names)})" for family, names in FAMILIES.items()) + f" | all {len(ALL)}"
 
 
+def held_out_choices(variants: Mapping[str, Mapping[str, float]],
+                     families: Iterable[str] = ("OTB", "VOT", "aerial")) -> list[tuple[str, str, float, float]]:
+    """Families as folds: for each family, the variant best on the others, and how it does on the one held out.
+
+    ``variants`` maps a variant's name to its AUC per sequence. The choice is the variant with the best mean
+    of the other families' means (every family weighs the same); the row is ``(held-out family, variant
+    chosen, its AUC there, the best AUC any variant reaches there)``: a choice that carries to the family it
+    was not made on has the two close.
+
+    Examples
+    --------
+    >>> a = {s: 0.5 for s in ALL}; b = dict(a, **{s: 0.6 for s in FAMILIES["VOT"]})
+    >>> held_out_choices({"a": a, "b": b})[0]
+    ('OTB', 'b', 0.5, 0.5)
+    """
+    rows = []
+    families = list(families)
+    for held in families:
+        others = [f for f in families if f != held]
+
+        def mean_on(per: Mapping[str, float], family: str) -> float:
+            return statistics.fmean(per[s] for s in FAMILIES[family])
+
+        chosen = max(variants, key=lambda v: statistics.fmean(mean_on(variants[v], f) for f in others))
+        best = max(mean_on(per, held) for per in variants.values())
+        rows.append((held, chosen, mean_on(variants[chosen], held), best))
+    return rows
+
+
 def _cell(means: tuple[float, ...] | None) -> str:
     return "–" if means is None else f"{means[0]:.3f} / {means[1]:.3f}"
 
