@@ -26,12 +26,14 @@ class TrackResult:
         or, with ``recovery``, below ``loss_ratio`` times its recent level and no re-acquisition
         succeeded): the box is then not to be trusted.
     box : (x, y, w, h)
-        Axis-aligned box in pixels (floats), clipped to the frame; centre at ``x + (w - 1) / 2``
-        (unless clipped: the unclipped centre is ``rotated[0]``).
+        Axis-aligned box in pixels (floats), clipped to the frame; centre at ``x + (w - 1) / 2``.
     rotated : ((cx, cy), (w, h), angle_deg)
-        The oriented box, as ``cv2.RotatedRect`` (works with ``cv2.boxPoints``).
+        The oriented box, as ``cv2.RotatedRect`` (works with ``cv2.boxPoints``), clipped like ``box``.
     score : float
-        Value of the tracker's similarity measure at convergence.
+        The value of the tracker's similarity measure for the reported box, finite on every frame: against
+        the learnt object and surroundings model in the recommended tracker (for the default ``posterior``
+        measure the box's mean ``P(obj | u)``, in [0, 1]), against the target histogram in the classic
+        engine (at convergence).
     iterations : int
         Mean-shift iterations this frame (summed over the candidate sizes in ``bandwidth`` mode).
     confidence : float
