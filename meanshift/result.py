@@ -30,10 +30,10 @@ class TrackResult:
     rotated : ((cx, cy), (w, h), angle_deg)
         The oriented box, as ``cv2.RotatedRect`` (works with ``cv2.boxPoints``), clipped like ``box``.
     score : float
-        The value of the tracker's similarity measure for the reported box, finite on every frame: against
-        the learnt object and surroundings model in the recommended tracker (for the default ``posterior``
-        measure the box's mean ``P(obj | u)``, in [0, 1]), against the target histogram in the classic
-        engine (at convergence).
+        The value of the tracker's similarity measure for the reported box: against the learnt object and
+        surroundings model in the recommended tracker (for the default ``posterior`` measure the box's mean
+        ``P(obj | u)``, in [0, 1]), against the target histogram in the classic engine (at convergence).
+        ``background-ratio``'s is a logarithm, ``-inf`` for a box that shares no colour with the model.
     iterations : int
         Mean-shift iterations this frame (summed over the candidate sizes in ``bandwidth`` mode).
     confidence : float
