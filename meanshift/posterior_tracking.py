@@ -400,7 +400,11 @@ class PosteriorTracking:
             if n > 0:
                 histogram /= n
             self._hist_rect = rect
-        return float(self.similarity.model_value(histogram, self.model)), histogram
+        measure = self.similarity
+        # A fixed table of probabilities is the measure's own weights, unscaled and current: reused.
+        if not measure.depends_on_candidate and measure.zeroth_moment_is_area:
+            return float(measure.model_value(histogram, self.model, weights=self._table)), histogram
+        return float(measure.model_value(histogram, self.model)), histogram
 
     def _zeroth_moment_size(self, grid: _Grid, post: np.ndarray, cx: float, cy: float, w: float, h: float,
                             shape) -> tuple[float, float]:

@@ -106,8 +106,12 @@ class Similarity:
         object histogram as ``q`` and the surroundings' as the background (the recommended tracker's search)."""
         return self.weights(p, model.obj, background=model.sur, out=out)
 
-    def model_value(self, p: np.ndarray, model: ObjectModel) -> float:
-        """``rho(p)`` against a learnt object / surroundings model (what ``TrackResult.score`` reports)."""
+    def model_value(self, p: np.ndarray, model: ObjectModel, *, weights: np.ndarray | None = None) -> float:
+        """``rho(p)`` against a learnt object / surroundings model (what ``TrackResult.score`` reports).
+
+        ``weights``, when given, is :meth:`model_weights` against this model as it is now, which a measure
+        whose value is the candidate's mean weight may reuse rather than compute again.
+        """
         return self.value(p, model.obj, background=model.sur)
 
     def __repr__(self) -> str:
@@ -233,8 +237,9 @@ class PosteriorSimilarity(_BuiltinSimilarity):
         out = np.empty_like(model.obj, dtype=np.float64) if out is None else out
         return model.posterior_table(out)
 
-    def model_value(self, p, model):
-        return float(np.dot(p, model.posterior_table(np.empty_like(model.obj, dtype=np.float64))))
+    def model_value(self, p, model, *, weights=None):
+        table = model.posterior_table(np.empty_like(model.obj, dtype=np.float64)) if weights is None else weights
+        return float(np.dot(p, table))
 
 
 class FunctionSimilarity(Similarity):
