@@ -19,8 +19,8 @@ import click
 __all__ = ["COMPILE_SECONDS", "compile_kernels", "cache_is_cold"]
 
 #: What the first run's compilation takes, said in the console message and in the README: the default
-#: tracker compiled in 7.5 s on a loaded 2-core machine (benchmarks/results/first_start.md); less when quiet.
-COMPILE_SECONDS = 10
+#: tracker compiles in 6 s on a quiet 2-core machine, 7.5 s on a loaded one (benchmarks/results/first_start.md).
+COMPILE_SECONDS = 7
 
 
 def cache_is_cold() -> bool:
