@@ -447,3 +447,12 @@ def test_tracker_options_are_checked_by_the_engine():
     frame[10:30, 10:30] = (0, 0, 255)
     tracker.init(frame, (10, 10, 20, 20))
     assert tracker.update(frame).ok
+
+
+def test_a_box_reaching_outside_the_frame_is_said_in_the_report(tmp_path):
+    # As `meanshift track` says it on the console: the target tracked is the part of the box inside the frame.
+    x, y, w, h = FIRST_BOX
+    report = track_video(_Frames(5), (-10.0, y, w + 10.0, h), csv_path=tmp_path / "v.csv")
+    assert report.status == "ok" and report.frames == 5
+    assert "reaches outside the 320x240 frame: tracking the part inside it" in report.error
+    assert track_video(_Frames(5), FIRST_BOX, csv_path=tmp_path / "w.csv").error == ""

@@ -20,6 +20,7 @@ from meanshift.io import (
     check_box,
     draw_box,
     draw_result,
+    format_box,
     open_source,
     partial_path,
     target_color,
@@ -233,7 +234,12 @@ def track_video(
             first = src.peek()
             if first is None:
                 raise VideoError(f"{name}: no frames to track")
-            boxes = [check_box(b, first.shape) for b in boxes]
+            given, boxes = boxes, [check_box(b, first.shape) for b in boxes]
+            # A box reaching outside the frame is tracked as its part inside: said, as `meanshift track` says it.
+            height, width = first.shape[:2]
+            notes = [f"note: box {format_box(g)} reaches outside the {width}x{height} frame: tracking the part "
+                     f"inside it, {format_box(b)}" for g, b in zip(given, boxes, strict=True)
+                     if tuple(float(v) for v in g) != b]
             if "csv" in temp:
                 csv_out = box_writer(temp["csv"], box_format)
             if "video" in temp:
@@ -283,9 +289,9 @@ def track_video(
         if csv_out is not None:
             csv_out.sync()
             csv_out.close()
-        warning = ""
         if max_frames is None and expected and frames < 0.95 * expected:
-            warning = f"warning: read {frames} of the {expected} frames the file announces (truncated?)"
+            notes.append(f"warning: read {frames} of the {expected} frames the file announces (truncated?)")
+        warning = "; ".join(notes)
         outputs = tuple(str(final[k]) for k in ("csv", "video") if final[k] is not None)
         report = VideoReport(name, "ok", frames, lost, seconds, warning, outputs)
         if before_publish is not None:
