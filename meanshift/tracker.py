@@ -60,10 +60,12 @@ class Tracker:
     """Generalized mean-shift tracker: features x similarity x kernel x scale rule x motion x recovery.
 
     The defaults are the recommended tracker, the settings :func:`meanshift.generalized` names (BGR
-    16x16x16 bins, background-weighted model, Bhattacharyya weights, Epanechnikov kernel, the
-    ``"posterior"`` scale rule with its loss detection; the classic search, where it runs, stops at 0.5
-    px or 20 iterations and samples a window ~1,024 times): ``Tracker()`` is that tracker. The presets
-    are the named alternatives and set every parameter they need.
+    16x16x16 bins, the ``"posterior"`` similarity measure, whose weights are P(obj | u) from a learnt object
+    and surroundings model, the ``"posterior"`` scale rule with its search, size, learning and loss
+    detection; where the colours do not separate the target the classic search proposes a position too,
+    with Bhattacharyya weights of a background-weighted model and an Epanechnikov kernel, stopping at 0.5
+    px or 20 iterations on ~1,024 samples a window): ``Tracker()`` is that tracker. The presets are the
+    named alternatives and set every parameter they need.
 
     Parameters
     ----------
@@ -74,7 +76,8 @@ class Tracker:
         single-channel or BGR with three equal channels, are tracked with ``"gray"`` whatever is
         asked (a warning says so).
     similarity : str or Similarity
-        A name from :func:`meanshift.similarities` or your own :class:`~meanshift.similarity.Similarity`.
+        A name from :func:`meanshift.similarities` (default ``"posterior"``) or your own
+        :class:`~meanshift.similarity.Similarity`; it gives the weights of every engine and the ``score``.
     kernel : str or Kernel
         A name from :func:`meanshift.kernels` (``"epanechnikov"``, ``"flat"``, ``"gaussian"``, ``"biweight"``).
     scale : str or ScaleRule
