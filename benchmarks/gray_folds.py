@@ -72,7 +72,7 @@ def _gen(posterior: dict | None = None, **settings):
 #: colour space asked for), so the bin counts are set by asking for ``features="gray"`` directly; they
 #: are measured with the intensity histogram alone (``texture="never"``).
 #: The row of ``generalized()`` as it is: the other rows' sign test is against it.
-PRESET = '**generalized()** (texture="gray": intensity-LBP bins when they separate better)'
+PRESET = '**generalized()** (texture="auto": intensity-LBP bins when they separate better)'
 VARIANTS = {
     'generalized(), texture="never" (the intensity histogram: the preset before gray texture)':
         _gen(posterior_options(texture="never")),

@@ -177,10 +177,8 @@ class PosteriorTracking:
     # ---------------------------------------------------------------- init / update
 
     def init(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float) -> None:
-        choice = self.learning.texture
         self.gray_frames = frame.ndim == 2 or is_gray_bgr(frame)
-        mode = choice if choice != "gray" else ("auto" if self.gray_frames else "never")
-        candidates = {"never": (False,), "always": (True,), "auto": (False, True)}[mode]
+        candidates = {"never": (False,), "always": (True,), "auto": (False, True)}[self.learning.texture]
         best: tuple[float, bool] = (-math.inf, False)
         for texture in candidates:
             self._learn_first_with(texture, frame, cx, cy, w, h)

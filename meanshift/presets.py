@@ -78,11 +78,11 @@ def generalized(**overrides: Any) -> Tracker:
     follows the zeroth moment of the posteriors (the expected object area) within guard rails, when
     the colours separate the target at init. Otherwise the classic search (Bhattacharyya weights of a
     background-weighted model, CBWH, Epanechnikov kernel) proposes a position too and the closer
-    match to the object model wins. On grayscale frames (gray features, 32 intensity bins) the posteriors
-    use joint intensity x local-binary-pattern bins when those separate the target better at init
-    (``ModelLearning.texture="gray"``, ``benchmarks/results/gray_folds.md``). The models learn at
-    0.05 on confident frames; ``ok`` is False while the match is below 0.4 of its recent level. Chosen
-    on fold A of the shared sequences and checked on fold B (``benchmarks/results/ablation_folds.md``).
+    match to the object model wins. The posteriors use joint colour x local-binary-pattern bins when
+    those separate the target better at init (``ModelLearning.texture="auto"``; on grayscale frames, gray
+    features, 32 intensity levels x the pattern). The models learn at 0.05 on confident frames; ``ok`` is
+    False while the match is below 0.4 of its recent level. Options are kept only if no family of the 36
+    shared sequences loses under the perturbed protocol (``benchmarks/results/robustness.md``).
     Keyword arguments override any :class:`Tracker` parameter; the previous default is
     ``generalized(scale="contrast")``.
     """

@@ -335,7 +335,7 @@ def test_gray_frames_get_intensity_texture_bins_and_follow_a_texture_only_target
         with pytest.warns(UserWarning, match="grayscale frames"):
             t.init(convert(frames[0]), (60, 48, 24, 24))
         part = t.scale_rule.part
-        # texture="gray" (the default): the joint bins win at init, 32 intensity levels x 16 patterns
+        # texture="auto" (the default): the joint bins win at init, 32 intensity levels x 16 patterns
         assert part.texture and part.model.obj.shape == (32 * 16,)
         boxes[layout] = [t.update(convert(f)).box for f in frames[1:]]
         x, y, w, h = boxes[layout][-1]
@@ -343,15 +343,21 @@ def test_gray_frames_get_intensity_texture_bins_and_follow_a_texture_only_target
     assert boxes["2-D"] == boxes["three equal channels"]
 
 
-def test_colour_frames_keep_colour_bins_by_default():
+def test_colour_frames_take_the_bins_that_separate_the_target_better_by_default():
     frame = np.dstack([_gray_scene()] * 3)
     frame[..., 0] //= 2  # no longer gray
-    t = meanshift.generalized()
-    t.init(frame, (60, 48, 24, 24))
-    assert not t.scale_rule.part.texture and t.scale_rule.part.model.obj.shape == (16 ** 3,)
-    t = meanshift.generalized(learning=ModelLearning(texture="always"))
-    t.init(frame, (60, 48, 24, 24))
-    assert t.scale_rule.part.texture and t.scale_rule.part.model.obj.shape == (8 ** 3 * 16,)
+    parts = {}
+    for texture in ("never", "always", "auto"):
+        t = meanshift.generalized(learning=ModelLearning(texture=texture))
+        t.init(frame, (60, 48, 24, 24))
+        parts[texture] = t.scale_rule.part
+    assert not parts["never"].texture and parts["never"].model.obj.shape == (16 ** 3,)
+    assert parts["always"].texture and parts["always"].model.obj.shape == (8 ** 3 * 16,)
+    # "auto", the default: whichever separates the target from its surroundings better at init
+    better = parts["always"].separation > parts["never"].separation
+    assert parts["auto"].texture == better
+    assert parts["auto"].separation == max(parts["never"].separation, parts["always"].separation)
+    assert meanshift.generalized().scale_rule.learning.texture == "auto"
 
 
 def test_grid_rect_in_python_is_the_kernels_on_random_and_edge_boxes():

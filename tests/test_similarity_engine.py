@@ -13,6 +13,7 @@ import pytest
 
 import meanshift
 from meanshift.evaluation.datasets import load_sequence
+from meanshift.posterior import ModelLearning
 from meanshift.similarity import FunctionSimilarity, similarities
 
 BUILT_INS = ("backprojection", "bhattacharyya", "kl", "intersection", "chi-square", "l2", "log-likelihood",
@@ -60,14 +61,18 @@ def test_the_score_is_the_measures_value_of_the_reported_box(sequences_dir):
         _, scores = _run(sequences_dir, "Woman", name)
         assert np.all((scores >= 0) & (scores <= 1)), (name, scores.min(), scores.max())
     seq = load_sequence(sequences_dir / "Woman", max_frames=3)
-    tracker = meanshift.Tracker()
-    frames = seq.frames()
-    tracker.init(next(frames), seq.init_box)
-    model = tracker.scale_rule.part.model
-    table = model.posterior_table(np.empty_like(model.obj))  # the model before the frame teaches it
-    result = tracker.update(next(frames))
-    assert tracker.hist.sum() == pytest.approx(1.0)
-    assert result.score == pytest.approx(float(np.dot(tracker.hist, table)), rel=1e-9)
+    for learning in (ModelLearning(texture="never"), ModelLearning(texture="always")):
+        tracker = meanshift.Tracker(learning=learning)
+        frames = seq.frames()
+        tracker.init(next(frames), seq.init_box)
+        model = tracker.scale_rule.part.model
+        table = model.posterior_table(np.empty_like(model.obj))  # the model before the frame teaches it
+        result = tracker.update(next(frames))
+        histogram = tracker.scale_rule.step.histogram  # the box's, in the model's bins
+        assert histogram.sum() == pytest.approx(1.0)
+        assert result.score == pytest.approx(float(np.dot(histogram, table)), rel=1e-9)
+        if learning.texture == "never":  # in the colour space's bins the tracker's own histogram is that one
+            np.testing.assert_array_equal(tracker.hist, histogram)
 
 
 def test_the_posterior_measure_works_in_the_classic_engine_too():
