@@ -141,7 +141,9 @@ class ModelLearning:
     texture : {"auto", "never", "always"}
         Joint colour-texture bins (8 levels per channel x a 4-neighbour local binary pattern, see
         :func:`meanshift._kernels.texture.quantize_texture`) instead of the tracker's colour space;
-        ``"auto"`` (the default): when they separate the target from its surroundings better at init. On
+        ``"auto"`` (the default): when they separate the target from its surroundings better at init, and
+        the tracker's colour space is BGR or the frames are gray (the joint bins are built on the frame's
+        own channels; another colour space asked for keeps its bins). On
         grayscale frames the joint bins read the one intensity channel at 32 levels (the gray space's
         default), not 8. Decided under the perturbed protocol over the 36 sequences (13 runs each), against
         colour bins alone on colour frames (the rule before, which kept texture to gray frames): OTB

@@ -152,7 +152,8 @@ class PosteriorTracking:
             if self.gray_frames:
                 pixels = pixels[:, :, :1]  # three equal channels: the first is the intensity
             levels = self.texture_bins(frame)[0]
-            quantize_texture(pixels, x0, y0, step, levels, max(2, step), _TEXTURE_TOLERANCE, bins)
+            quantize_texture(pixels, x0, y0, step, levels, max(2, step), _TEXTURE_TOLERANCE,
+                             self.space.channel_order == "rgb", bins)
         else:
             self._quantize(frame, x0, y0, bins, step=step)
         grid = _Grid(x0, y0, step, rows, cols)
@@ -178,7 +179,12 @@ class PosteriorTracking:
 
     def init(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float) -> None:
         self.gray_frames = frame.ndim == 2 or is_gray_bgr(frame)
-        candidates = {"never": (False,), "always": (True,), "auto": (False, True)}[self.learning.texture]
+        choice = self.learning.texture
+        if choice == "auto" and not (self.gray_frames or self.space.name == "bgr"):
+            # The joint bins are built on the frame's own channels: "auto" weighs them only against the
+            # BGR (or gray) bins they refine; another colour space asked for keeps its bins.
+            choice = "never"
+        candidates = {"never": (False,), "always": (True,), "auto": (False, True)}[choice]
         best: tuple[float, bool] = (-math.inf, False)
         for texture in candidates:
             self._learn_first_with(texture, frame, cx, cy, w, h)

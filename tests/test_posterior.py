@@ -312,8 +312,13 @@ def test_quantize_texture_against_reference(gray, x0, y0, step, shape):
     frame = rng.integers(0, 256, size=(20, 30) if gray else (20, 30, 3)).astype(np.uint8)
     out = np.empty(shape, np.int32)
     pixels = frame[:, :, None] if gray else frame
-    quantize_texture(pixels, x0, y0, step, 8, 2, 4, out)
+    quantize_texture(pixels, x0, y0, step, 8, 2, 4, False, out)
     np.testing.assert_array_equal(out, _texture_reference(frame, x0, y0, step, 8, 2, 4, shape))
+    if not gray:  # RGB frames read last channel first: the bins of their BGR twins
+        rgb = np.ascontiguousarray(frame[:, :, ::-1])
+        again = np.empty(shape, np.int32)
+        quantize_texture(rgb, x0, y0, step, 8, 2, 4, True, again)
+        np.testing.assert_array_equal(again, out)
 
 
 def _gray_scene(shift=0):

@@ -29,13 +29,14 @@ def _channel_mean(frame, y, x, channels):
 
 
 @jit
-def quantize_texture(frame, x0, y0, step, colour_bins, radius, tolerance, out):
+def quantize_texture(frame, x0, y0, step, colour_bins, radius, tolerance, reverse, out):
     """Joint colour-texture bin of pixel ``(x0 + i*step, y0 + j*step)`` into ``out[j, i]``.
 
     Texture: a 4-neighbour local binary pattern on the channel mean ``g`` (bit k set when the
     neighbour at ``radius`` pixels — right, down, left, up — is brighter than ``g + tolerance``;
     neighbours past the frame's edge count as equal). Colour: ``colour_bins`` levels per channel
-    (one channel for a single-channel frame). Bin = ``colour * 16 + pattern``, so
+    (one channel for a single-channel frame), read last channel first when ``reverse`` (RGB frames, so
+    that they get the bins their BGR twins get). Bin = ``colour * 16 + pattern``, so
     ``colour_bins**channels * 16`` bins.
     """
     height, width, channels = frame.shape
@@ -57,7 +58,8 @@ def quantize_texture(frame, x0, y0, step, colour_bins, radius, tolerance, out):
                 x = x0 + i * step
                 colour = 0
                 for c in range(channels):
-                    colour = colour * colour_bins + (np.int64(frame[y, x, c]) * colour_bins >> 8)
+                    cc = channels - 1 - c if reverse else c
+                    colour = colour * colour_bins + (np.int64(frame[y, x, cc]) * colour_bins >> 8)
                 level = centre[i + k] + tolerance
                 pattern = ((centre[i + 2 * k] > level) | (below[i + k] > level) << 1 | (centre[i] > level) << 2
                            | (above[i + k] > level) << 3)
@@ -70,7 +72,8 @@ def quantize_texture(frame, x0, y0, step, colour_bins, radius, tolerance, out):
             x = x0 + i * step
             colour = 0
             for c in range(channels):
-                colour = colour * colour_bins + (np.int64(frame[y, x, c]) * colour_bins >> 8)
+                cc = channels - 1 - c if reverse else c
+                colour = colour * colour_bins + (np.int64(frame[y, x, cc]) * colour_bins >> 8)
             level = _channel_mean(frame, y, x, channels) + tolerance
             pattern = 0
             if x + radius < width and _channel_mean(frame, y, x + radius, channels) > level:
