@@ -22,7 +22,7 @@ checked); the models learn at a rate on confident frames only. ``TrackResult.sco
 measure's value of the box's histogram against the model.
 
 The :class:`PosteriorTracking` steps (:mod:`meanshift.posterior_tracking`) take the frame and the
-current state explicitly and return the new state; :class:`~meanshift.scale.PosteriorScale`
+current state explicitly and return the new state; :class:`~meanshift.posterior_scale.PosteriorScale`
 (``scale="posterior"``) and :class:`~meanshift.recovery.PosteriorLoss` make them parts of the engine.
 This module gathers those names in one place.
 """
@@ -33,9 +33,9 @@ from dataclasses import fields
 from typing import Any
 
 from meanshift.posterior_model import ModelLearning, PosteriorModel, WindowSearch, ZerothMomentSize
+from meanshift.posterior_scale import PosteriorScale
 from meanshift.posterior_tracking import PosteriorStep, PosteriorTracking
 from meanshift.recovery import PosteriorLoss
-from meanshift.scale import PosteriorScale
 
 __all__ = ["posterior_options", "WindowSearch", "ZerothMomentSize", "ModelLearning", "PosteriorModel",
            "PosteriorTracking", "PosteriorStep", "PosteriorScale", "PosteriorLoss"]

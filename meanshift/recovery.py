@@ -85,8 +85,7 @@ class LossDetector:
     def loss_policy(self) -> LossPolicy:
         """What this part asks of a search that judges the match itself (the tracker states it on the
         :class:`~meanshift.state.TargetState` at ``init``): the default ratios, no search when lost."""
-        return LossPolicy(loss_ratio=getattr(self, "loss_ratio", 0.4),
-                          reacquire_ratio=getattr(self, "reacquire_ratio", 0.8), search=False)
+        return LossPolicy()
 
     def confirm(self, confidence: float) -> None:
         """The frame was trusted with this match."""
@@ -252,6 +251,9 @@ class LossWatch(LossDetector):
 
     def report(self, ok: bool) -> bool:
         return ok and self.trusted
+
+    def loss_policy(self) -> LossPolicy:
+        return LossPolicy(loss_ratio=self.loss_ratio)
 
 
 @dataclass

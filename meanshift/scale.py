@@ -30,26 +30,19 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from meanshift import _kernels
 from meanshift._registry import PartRegistry
-from meanshift.config import ScaleGuard
 from meanshift.geometry import orientation_from_moments, rotated_bounding_size
-from meanshift.posterior_model import ModelLearning, WindowSearch, ZerothMomentSize
-from meanshift.posterior_tracking import PosteriorStep, PosteriorTracking
-from meanshift.recovery import PosteriorLoss
-from meanshift.similarity import get_similarity
+from meanshift.posterior_scale import PosteriorScale
+from meanshift.scale_rule import ScaleRule, _check_range
 
 if TYPE_CHECKING:
     from meanshift.state import TargetState
-
-#: The classic proposal's measure (``WindowSearch.proposal``): a second cue beside the dense search's,
-#: Bhattacharyya weights of the background-weighted target model, whatever measure the tracker uses.
-_PROPOSAL_MEASURE = get_similarity("bhattacharyya")
 
 __all__ = ["ScaleRule", "FixedScale", "MomentsScale", "BandwidthScale", "ContrastScale", "PosteriorScale",
            "scale_rules",
@@ -60,78 +53,6 @@ AREA_ESTIMATES = ("model", "core")
 
 # Largest aspect ratio the moments may give the window; beyond it the estimate is background noise.
 _MAX_ASPECT = 8.0
-
-
-@dataclass
-class ScaleRule:
-    """Base of the scale rules; on its own the size never changes (as :class:`FixedScale`).
-
-    Subclass it and override :meth:`search` and/or :meth:`resize`; register the class with
-    :func:`register_scale_rule` to make it available by name. A rule reads and writes the tracker's
-    window (``state.cx, cy, w, h``) and uses its steps (``state.converge``, ``state.quantize``,
-    ``state.clamp_size``); per-target state it keeps is set up in :meth:`reset`, called by
-    :meth:`~meanshift.Tracker.init` (each tracker works on its own copy of the rule).
-
-    Attributes
-    ----------
-    margin : float
-        Each frame's search region, and the moments that size the window, extend this fraction of the
-        window's half-size beyond it on every side, so that a window smaller than its target can grow.
-    guard : ScaleGuard
-        Bounds of the window's size (``min_size``, ``max_fraction``), and for ``moments`` the
-        smoothing and per-frame bound of its changes.
-    """
-
-    name: ClassVar[str] = "base"
-    margin: float = 0.25
-    guard: ScaleGuard = field(default_factory=ScaleGuard)
-
-    def __post_init__(self) -> None:
-        _check_range("margin", self.margin, 0.0, 4.0)
-
-    def reset(self, state: TargetState, frame: np.ndarray) -> None:
-        """Set up per-target state at ``init`` (the model's bin count is ``state.space.n_bins``)."""
-
-    def search(self, state: TargetState, frame: np.ndarray) -> tuple[int, float]:
-        """Mean shift from the current centre; returns ``(iterations, mass)`` and leaves the window found."""
-        return state.converge(frame, state.w, state.h)
-
-    def reads_region(self, state: TargetState) -> bool:
-        """Whether this frame's :meth:`search` reads the tracker's region (``state.converge``, ``quantize``).
-
-        The engine starts each frame's region before the search only when a part reads it; a rule that
-        samples the frame itself says False.
-        """
-        return True
-
-    def match(self, state: TargetState) -> float:
-        """How well the window found matches the target, in [0, 1] (the recovery part judges it).
-
-        The Bhattacharyya coefficient of the candidate histogram with the model.
-        """
-        return float(_kernels.bhattacharyya_coefficient(state.hist, state.q))
-
-    def score(self, state: TargetState) -> float | None:
-        """``TrackResult.score`` of this frame, or None for the tracker's own: the similarity of the
-        candidate histogram with the model under the tracker's measure."""
-        return None
-
-    def recovery_for(self, enabled: bool) -> str | Any:
-        """The recovery part ``Tracker(recovery=True / False)`` means with this rule (a name or an object)."""
-        return "reacquire" if enabled else "threshold"
-
-    def resize(self, state: TargetState, frame: np.ndarray) -> None:
-        """Size the window from this frame's evidence; called only when the box is trusted."""
-
-    def rotated_size(self, state: TargetState) -> tuple[float, float]:
-        """Sides of the oriented box that :class:`~meanshift.TrackResult` reports."""
-        return state.w, state.h
-
-    def smooth_size(self, state: TargetState, w: float, h: float, smoothing: float) -> None:
-        """``h_new = smoothing * h_best + (1 - smoothing) * h``, within the size bounds."""
-        g = smoothing
-        state.w, state.h = state.clamp_size(g * w + (1 - g) * state.w, g * h + (1 - g) * state.h)
-        state.length, state.breadth = state.w, state.h
 
 
 @dataclass
@@ -371,84 +292,11 @@ class ContrastScale(BandwidthScale):
         return (area > current[0] * current[1]) == (proposed[0] > current[0])
 
 
-@dataclass
-class PosteriorScale(ScaleRule):
-    """``scale="posterior"``: pixel-wise posteriors as weights, the window's size from their zeroth moment.
-
-    The engine's part around :class:`PosteriorTracking`: each frame, :meth:`search` asks the classic
-    mean-shift search for a proposal when the colours do not separate the target (see
-    :attr:`WindowSearch.proposal`), then takes the posterior step (search region, motion prior,
-    refinement, loss verdict, model learning); :meth:`resize` applies the zeroth-moment size on trusted
-    frames. The rule brings its own loss detection (:class:`~meanshift.recovery.PosteriorLoss`, ``recovery=True`` /
-    ``False``), whose ratios it reads from the state (:class:`~meanshift.state.LossPolicy`).
-
-    Attributes
-    ----------
-    window_search : WindowSearch
-        The search stage (also ``Tracker(window_search=...)``).
-    size : ZerothMomentSize
-        The size stage (also ``Tracker(size=...)``).
-    learning : ModelLearning
-        The model stage: its bins, and which frames teach it (also ``Tracker(learning=...)``).
-    """
-
-    name: ClassVar[str] = "posterior"
-    window_search: WindowSearch = field(default_factory=WindowSearch)
-    size: ZerothMomentSize = field(default_factory=ZerothMomentSize)
-    learning: ModelLearning = field(default_factory=ModelLearning)
-
-    def reset(self, state: TargetState, frame: np.ndarray) -> None:
-        policy = state.loss_policy  # stated by the recovery part
-        # The tracker's motion part predicts the start; the posterior part's own prediction stays off.
-        self.part = PosteriorTracking(state.space, self.window_search, self.size, self.learning, policy=policy,
-                                      min_size=self.guard.min_size, max_fraction=self.guard.max_fraction,
-                                      similarity=state.similarity)
-        self.part.init(frame, state.cx, state.cy, state.w, state.h)
-        self.step = PosteriorStep(state.cx, state.cy, state.w, state.h, True, 1.0, 0)
-
-    def search(self, state: TargetState, frame: np.ndarray) -> tuple[int, float]:
-        cx, cy = state.cx, state.cy
-        proposal = None
-        if self.part.wants_proposal:  # the classic mean-shift search proposes a position too
-            state.converge(frame, state.w, state.h, similarity=_PROPOSAL_MEASURE)
-            proposal = (state.cx, state.cy)
-        self.step = self.part.update(frame, cx, cy, state.w, state.h, state.exclude, proposal)
-        state.cx, state.cy = self.step.cx, self.step.cy
-        state.search_ok = self.step.ok
-        histogram = self.step.histogram
-        if histogram is not None and histogram.shape == state.hist.shape:  # not in the texture bins
-            state.hist[:] = histogram
-        return self.step.iterations, 1.0
-
-    def reads_region(self, state: TargetState) -> bool:
-        # The posterior step samples its own search region; only the classic proposal reads the tracker's.
-        return self.part.wants_proposal
-
-    def match(self, state: TargetState) -> float:
-        return self.step.confidence
-
-    def score(self, state: TargetState) -> float | None:
-        return self.step.score
-
-    def resize(self, state: TargetState, frame: np.ndarray) -> None:
-        state.w, state.h = self.step.w, self.step.h
-        state.length, state.breadth = self.step.w, self.step.h
-
-    def recovery_for(self, enabled: bool) -> str | PosteriorLoss:
-        # By name when enabled, so that Tracker's recovery keywords (loss_ratio=, hold_when_lost=, ...) reach it.
-        return "posterior" if enabled else PosteriorLoss(search=False)
-
-
 def mean_weight(state: TargetState, hw: float, hh: float) -> float:
     """Mean weight per pixel (masked ones count as 0) of the box of half-sizes ``(hw, hh)`` at the centre."""
     count = state.region.moments(state.cx - hw, state.cy - hh, state.cx + hw, state.cy + hh,
                                    state.weights, state.moments)
     return float(state.moments[0]) / count if count > 0 else 0.0
-
-
-def _check_range(name: str, value: Any, lo: float, hi: float) -> None:
-    if not lo <= float(value) <= hi:
-        raise ValueError(f"{name} must be in [{lo}, {hi}], got {value!r}")
 
 
 _REGISTRY: PartRegistry[ScaleRule] = PartRegistry("scale", "scale rule", ScaleRule)

@@ -46,6 +46,15 @@ from pathlib import Path
 
 import numpy as np
 
+from meanshift.evaluation.errors import DatasetError
+from meanshift.evaluation.videos import (
+    GROUNDTRUTH_FILE,
+    VIDEO_NAMES,
+    count_video_frames,
+    decode_video,
+    find_video,
+)
+
 __all__ = [
     "DatasetError",
     "GROUNDTRUTH_FILE",
@@ -63,17 +72,10 @@ __all__ = [
     "load_dataset",
 ]
 
-GROUNDTRUTH_FILE = "groundtruth_rect.txt"
 FRAMES_DIR = "img"
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
-#: The file names a video sequence's frames may have, in the order they are looked for.
-VIDEO_NAMES = ("video.mp4", "video.avi", "video.mkv", "video.mov", "video.m4v", "video.webm")
 _COLOR_MODES = ("bgr", "gray", "unchanged")
 _SEPARATORS = re.compile(r"[,\s]+")
-
-
-class DatasetError(ValueError):
-    """A dataset or sequence folder is missing, malformed or inconsistent."""
 
 
 def read_groundtruth(path: str | Path) -> np.ndarray:
@@ -179,69 +181,6 @@ def read_frame(path: str | Path, color: str = "bgr") -> np.ndarray:
     return img
 
 
-def find_video(folder: str | Path) -> Path | None:
-    """The video file of a sequence folder (the first of :data:`VIDEO_NAMES` present), or ``None``."""
-    folder = Path(folder)
-    for name in VIDEO_NAMES:
-        if (folder / name).is_file():
-            return folder / name
-    return None
-
-
-def count_video_frames(path: str | Path) -> int | None:
-    """The number of frames a video's container declares, after checking that OpenCV can open it.
-
-    Parameters
-    ----------
-    path : str or Path
-        The video file.
-
-    Returns
-    -------
-    int or None
-        The declared frame count (MP4, MKV and AVI state it exactly); ``None`` when the container
-        does not say, in which case only decoding can tell.
-
-    Raises
-    ------
-    DatasetError
-        If the file is missing, empty (0 bytes) or not a video OpenCV can open (corrupt, truncated
-        before its index, or an unsupported container); the message names the file.
-    """
-    import cv2
-
-    from meanshift.io.sources import quiet_opencv
-
-    path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"video {path} does not exist")
-    if path.stat().st_size == 0:
-        raise DatasetError(f"video {path} is an empty file (0 bytes)")
-    with quiet_opencv():
-        capture = cv2.VideoCapture(str(path))
-        try:
-            if not capture.isOpened():
-                raise DatasetError(
-                    f"cannot open video {path}: not a video OpenCV can decode (corrupt, truncated or an "
-                    f"unsupported container?)"
-                )
-            count = capture.get(cv2.CAP_PROP_FRAME_COUNT)
-        finally:
-            capture.release()
-    return int(count) if 0 < count < 1e8 else None
-
-
-def _in_color(frame: np.ndarray, color: str) -> np.ndarray:
-    """A decoded BGR video frame in the colour mode :func:`read_frame` would give."""
-    import cv2
-
-    if color == "gray":
-        return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-    if color not in _COLOR_MODES:
-        raise ValueError(f"color={color!r} is not one of {_COLOR_MODES}")
-    return frame
-
-
 @dataclass(frozen=True)
 class Sequence:
     """One sequence of an OTB-layout dataset: image files or a video, and one box per frame.
@@ -333,37 +272,9 @@ class Sequence:
             for p in self.frame_paths:
                 yield read_frame(p, color)
             return
-        yield from self._decode_video(color)
-
-    def _decode_video(self, color: str) -> Iterator[np.ndarray]:
-        from meanshift.io.opening import open_source
-        from meanshift.io.sources import VideoError, quiet_opencv
-
-        assert self.video is not None
         if color not in _COLOR_MODES:
             raise ValueError(f"color={color!r} is not one of {_COLOR_MODES}")
-        with quiet_opencv():
-            try:
-                source = open_source(self.video)
-            except VideoError as exc:
-                raise DatasetError(f"sequence {self.name}: {exc}") from None
-        with source:
-            for index in range(len(self)):
-                try:
-                    frame = source.read()
-                except VideoError as exc:
-                    raise DatasetError(f"sequence {self.name}: {exc}") from None
-                if frame is None:
-                    raise DatasetError(
-                        f"{self.video} decodes to {index} frames but {GROUNDTRUTH_FILE} holds "
-                        f"{self.video_frames} boxes (truncated or corrupt video?)"
-                    )
-                yield _in_color(frame, color)
-            if len(self) == self.video_frames and source.read() is not None:
-                raise DatasetError(
-                    f"{self.video} decodes to more than {self.video_frames} frames but {GROUNDTRUTH_FILE} holds "
-                    f"{self.video_frames} boxes"
-                )
+        yield from decode_video(self.video, self.name, len(self), self.video_frames, color)
 
     def head(self, n_frames: int) -> Sequence:
         """The same sequence cut to its first ``n_frames`` frames (for quick runs and tests)."""
