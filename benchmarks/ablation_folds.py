@@ -53,8 +53,6 @@ VARIANTS: dict[str, dict] = {
     "new, zeroth moment also on inseparable targets (scale_rule=zeroth)": _new(rule="zeroth"),
     "new, zeroth moment without the band check": _new(scale_check=False),
     "new, zeroth moment without the size prior (size_prior=0)": _new(size_prior=0.0),
-    "new, size prior weighed against the whole measured ratio, the combined change bounded "
-    "(size_prior_against=measurement)": _new(size_prior_against="measurement"),
     "new, zeroth moment with max_step 0.1, smoothing 0.5": _new(max_step=0.1, smoothing=0.5),
     "new, no classic mean-shift proposal (proposal=never)": _new(proposal="never"),
     "new, classic proposal on every target (proposal=always)": _new(proposal="always"),

@@ -17,8 +17,9 @@ divided by ``sum_u q_u w_u`` so that their zeroth moment reads as an area too.
 
 One frame: the search region around the predicted position is quantised on a grid; the map of
 weights is summed over box-sized windows, weighted by a Gaussian motion prior, and the best window is
-refined by mean shift on the weight map; the zeroth moment sizes the box (bounded, smoothed,
-checked); the models learn at a rate on confident frames only. ``TrackResult.score`` is the
+refined by mean shift on the weight map; the zeroth moment sizes the box (bounded, checked, and
+smoothed and pulled toward the first size as far as the colours separated the target poorly at init:
+crisp posteriors size it alone); the models learn at a rate on confident frames only. ``TrackResult.score`` is the
 measure's value of the box's histogram against the model.
 
 The :class:`PosteriorTracking` steps (:mod:`meanshift.posterior_tracking`) take the frame and the

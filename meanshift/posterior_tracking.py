@@ -245,6 +245,12 @@ class PosteriorTracking:
         return p == "always" or (p == "auto" and not self.separable)
 
     @property
+    def size_trust(self) -> float:
+        """How far the colours separated the target at init beyond the threshold of :attr:`separable`, in [0, 1]."""
+        floor = self.learning.separation
+        return min(max((self.separation - floor) / (1 - floor), 0.0), 1.0) if floor < 1 else 0.0
+
+    @property
     def separable(self) -> bool:
         """Whether the colours separated the target from its surroundings at init (``separation``)."""
         return self.separation >= self.learning.separation
@@ -420,16 +426,17 @@ class PosteriorTracking:
         reference = max(w - 1, 1.0) * max(h - 1, 1.0)
         ratio = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, surround, s.max_step,
                                         s.scale_check, reference)
-        prior = (self.initial_size[0] / w) ** s.size_prior if s.size_prior > 0 else 1.0
-        if s.size_prior_against == "measurement" and s.size_prior > 0 and ratio != 1.0:
-            # the prior against the whole measured ratio (unbounded, the band check passed above), the
-            # combined change bounded: bounding the measurement first caps the size where its largest
-            # step balances the prior's pull
+        # the better the colours separated the target at init, the more the measurement is believed: the
+        # pull toward the initial size fades and the smoothing opens (ZerothMomentSize)
+        trust = self.size_trust
+        size_prior = s.size_prior * (1 - trust)
+        smoothing = s.smoothing + (1 - s.smoothing) * trust
+        if ratio != 1.0:  # the band check passed: the whole measured ratio, against the pull
             raw = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, surround, math.inf,
                                           False, reference)
-            bound = (1 + s.max_step) ** s.smoothing
-            ratio = min(max(raw ** s.smoothing * prior, 1 / bound), bound)
-        else:
-            ratio = ratio ** s.smoothing * prior
+            ratio = raw ** smoothing
+        bound = (1 + s.max_step) ** smoothing
+        prior = (self.initial_size[0] / w) ** size_prior if size_prior > 0 else 1.0
+        ratio = min(max(ratio * prior, 1 / bound), bound)
         return self._clamp(w * ratio, h * ratio, shape)
 

@@ -28,6 +28,7 @@ __all__ = [
     "TargetPose",
     "render_scene",
     "moving_target_sequence",
+    "scale_change_sequence",
     "PastedTargetScene",
 ]
 
@@ -195,6 +196,58 @@ def moving_target_sequence(
             background=background,
         )
         yield frame, pose.box(frame_size)
+
+
+def scale_change_sequence(
+    final_scale: float,
+    n_frames: int = 100,
+    frame_size: tuple[int, int] = (360, 480),
+    *,
+    shape: str = "rectangle",
+    base_size: tuple[float, float] = (48.0, 36.0),
+    seed: int = 0,
+) -> Iterator[tuple[np.ndarray, TargetPose]]:
+    """Frames of a target that grows (or shrinks) steadily to ``final_scale`` times its size while it moves.
+
+    The side is multiplied by ``final_scale ** (1 / n_frames)`` each frame (a constant rate, as a target
+    approaching or leaving the camera), and the centre moves from ``(0.35 W, 0.45 H)`` to
+    ``(0.65 W, 0.55 H)``, over a fixed block-textured background (:func:`render_scene`'s palettes).
+
+    Parameters
+    ----------
+    final_scale : float
+        Side in the last frame over the side in the first (2 grows to twice, 1/3 shrinks to a third).
+    n_frames : int
+        Frames after the first: ``n_frames + 1`` are yielded.
+    frame_size : (H, W)
+    shape : {"rectangle", "ellipse"}
+    base_size : (w, h)
+        The target's full extent in the first frame.
+    seed : int
+        Makes the background and the target's pixels reproducible.
+
+    Yields
+    ------
+    frame : (H, W, 3) uint8
+    pose : TargetPose
+        Where the target is in that frame (its box: ``pose.cx - (pose.width - 1) / 2``, ...).
+
+    Examples
+    --------
+    >>> poses = [pose for _, pose in scale_change_sequence(2.0, n_frames=4, frame_size=(120, 160))]
+    >>> round(poses[-1].width / poses[0].width, 6), len(poses)
+    (2.0, 5)
+    """
+    rng = np.random.default_rng(seed)
+    height, width = frame_size
+    background = block_texture(frame_size, COOL_BACKGROUND_PALETTE, rng=rng)
+    for i in range(n_frames + 1):
+        t = i / max(n_frames, 1)
+        scale = final_scale ** t
+        pose = TargetPose(cx=width * (0.35 + 0.3 * t), cy=height * (0.45 + 0.1 * t), width=base_size[0] * scale,
+                          height=base_size[1] * scale, shape=shape)
+        frame, _ = render_scene(frame_size, pose, rng=rng, background=background)
+        yield frame, pose
 
 
 class PastedTargetScene:

@@ -12,6 +12,7 @@ import meanshift
 from meanshift._kernels import posterior as pk
 from meanshift._kernels.texture import quantize_texture
 from meanshift.posterior import ModelLearning, ZerothMomentSize, posterior_options
+from meanshift.posterior_tracking import PosteriorTracking
 
 
 def _bins(rng, shape, m, masked=0.1):
@@ -438,7 +439,7 @@ def test_grid_rect_holds_about_w_minus_one_pixels_of_samples():
     assert np.mean(counts) == pytest.approx(20.0, abs=0.6)
 
 
-@pytest.mark.parametrize("changes", [dict(), dict(rule="zeroth"), dict(size_prior_against="measurement")])
+@pytest.mark.parametrize("changes", [dict(), dict(rule="zeroth"), dict(size_prior=0.0)])
 def test_scale_options_track_a_synthetic_target(changes):
     rng = np.random.default_rng(7)
     frames = []
@@ -523,23 +524,29 @@ def _growing_scene(side: float) -> np.ndarray:
     return frame
 
 
-@pytest.mark.parametrize("against", ["step", "measurement"])
-def test_size_prior_against_the_step_caps_the_size_and_against_the_measurement_does_not(against):
-    # The target grows 2 % a frame, from 20 to 48 px; the pull toward the first size balances the
-    # bounded step at (1 + max_step) ** (smoothing / size_prior) = 1.34 times the first side, and nothing beyond.
-    settings = ZerothMomentSize(size_prior_against=against)
-    cap = (1 + settings.max_step) ** (settings.smoothing / settings.size_prior)
-    tracker = meanshift.generalized(size=settings)
+def test_size_trust_runs_from_the_separability_threshold_to_a_perfect_separation():
+    part = PosteriorTracking(meanshift.get_features("bgr"))
+    threshold = part.learning.separation
+    for separation, trust in ((0.0, 0.0), (threshold, 0.0), ((1 + threshold) / 2, 0.5), (1.0, 1.0)):
+        part.separation = separation
+        assert part.size_trust == pytest.approx(trust)
+
+
+@pytest.mark.parametrize("separation_threshold", [1.0, 1 / 3])
+def test_the_pull_toward_the_first_size_fades_with_the_separation(separation_threshold):
+    # The target grows 2 % a frame, from 20 to 48 px. Its colours separate it well (trust near 1 with the
+    # default threshold): the zeroth moment follows. With a threshold of 1 the trust is 0, and the pull
+    # toward the first size and the smoothing hold the box back by about (48 / 20) ** (0.05 / 0.3).
+    tracker = meanshift.generalized(**posterior_options(rule="zeroth", separation=separation_threshold))
     tracker.init(_growing_scene(20), (150, 113, 20, 14))
+    side = 20 * 1.02 ** 44
     for k in range(1, 45):
         r = tracker.update(_growing_scene(20 * 1.02 ** k))
     assert r.ok
-    if against == "step":
-        assert 20 * 1.2 < r.box[2] <= 20 * cap + 1
+    trust = tracker.scale_rule.part.size_trust
+    if separation_threshold > 0.9:
+        assert trust == 0.0
+        assert r.box[2] < 0.9 * side
     else:
-        assert r.box[2] > 20 * cap * 1.3
-
-
-def test_size_prior_against_must_be_a_known_rule():
-    with pytest.raises(ValueError, match="size_prior_against"):
-        ZerothMomentSize(size_prior_against="box")
+        assert trust > 0.5
+        assert r.box[2] == pytest.approx(side, rel=0.15)
