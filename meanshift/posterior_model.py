@@ -101,11 +101,11 @@ class ZerothMomentSize:
     ``size_prior * (1 - t)`` and opens the smoothing to ``smoothing + (1 - smoothing) * t``. At the
     threshold the guard rails hold in full; for crisp posteriors the zeroth moment sizes the box alone, as
     CAMSHIFT's moments size it on a clean back-projection, and a target growing or shrinking three times
-    is followed (``tests/test_scale_scenes.py``). The guard rails are needed on real video (without the
-    pull the perturbed protocol loses 0.049 on VOT and 0.012 on OTB, without the smoothing 0.013 on OTB and
-    0.011 on VOT); the trust
-    replaced a fixed pull weighed against the bounded step, which capped the side at 0.75-1.34 times the
-    initial one (``benchmarks/results/robustness.md``).
+    is followed (``tests/test_scale_scenes.py``). The guard rails are needed on real video: without the
+    pull the perturbed protocol loses 0.049 on VOT and 0.012 on OTB, without the smoothing 0.013 on OTB
+    and 0.011 on VOT. The trust replaced a full pull weighed against the bounded step, which capped the
+    side at 0.75-1.34 times the initial one: against it VOT loses 0.013 (``vot2017_book``, ``ball1``),
+    OTB and aerial do not (``benchmarks/results/robustness.md``).
     """
 
     rule: str = "zeroth-separable"
