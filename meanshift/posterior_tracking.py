@@ -431,7 +431,7 @@ class PosteriorTracking:
         trust = self.size_trust
         size_prior = s.size_prior * (1 - trust)
         smoothing = s.smoothing + (1 - s.smoothing) * trust
-        if ratio != 1.0:  # the band check passed: the whole measured ratio, against the pull
+        if ratio != 1.0:  # a change (the band check, when on, agreed): the whole measured ratio, against the pull
             raw = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, surround, math.inf,
                                           False, reference)
             ratio = raw ** smoothing

@@ -238,6 +238,8 @@ def scale_change_sequence(
     >>> round(poses[-1].width / poses[0].width, 6), len(poses)
     (2.0, 5)
     """
+    if not final_scale > 0:
+        raise ValueError(f"final_scale must be positive, got {final_scale!r}")
     rng = np.random.default_rng(seed)
     height, width = frame_size
     background = block_texture(frame_size, COOL_BACKGROUND_PALETTE, rng=rng)
