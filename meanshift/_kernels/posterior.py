@@ -214,7 +214,8 @@ def rect_match(bins, j0, j1, i0, i1, obj, post, hist):
     """
     rows, cols = bins.shape
     samples = _rect_samples(rows, cols, j0, j1, i0, i1)
-    n = grid_histogram(bins, j0, j1, i0, i1, 0, 0, 0, 0, hist)
+    # No rectangle left out, given as variables: literal zeros would compile a second grid_histogram.
+    n = grid_histogram(bins, j0, j1, i0, i1, j0, j0, i0, i0, hist)
     total = rect_sum(post, j0, j1, i0, i1)
     if n <= 0:
         return 0.0, total, samples
