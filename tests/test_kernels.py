@@ -338,6 +338,44 @@ def test_kernels_compile_once_per_frame_layout(rng):
     assert all(after[name] - start[name] <= 3 for name in names), (start, after)
 
 
+# What the default tracker compiles on colour frames, run in a fresh interpreter (this one's dispatchers hold what
+# every other test compiled): each kernel and its signatures, one line each.
+_DEFAULT_TRACKER_KERNELS = """
+import importlib, pkgutil
+from numba.core.registry import CPUDispatcher
+import meanshift, meanshift._kernels as K
+from meanshift.synthetic import moving_target_sequence
+frames = list(moving_target_sequence(n_frames=3, frame_size=(120, 160), base_size=(30, 24)))
+tracker = meanshift.Tracker()
+tracker.init(*frames[0])
+for frame, _ in frames[1:]:
+    tracker.update(frame)
+for info in pkgutil.iter_modules(K.__path__):
+    module = importlib.import_module(f"meanshift._kernels.{info.name}")
+    for name, value in sorted(vars(module).items()):
+        if isinstance(value, CPUDispatcher) and value.py_func.__module__ == module.__name__ and value.signatures:
+            print(name, len(value.signatures))
+"""
+
+
+def test_the_default_tracker_compiles_only_what_its_path_takes(tmp_path):
+    """Issue 27, the first start: no classic engine's kernel (the default engine learns its own model), no
+    texture path the tracker never takes, one signature per kernel (no literal specialisation)."""
+    import os
+    import subprocess
+    import sys
+
+    # An empty cache, as on a fresh install: a kernel loaded from the cache brings its callees compiled in.
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", _DEFAULT_TRACKER_KERNELS], capture_output=True, text=True,
+                          timeout=600, check=True, env=env)
+    compiled = dict(line.split() for line in done.stdout.splitlines())
+    assert set(compiled) == {"quantize_three_channels", "_texture_on_grid", "posterior_table", "blend_histogram",
+                             "grid_histogram", "best_window", "map_mean_shift", "rect_match", "rect_sum",
+                             "zeroth_moment_ratio", "grid_rect"}, compiled
+    assert set(compiled.values()) == {"1"}, compiled
+
+
 @pytest.mark.parametrize("kernel_name", kernels())
 def test_window_and_ring_histograms_match_the_separate_kernels(rng, kernel_name):
     kernel = get_kernel(kernel_name)
