@@ -8,6 +8,9 @@ reported speed about tracking alone, and lets the wait be announced on its own l
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -24,12 +27,84 @@ __all__ = ["COMPILE_SECONDS", "compile_kernels", "cache_is_cold"]
 COMPILE_SECONDS = 9
 
 
-def cache_is_cold() -> bool:
-    """Whether the kernels will be compiled rather than loaded (caching off, or an empty cache)."""
-    from meanshift import _kernels
+def cache_is_cold(tracker: Any = None) -> bool:
+    """Whether ``tracker``'s kernels will be compiled rather than loaded (caching off, or not in the cache).
+
+    Told by one kernel every frame of its engine calls: the posterior engine's (the default tracker's,
+    also when ``tracker`` is None) or the classic one's.
+    """
     from meanshift._jit import CACHE_ENABLED, cache_is_warm
 
-    return not CACHE_ENABLED or cache_is_warm(_kernels.converge) is False
+    if not CACHE_ENABLED:
+        return True
+    if tracker is None or _runs_posterior_engine(tracker):
+        from meanshift._kernels.posterior import best_window as probe
+    else:
+        from meanshift._kernels import converge as probe
+    return cache_is_warm(probe) is False
+
+
+def _runs_posterior_engine(tracker: Any) -> bool:
+    from meanshift.posterior_scale import PosteriorScale
+
+    return isinstance(getattr(tracker, "scale_rule", None), PosteriorScale)
+
+
+def start_helper(tracker: Any) -> subprocess.Popen | None:
+    """A second process compiling the posterior engine's frame kernels into the same cache, or None.
+
+    It compiles them last used first (:func:`meanshift.posterior_tracking.compile_frame_kernels`) while
+    the tracker's first frame compiles them first used first: the two meet in the middle and the tracker
+    loads the rest from the cache. None when it cannot help: caching off, another engine, or no core left
+    idle for it (with the cores busy, a second compiler only takes turns with the first).
+    """
+    from meanshift._jit import CACHE_ENABLED
+
+    if not (CACHE_ENABLED and sys.executable and _runs_posterior_engine(tracker) and _idle_cores() >= 0.5):
+        return None
+    import meanshift
+
+    code = "from meanshift.posterior_tracking import compile_frame_kernels; compile_frame_kernels()"
+    # Run from the folder that holds this meanshift, so that it is the one imported (and cached), whatever the
+    # working directory holds; a cache folder given relative to the working directory is made absolute.
+    home = os.path.dirname(os.path.dirname(os.path.abspath(meanshift.__file__)))
+    env = dict(os.environ)
+    if env.get("NUMBA_CACHE_DIR"):
+        env["NUMBA_CACHE_DIR"] = os.path.abspath(env["NUMBA_CACHE_DIR"])
+    try:
+        return subprocess.Popen([sys.executable, "-c", code], cwd=home, env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+
+
+def stop_helper(helper: subprocess.Popen | None) -> None:
+    """End the helper of :func:`start_helper` if it is still compiling: the tracker has all it needs now.
+
+    Numba writes each cache file under a temporary name and renames it, so an end mid-write leaves no
+    broken entry.
+    """
+    if helper is None or helper.poll() is not None:
+        return
+    helper.terminate()
+    try:
+        helper.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        helper.kill()
+        helper.wait()
+
+
+def _idle_cores() -> float:
+    """About how many of the cores this process may run on are idle besides the one it runs on.
+
+    From the load average of the last minute (processes running or waiting); 0 where it cannot be read.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average (Windows)
+        return 0.0
+    return max(cores - 1 - busy, 0.0)
 
 
 def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[float]], *, quiet: bool) -> float:
@@ -40,7 +115,12 @@ def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[floa
     """
     from meanshift._jit import CACHE_ENABLED
 
-    cold = cache_is_cold()
+    try:
+        tracker = make_tracker()
+    except Exception:  # the tracking run makes it again and reports the error
+        return 0.0
+    cold = cache_is_cold(tracker)
+    helper = start_helper(tracker) if cold else None
     if cold and not quiet:
         why = (f"first run after installing: about {COMPILE_SECONDS} s, then cached" if CACHE_ENABLED
                else "MEANSHIFT_NUMBA_CACHE=0: every run")
@@ -55,7 +135,6 @@ def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[floa
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the real run reports them
             box = next(iter(boxes), None)  # the first target's box, else one a quarter of the frame's size
-            tracker = make_tracker()
             if box is None:
                 h, w = frame.shape[:2]
                 box = (w / 4, h / 4, max(w / 4, 4), max(h / 4, 4))
@@ -64,6 +143,7 @@ def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[floa
     except Exception:  # noqa: S110 - the tracking run hits and reports the same error
         pass
     finally:
+        stop_helper(helper)
         done.set()
         if spinner is not None:
             spinner.join()
