@@ -274,6 +274,28 @@ def test_compilation_happens_before_the_loop_and_is_not_in_the_speed(clip, monke
     assert seconds < 1.0, result.output
 
 
+def test_a_warm_cache_is_told_by_the_kernels_of_the_chosen_engine(tmp_path):
+    """After a default tracker's run, the next start loads its kernels and says nothing of compiling; a preset of
+    the other engine still compiles. (The check read a kernel the default tracker never compiles: every start
+    announced a compilation.)"""
+    first_run = """
+import meanshift
+from meanshift.apps.warmup import cache_is_cold
+from meanshift.synthetic import moving_target_sequence
+print(cache_is_cold(meanshift.Tracker()), cache_is_cold())
+(frame, box), (later, _) = list(moving_target_sequence(n_frames=2, frame_size=(120, 160), base_size=(30, 24)))
+tracker = meanshift.Tracker()
+tracker.init(frame, box)
+tracker.update(later)
+"""
+    next_run = "import meanshift; from meanshift.apps.warmup import cache_is_cold; " \
+               "print(cache_is_cold(meanshift.Tracker()), cache_is_cold(), cache_is_cold(meanshift.camshift()))"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "MEANSHIFT_NUMBA_CACHE": "1"}
+    said = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=True,
+                           env=env).stdout.split() for code in (first_run, next_run)]
+    assert said == [["True", "True"], ["False", "False", "True"]], said
+
+
 def test_the_compile_helper_starts_only_where_it_can_help_and_is_ended(monkeypatch):
     """Issue 27, first start: a second process compiles the posterior engine's frame kernels beside the warm-up,
     only with the cache on, an idle core and that engine; it is ended when the warm-up is done."""
