@@ -269,7 +269,7 @@ def test_compilation_happens_before_the_loop_and_is_not_in_the_speed(clip, monke
     result = run("track", video, "--box", box)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("compiling the tracking kernels") and re.match(r"compiled in \d+ s", lines[1])
+    assert lines[0].startswith("compiling the tracking kernels") and re.match(r"compiled in [\d.]+ s", lines[1])
     seconds = float(re.search(r"tracked \d+ frames in ([\d.]+) s", result.output).group(1))
     assert seconds < 1.0, result.output
 
@@ -310,6 +310,14 @@ def test_the_compile_helper_starts_only_where_it_can_help_and_is_ended(monkeypat
     warmup.stop_helper(helper)
     assert helper.poll() is not None
     warmup.stop_helper(None)  # (nothing to end)
+    monkeypatch.setenv("MEANSHIFT_COMPILE_HELPER", "0")  # never
+    assert warmup.start_helper(meanshift.Tracker()) is None
+    monkeypatch.setenv("MEANSHIFT_COMPILE_HELPER", "1")  # with two cores, busy or not
+    monkeypatch.setattr(warmup, "_idle_cores", lambda: 0.0)
+    monkeypatch.setattr(warmup, "_cores", lambda: 2)
+    helper = warmup.start_helper(meanshift.Tracker())
+    assert helper is not None
+    warmup.stop_helper(helper)
 
 
 def test_the_compile_helper_compiles_what_the_default_tracker_then_loads(tmp_path):

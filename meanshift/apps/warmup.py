@@ -57,10 +57,16 @@ def start_helper(tracker: Any) -> subprocess.Popen | None:
     the tracker's first frame compiles them first used first: the two meet in the middle and the tracker
     loads the rest from the cache. None when it cannot help: caching off, another engine, or no core left
     idle for it (with the cores busy, a second compiler only takes turns with the first).
+    ``MEANSHIFT_COMPILE_HELPER=0`` never starts it, ``=1`` starts it whenever there are two cores, busy or
+    not (the first-start benchmark measures both ways).
     """
     from meanshift._jit import CACHE_ENABLED
 
-    if not (CACHE_ENABLED and sys.executable and _runs_posterior_engine(tracker) and _idle_cores() >= 0.5):
+    choice = os.environ.get("MEANSHIFT_COMPILE_HELPER", "auto").strip().lower()
+    useful = CACHE_ENABLED and bool(sys.executable) and _runs_posterior_engine(tracker)
+    if choice in {"0", "false", "no", "off"} or not useful:
+        return None
+    if not (_idle_cores() >= 0.5 or choice in {"1", "true", "yes", "on"} and _cores() >= 2):
         return None
     import meanshift
 
@@ -94,17 +100,21 @@ def stop_helper(helper: subprocess.Popen | None) -> None:
         helper.wait()
 
 
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _idle_cores() -> float:
     """About how many of the cores this process may run on are idle besides the one it runs on.
 
     From the load average of the last minute (processes running or waiting); 0 where it cannot be read.
     """
     try:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         busy = os.getloadavg()[0]
     except (AttributeError, OSError):  # no load average (Windows)
         return 0.0
-    return max(cores - 1 - busy, 0.0)
+    return max(_cores() - 1 - busy, 0.0)
 
 
 def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[float]], *, quiet: bool) -> float:
@@ -149,7 +159,7 @@ def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[floa
             spinner.join()
     seconds = time.perf_counter() - start
     if cold and not quiet:
-        click.echo(f"compiled in {seconds:.0f} s", err=True)
+        click.echo(f"compiled in {seconds:.1f} s", err=True)
     return seconds
 
 
