@@ -311,7 +311,7 @@ def test_kernels_compile_once_per_frame_layout(rng):
     """Numba signatures must not multiply with use: one per array layout, not one per call or per preset."""
     import meanshift
 
-    names = ("converge", "box_moments", "kernel_histogram", "flat_histogram", "quantize_span")
+    names = ("converge_tracked", "box_moments", "kernel_histogram", "flat_histogram", "quantize_span")
     # Other tests (strided, read-only frames) may have compiled layouts already: count from here.
     start = {name: len(getattr(_kernels, name).signatures) for name in names}
     frames = [rng.integers(0, 256, size=(60, 80, 3), dtype=np.uint8) for _ in range(3)]
@@ -338,15 +338,15 @@ def test_kernels_compile_once_per_frame_layout(rng):
     assert all(after[name] - start[name] <= 3 for name in names), (start, after)
 
 
-# What the default tracker compiles on colour frames, run in a fresh interpreter (this one's dispatchers hold what
-# every other test compiled): each kernel and its signatures, one line each.
-_DEFAULT_TRACKER_KERNELS = """
+# What a tracker compiles on colour frames, run in a fresh interpreter (this one's dispatchers hold what every
+# other test compiled): each kernel and its signatures, one line each. TRACKER is the tracker to make.
+_TRACKER_KERNELS = """
 import importlib, pkgutil
 from numba.core.registry import CPUDispatcher
 import meanshift, meanshift._kernels as K
 from meanshift.synthetic import moving_target_sequence
 frames = list(moving_target_sequence(n_frames=3, frame_size=(120, 160), base_size=(30, 24)))
-tracker = meanshift.Tracker()
+tracker = TRACKER
 tracker.init(*frames[0])
 for frame, _ in frames[1:]:
     tracker.update(frame)
@@ -358,18 +358,23 @@ for info in pkgutil.iter_modules(K.__path__):
 """
 
 
-def test_the_default_tracker_compiles_only_what_its_path_takes(tmp_path):
-    """Issue 27, the first start: no classic engine's kernel (the default engine learns its own model), no
-    texture path the tracker never takes, one signature per kernel (no literal specialisation)."""
+def compiled_kernels(tracker: str, cache) -> dict[str, str]:
+    """``{kernel: number of signatures}`` that ``tracker`` (an expression) compiles over three frames, fresh."""
     import os
     import subprocess
     import sys
 
     # An empty cache, as on a fresh install: a kernel loaded from the cache brings its callees compiled in.
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", _DEFAULT_TRACKER_KERNELS], capture_output=True, text=True,
-                          timeout=600, check=True, env=env)
-    compiled = dict(line.split() for line in done.stdout.splitlines())
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    done = subprocess.run([sys.executable, "-c", _TRACKER_KERNELS.replace("TRACKER", tracker)], capture_output=True,
+                          text=True, timeout=600, check=True, env=env)
+    return dict(line.split() for line in done.stdout.splitlines())
+
+
+def test_the_default_tracker_compiles_only_what_its_path_takes(tmp_path):
+    """Issue 27, the first start: no classic engine's kernel (the default engine learns its own model), no
+    texture path the tracker never takes, one signature per kernel (no literal specialisation)."""
+    compiled = compiled_kernels("meanshift.Tracker()", tmp_path)
     assert set(compiled) == {"quantize_three_channels", "_texture_on_grid", "posterior_table", "blend_histogram",
                              "grid_histogram", "best_window", "map_mean_shift", "rect_match", "rect_sum",
                              "zeroth_moment_ratio", "grid_rect"}, compiled

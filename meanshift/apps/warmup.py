@@ -30,8 +30,8 @@ COMPILE_SECONDS = 9
 def cache_is_cold(tracker: Any = None) -> bool:
     """Whether ``tracker``'s kernels will be compiled rather than loaded (caching off, or not in the cache).
 
-    Told by one kernel every frame of its engine calls: the posterior engine's (the default tracker's,
-    also when ``tracker`` is None) or the classic one's.
+    Told by one kernel its engine always calls: the posterior engine's window search (the default
+    tracker's, also when ``tracker`` is None) or the classic engine's model histogram.
     """
     from meanshift._jit import CACHE_ENABLED, cache_is_warm
 
@@ -40,7 +40,7 @@ def cache_is_cold(tracker: Any = None) -> bool:
     if tracker is None or _runs_posterior_engine(tracker):
         from meanshift._kernels.posterior import best_window as probe
     else:
-        from meanshift._kernels import converge as probe
+        from meanshift._kernels import kernel_histogram as probe
     return cache_is_warm(probe) is False
 
 
