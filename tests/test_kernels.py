@@ -381,6 +381,16 @@ def test_the_default_tracker_compiles_only_what_its_path_takes(tmp_path):
     assert set(compiled.values()) == {"1"}, compiled
 
 
+@pytest.mark.parametrize("preset, loop, other", [("comaniciu_meer", "converge_tracked", "_converge_fixed_weights"),
+                                                 ("camshift", "_converge_fixed_weights", "converge_tracked")])
+def test_a_classic_preset_compiles_its_measure_s_loop_only_and_each_histogram_once(tmp_path, preset, loop, other):
+    """Issue 27: the iteration of the measure in use, not the other kind's; the model's and the iteration's
+    histograms share one accumulate_histogram (a literal tick compiled a second one)."""
+    compiled = compiled_kernels(f"meanshift.{preset}()", tmp_path)
+    assert loop in compiled and other not in compiled, compiled
+    assert compiled["accumulate_histogram"] == "1" and compiled.get("_tracked_histogram", "1") == "1", compiled
+
+
 @pytest.mark.parametrize("kernel_name", kernels())
 def test_window_and_ring_histograms_match_the_separate_kernels(rng, kernel_name):
     kernel = get_kernel(kernel_name)
