@@ -282,10 +282,21 @@ class GridQuantizer:
             self._tables = (first, middle, space.lut_a)
         self._ib, self._ir = _blue_red_indices(space)
 
-    def __call__(self, frame: np.ndarray, rx0: int, ry0: int, out: np.ndarray, *, step: int = 1) -> None:
-        """Fill ``out[j, i]`` with the bin of pixel ``(rx0 + i*step, ry0 + j*step)``; no validation."""
+    def __call__(self, frame: np.ndarray, rx0: int, ry0: int, out: np.ndarray, *, step: int = 1,
+                 once: bool = False) -> None:
+        """Fill ``out[j, i]`` with the bin of pixel ``(rx0 + i*step, ry0 + j*step)``; no validation.
+
+        ``once``: a grid quantised once, not frame after frame (the posterior engine's comparison of bin
+        kinds at init). The BGR tables are then looked up in NumPy, the same integer sums, so that a run
+        which goes on in other bins never compiles the kernel (issue 27, the first start).
+        """
         if self._tables is not None and frame.ndim == 3:
             first, middle, last = self._tables
+            if once:
+                rows, cols = out.shape
+                pixels = frame[ry0:ry0 + (rows - 1) * step + 1:step, rx0:rx0 + (cols - 1) * step + 1:step]
+                out[:] = first[pixels[..., self._ib]] + middle[pixels[..., 1]] + last[pixels[..., self._ir]]
+                return
             _kernels.quantize_three_channels(frame, first, middle, last, self._ib, self._ir, rx0, ry0, step, 1, out)
         else:
             quantize_into(frame, self.space, rx0, ry0, out, step=step)

@@ -138,7 +138,7 @@ class PosteriorTracking:
     # ---------------------------------------------------------------- geometry
 
     def _grid(self, frame: np.ndarray, cx: float, cy: float, hw: float, hh: float,
-              exclude=()) -> tuple[_Grid, np.ndarray]:
+              exclude=(), *, once: bool = False) -> tuple[_Grid, np.ndarray]:
         height, width = frame.shape[:2]
         x0, y0 = max(int(math.floor(cx - hw)), 0), max(int(math.floor(cy - hh)), 0)
         x1, y1 = min(int(math.ceil(cx + hw)) + 1, width), min(int(math.ceil(cy + hh)) + 1, height)
@@ -155,7 +155,7 @@ class PosteriorTracking:
             quantize_texture(pixels, x0, y0, step, levels, max(2, step), _TEXTURE_TOLERANCE,
                              self.space.channel_order == "rgb", bins)
         else:
-            self._quantize(frame, x0, y0, bins, step=step)
+            self._quantize(frame, x0, y0, bins, step=step, once=once)
         grid = _Grid(x0, y0, step, rows, cols)
         for bx, by, bw, bh in exclude:
             j0, j1, i0, i1 = grid.rect(bx + (bw - 1) / 2, by + (bh - 1) / 2, bw, bh)
@@ -212,7 +212,8 @@ class PosteriorTracking:
 
     def _learn_first(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float) -> None:
         surround = self.learning.surround
-        grid, bins = self._grid(frame, cx, cy, w / 2 * surround, h / 2 * surround)
+        # (At init only: the texture bins may win and the colour quantiser never run again.)
+        grid, bins = self._grid(frame, cx, cy, w / 2 * surround, h / 2 * surround, once=True)
         self.model.learn(bins, grid.rect(cx, cy, w, h), grid.rect(cx, cy, w * surround, h * surround), 1.0)
         self.initial_size = (w, h)
         self.model.posterior_table(self._table_s)
