@@ -89,6 +89,8 @@ class Region:
         For work left until later (see :meth:`meanshift.state.TargetState.defer_model`): the caller may
         reuse the frame's buffer for the next frame meanwhile (video readers do).
         """
+        if self.source is None:  # an empty region: no pixel to keep
+            return Region(self.x0, self.y0, self.x1, self.y1, self.step)
         pixels, *tables, ox, oy, ss = self.source
         # Pixel (x, y) is pixels[(y - oy) // ss, (x - ox) // ss]: keep the rows and columns the region reads.
         r0, c0 = (self.y0 - oy) // ss, (self.x0 - ox) // ss

@@ -98,7 +98,7 @@ def _move_to_mean(cx, cy, m0, mx, my, hw, hh, rx0, ry0, rx1, ry1, width, height)
     return nx, ny, shift2, left
 
 
-def converge(bins: np.ndarray, spans: np.ndarray, src: tuple, rx0: int, ry0: int, rx1: int, ry1: int, step: int,
+def converge(bins: np.ndarray, spans: np.ndarray, src: tuple | None, rx0: int, ry0: int, rx1: int, ry1: int, step: int,
              cx: float, cy: float, hw: float, hh: float, kernel_code: int, weights_code: int, q: np.ndarray,
              background: np.ndarray, delta: float, eps2: float, max_iterations: int, width: int, height: int,
              hist: np.ndarray, weights: np.ndarray,
