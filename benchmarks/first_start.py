@@ -95,9 +95,9 @@ def main() -> None:
         "--max-frames 2` in fresh processes, with an empty Numba cache (a fresh install) and then, for the default "
         f"tracker, with the cache it left; {args.rounds} rounds, median and range. "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; the load average (other work shared "
-        f"the machine) was {min(loads):.1f}–{max(loads):.1f} before the runs, so the compile helper of the run as a "
-        f"user makes it started in about {helped} of {args.rounds} (it starts when the load average leaves a core "
-        "idle: under 0.5 on 2 cores).", "",
+        f"the machine) was {min(loads):.1f}–{max(loads):.1f} before the runs. The compile helper starts when the "
+        "load average leaves a core idle (under 0.5 on 2 cores): in the first starts as run, it started in about "
+        f"{helped} of {args.rounds}.", "",
         "| start | whole command, median (range) | compiling, as the command reports it |",
         "|---|---:|---:|",
     ]
