@@ -255,9 +255,10 @@ class GridQuantizer:
     """:func:`quantize_into` for one feature space, with what every frame would recompute prepared once.
 
     For the BGR space on colour frames the per-channel tables (:func:`meanshift._kernels.
-    channel_place_tables`) are kept and the kernel called directly: the same bins, without the
-    per-call set-up, which on a tracker's per-frame grid costs about as much as a small grid's pixels.
-    Other spaces and gray frames go through :func:`quantize_into`.
+    channel_place_tables`' values, made here in NumPy: one kernel fewer to compile on the first start)
+    are kept and the kernel called directly: the same bins, without the per-call set-up, which on a
+    tracker's per-frame grid costs about as much as a small grid's pixels. Other spaces and gray
+    frames go through :func:`quantize_into`.
 
     Examples
     --------
@@ -275,14 +276,27 @@ class GridQuantizer:
         self.space = space
         self._tables = None
         if space.code == _kernels.FEATURE_BGR:
-            first, middle = _kernels.channel_place_tables(space.lut_a)
+            n1 = int(space.lut_a[255]) + 1  # bins per channel
+            first = (space.lut_a.astype(np.int64) * (n1 * n1)).astype(np.int32)
+            middle = (space.lut_a.astype(np.int64) * n1).astype(np.int32)
             self._tables = (first, middle, space.lut_a)
         self._ib, self._ir = _blue_red_indices(space)
 
-    def __call__(self, frame: np.ndarray, rx0: int, ry0: int, out: np.ndarray, *, step: int = 1) -> None:
-        """Fill ``out[j, i]`` with the bin of pixel ``(rx0 + i*step, ry0 + j*step)``; no validation."""
+    def __call__(self, frame: np.ndarray, rx0: int, ry0: int, out: np.ndarray, *, step: int = 1,
+                 once: bool = False) -> None:
+        """Fill ``out[j, i]`` with the bin of pixel ``(rx0 + i*step, ry0 + j*step)``; no validation.
+
+        ``once``: a grid quantised once, not frame after frame (the posterior engine's comparison of bin
+        kinds at init). The BGR tables are then looked up in NumPy, the same integer sums, so that a run
+        which goes on in other bins never compiles the kernel (issue 27, the first start).
+        """
         if self._tables is not None and frame.ndim == 3:
             first, middle, last = self._tables
+            if once:
+                rows, cols = out.shape
+                pixels = frame[ry0:ry0 + (rows - 1) * step + 1:step, rx0:rx0 + (cols - 1) * step + 1:step]
+                out[:] = first[pixels[..., self._ib]] + middle[pixels[..., 1]] + last[pixels[..., self._ir]]
+                return
             _kernels.quantize_three_channels(frame, first, middle, last, self._ib, self._ir, rx0, ry0, step, 1, out)
         else:
             quantize_into(frame, self.space, rx0, ry0, out, step=step)

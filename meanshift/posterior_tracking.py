@@ -31,7 +31,7 @@ from meanshift.posterior_model import (
 from meanshift.similarity import Similarity, get_similarity
 from meanshift.state import LossPolicy
 
-__all__ = ["PosteriorTracking", "PosteriorStep"]
+__all__ = ["PosteriorTracking", "PosteriorStep", "compile_frame_kernels"]
 
 # The local search of a measure whose weights depend on the candidate: at most this many steps, each
 # taken with the weights linearised again at the window's new place, until a step moves less than the
@@ -138,7 +138,7 @@ class PosteriorTracking:
     # ---------------------------------------------------------------- geometry
 
     def _grid(self, frame: np.ndarray, cx: float, cy: float, hw: float, hh: float,
-              exclude=()) -> tuple[_Grid, np.ndarray]:
+              exclude=(), *, once: bool = False) -> tuple[_Grid, np.ndarray]:
         height, width = frame.shape[:2]
         x0, y0 = max(int(math.floor(cx - hw)), 0), max(int(math.floor(cy - hh)), 0)
         x1, y1 = min(int(math.ceil(cx + hw)) + 1, width), min(int(math.ceil(cy + hh)) + 1, height)
@@ -155,7 +155,7 @@ class PosteriorTracking:
             quantize_texture(pixels, x0, y0, step, levels, max(2, step), _TEXTURE_TOLERANCE,
                              self.space.channel_order == "rgb", bins)
         else:
-            self._quantize(frame, x0, y0, bins, step=step)
+            self._quantize(frame, x0, y0, bins, step=step, once=once)
         grid = _Grid(x0, y0, step, rows, cols)
         for bx, by, bw, bh in exclude:
             j0, j1, i0, i1 = grid.rect(bx + (bw - 1) / 2, by + (bh - 1) / 2, bw, bh)
@@ -212,7 +212,8 @@ class PosteriorTracking:
 
     def _learn_first(self, frame: np.ndarray, cx: float, cy: float, w: float, h: float) -> None:
         surround = self.learning.surround
-        grid, bins = self._grid(frame, cx, cy, w / 2 * surround, h / 2 * surround)
+        # (At init only: the texture bins may win and the colour quantiser never run again.)
+        grid, bins = self._grid(frame, cx, cy, w / 2 * surround, h / 2 * surround, once=True)
         self.model.learn(bins, grid.rect(cx, cy, w, h), grid.rect(cx, cy, w * surround, h * surround), 1.0)
         self.initial_size = (w, h)
         self.model.posterior_table(self._table_s)
@@ -440,3 +441,22 @@ class PosteriorTracking:
         ratio = min(max(ratio * prior, 1 / bound), bound)
         return self._clamp(w * ratio, h * ratio, shape)
 
+
+def compile_frame_kernels() -> None:
+    """Compile (or load from Numba's cache) the kernels of :class:`PosteriorTracking` whose types no frame decides.
+
+    Each is called once on tiny arrays of the types the engine passes them, the one a tracker's first frame
+    calls last first: a process running this beside a tracker that starts on an empty cache (``meanshift
+    track`` on a fresh install, :mod:`meanshift.apps.warmup`) compiles from the other end of the list,
+    into the same cache, and the tracker loads what it finds there. The quantisers, whose types follow the
+    frame's, are left to the tracker.
+    """
+    bins = np.zeros((4, 4), np.int32)
+    post, integral, scores = np.zeros((4, 4)), np.zeros((5, 5)), np.zeros((4, 4))
+    table, other, out = np.zeros(2), np.zeros(2), np.zeros(2)
+    _pk.zeroth_moment_ratio(post, 0, 0, 1, 1.5, 1.5, 2.0, 2.0, 2.0, 0.05, True, 1.0)
+    _pk.rect_match(bins, 0, 2, 0, 2, table, post, out)
+    _pk.map_mean_shift(post, 1.5, 1.5, 1.0, 1.0, 0.01, 10)
+    _pk.best_window(bins, table, 2, 2, 0.0, 0.0, 0.0, 1, post, integral, scores)
+    _pk.posterior_table(table, 1.0, other, 1.0, 0.5, out)
+    _pk.blend_histogram(bins, 0, 2, 0, 2, 0, 0, 0, 0, 0.5, other, out)

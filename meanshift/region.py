@@ -68,6 +68,47 @@ class Region:
         """Mark the pixels of box ``(x, y, w, h)`` masked (another target's, for this frame)."""
         _kernels.mask_box(*self.grid, x, y, x + w - 1, y + h - 1)
 
+    def has_inner_sample(self, cx: float, cy: float, hw: float, hh: float) -> bool:
+        """Whether a sample of the grid lies inside the window's ellipse, clear of its edge.
+
+        Every kernel weighs such a sample, so a window histogram of an unmasked space has a positive
+        mass there, whatever the rounding of the kernels' arithmetic (a sample on the edge, or none
+        inside, answers False: only the histogram itself can tell then).
+        """
+        rows, cols = self.bins.shape
+        if rows == 0 or cols == 0 or hw <= 0 or hh <= 0:
+            return False
+        # The squared distance is separable: the nearest row and the nearest column give the least.
+        dx = _nearest_offset(cx, self.x0, self.step, cols)
+        dy = _nearest_offset(cy, self.y0, self.step, rows)
+        return (dx / hw) ** 2 + (dy / hh) ** 2 < 1.0 - _EDGE_MARGIN
+
+    def detached(self) -> Region:
+        """The same grid over its own copy of the pixels it reads, its bins not yet quantised.
+
+        For work left until later (see :meth:`meanshift.state.TargetState.defer_model`): the caller may
+        reuse the frame's buffer for the next frame meanwhile (video readers do).
+        """
+        if self.source is None:  # an empty region: no pixel to keep
+            return Region(self.x0, self.y0, self.x1, self.y1, self.step)
+        pixels, *tables, ox, oy, ss = self.source
+        # Pixel (x, y) is pixels[(y - oy) // ss, (x - ox) // ss]: keep the rows and columns the region reads.
+        r0, c0 = (self.y0 - oy) // ss, (self.x0 - ox) // ss
+        r1, c1 = (self.y1 - 1 - oy) // ss + 1, (self.x1 - 1 - ox) // ss + 1
+        own = pixels[r0:r1, c0:c1].copy()
+        return Region(self.x0, self.y0, self.x1, self.y1, self.step, (own, *tables, ox + c0 * ss, oy + r0 * ss, ss))
+
+
+#: How far inside the ellipse (in its normalised squared radius) :meth:`Region.has_inner_sample` asks for:
+#: far above the kernels' rounding, far below any real window's nearest sample.
+_EDGE_MARGIN = 1e-6
+
+
+def _nearest_offset(centre: float, start: int, step: int, count: int) -> float:
+    """The distance from ``centre`` to the nearest of the grid points ``start + k * step``, ``0 <= k < count``."""
+    k = min(max(round((centre - start) / step), 0), count - 1)
+    return min(abs(start + j * step - centre) for j in (k - 1, k, k + 1) if 0 <= j < count)
+
 
 def region_around(frame: np.ndarray, space: FeatureSpace, current: Region, cx: float, cy: float, hw: float,
                   hh: float, step: int) -> Region:

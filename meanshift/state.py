@@ -21,6 +21,7 @@ from meanshift import _kernels
 from meanshift.config import Convergence, ScaleGuard
 from meanshift.features import FeatureSpace
 from meanshift.kernels import Kernel
+from meanshift.model import background_weighted
 from meanshift.region import Region, region_around
 from meanshift.similarity import Similarity
 
@@ -55,6 +56,19 @@ class LossPolicy:
     level_decay: float = 0.95
 
 
+@dataclass(frozen=True)
+class _PendingModel:
+    """What :meth:`TargetState.learn_model` is given once the model is first read."""
+
+    region: Region
+    cx: float
+    cy: float
+    hw: float
+    hh: float
+    grow: float
+    weighted: bool
+
+
 class TargetState:
     """One target's state in the engine, and the engine's steps over it.
 
@@ -84,7 +98,8 @@ class TargetState:
     length, breadth, angle : float
         The oriented box's sides and angle (radians).
     q, background : ndarray, shape (m,)
-        Target model and the background (ring) histogram at ``init``.
+        Target model and the background (ring) histogram at ``init`` (:meth:`learn_model`), learnt when
+        first read if ``init`` deferred them (:meth:`defer_model`).
     hist, weights, moments : ndarray
         The candidate histogram, its weight table and the window's moments, written by the steps.
     region : Region
@@ -107,12 +122,71 @@ class TargetState:
         self.length, self.breadth, self.angle = self.w, self.h, 0.0
         self.exclude: tuple[tuple[float, float, float, float], ...] = ()
         m = space.n_bins
-        self.q, self.background = np.zeros(m), np.zeros(m)
+        self._q, self._background = np.zeros(m), np.zeros(m)
+        self._pending: _PendingModel | None = None
         self.hist, self.weights, self.moments = np.empty(m), np.empty(m), np.empty(6)
         self.work = _kernels.converge_workspace(m)
         self.region = Region()
         self.loss_policy = LossPolicy()
         self.search_ok: bool | None = None
+
+    @property
+    def q(self) -> np.ndarray:
+        """The target model (the classic engine's): see :meth:`learn_model`."""
+        self._learn_pending()
+        return self._q
+
+    @q.setter
+    def q(self, value: np.ndarray) -> None:
+        self._learn_pending()  # (the background is learnt with it)
+        self._q = value
+
+    @property
+    def background(self) -> np.ndarray:
+        """The background (ring) histogram at ``init``, normalised: see :meth:`learn_model`."""
+        self._learn_pending()
+        return self._background
+
+    @background.setter
+    def background(self, value: np.ndarray) -> None:
+        self._learn_pending()
+        self._background = value
+
+    def learn_model(self, region: Region, cx: float, cy: float, hw: float, hh: float, grow: float,
+                    weighted: bool) -> float:
+        """Learn :attr:`q` and :attr:`background` from ``region``; returns the window's mass (0: no usable pixel).
+
+        ``q`` is the kernel histogram of the window of centre ``(cx, cy)`` and half-sizes ``(hw, hh)``,
+        background-weighted (:func:`meanshift.model.background_weighted`) when ``weighted``; the background
+        is the normalised histogram of the ring between the window and the box ``grow`` times as large.
+        Nothing is learnt when the mass is 0.
+        """
+        self._pending = None
+        m = self.space.n_bins
+        q = np.empty(m, np.float64)
+        mass = region.histogram(cx, cy, hw, hh, self.kernel.code, q)
+        if mass <= 0:
+            return mass
+        background = np.empty(m, np.float64)
+        total = region.ring_histogram(cx, cy, hw, hh, grow, background)
+        self._background = background / total if total > 0 else background
+        self._q = background_weighted(q, self._background) if weighted else q
+        return mass
+
+    def defer_model(self, cx: float, cy: float, hw: float, hh: float, grow: float, weighted: bool) -> None:
+        """:meth:`learn_model` over the current region, when :attr:`q` or :attr:`background` is first read.
+
+        An engine that learns its own model (the posterior one) may never read them: their kernels are
+        then neither compiled nor run. The region's pixels are copied, so the frame may change meanwhile;
+        the caller has made sure the window holds a usable pixel (:meth:`Region.has_inner_sample`).
+        """
+        self._pending = _PendingModel(self.region.detached(), cx, cy, hw, hh, grow, weighted)
+
+    def _learn_pending(self) -> None:
+        pending = self._pending
+        if pending is not None:
+            self.learn_model(pending.region, pending.cx, pending.cy, pending.hw, pending.hh, pending.grow,
+                             pending.weighted)
 
     def quantize(self, frame: np.ndarray, cx: float, cy: float, hw: float, hh: float, *, force: bool = False) -> None:
         """Bins of the search region around the window: the only pixels this frame reads.

@@ -34,7 +34,6 @@ from meanshift.config import MIN_BOX_SIDE, Convergence
 from meanshift.features import FeatureSpace, get_features, is_gray_bgr, select_features
 from meanshift.geometry import box_to_center, center_to_box, clip_box, rotated_bounding_size
 from meanshift.kernels import Kernel, get_kernel
-from meanshift.model import background_weighted
 from meanshift.motion import MotionModel, get_motion_model
 from meanshift.parts import PART_KEYWORDS, part_options_for
 from meanshift.recovery import LossDetector, get_recovery
@@ -245,16 +244,15 @@ class Tracker:
                           f"{space.v_min} <= V <= {space.v_max}); tracking without it", stacklevel=2)
             state.space = get_features(space, s_min=0, v_min=0, v_max=255)
             state.quantize(frame, state.cx, state.cy, w / 2 * grow, h / 2 * grow, force=True)
-        m = state.space.n_bins
-        q = np.empty(m, np.float64)
-        if state.region.histogram(state.cx, state.cy, w / 2, h / 2, self.kernel.code, q) <= 0:
+        model = (state.cx, state.cy, w / 2, h / 2, grow, self.background_weighting)
+        if not state.space.masked and state.region.has_inner_sample(*model[:4]):
+            # The window surely holds a usable pixel: the classic model is learnt when first read, so an
+            # engine with a model of its own (the default tracker's) neither compiles nor runs its kernels.
+            state.defer_model(*model)
+        elif state.learn_model(state.region, *model) <= 0:
             raise ValueError(
                 f"box ({x:g}, {y:g}, {w:g}, {h:g}) holds no usable pixel for the {state.space.name!r} feature space "
                 "(too small, or every pixel masked by the saturation/value thresholds)")
-        background = np.empty(m, np.float64)
-        total = state.region.ring_histogram(state.cx, state.cy, w / 2, h / 2, grow, background)
-        state.background = background / total if total > 0 else background
-        state.q = background_weighted(q, state.background) if self.background_weighting else q
         # What the recovery part asks of a search with a verdict of its own (the posterior engine's).
         state.loss_policy = self.recovery.loss_policy()
         self.state = state

@@ -20,6 +20,7 @@ import cv2
 import pytest
 from click.testing import CliRunner
 
+import meanshift
 from meanshift.apps import cli
 from meanshift.apps.cli import main
 from meanshift.io import VideoWriter, format_box
@@ -263,14 +264,84 @@ def test_compilation_happens_before_the_loop_and_is_not_in_the_speed(clip, monke
             return self.inner.update(*args, **kwargs)
 
     monkeypatch.setattr(tracking.TrackerOptions, "create", lambda self: Compiling(create(self)))
-    monkeypatch.setattr(warmup, "cache_is_cold", lambda: True)
+    monkeypatch.setattr(warmup, "cache_is_cold", lambda *tracker: True)
     video, box = clip
     result = run("track", video, "--box", box)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("compiling the tracking kernels") and re.match(r"compiled in \d+ s", lines[1])
+    assert lines[0].startswith("compiling the tracking kernels") and re.match(r"compiled in [\d.]+ s", lines[1])
     seconds = float(re.search(r"tracked \d+ frames in ([\d.]+) s", result.output).group(1))
     assert seconds < 1.0, result.output
+
+
+def test_a_warm_cache_is_told_by_the_kernels_of_the_chosen_engine(tmp_path):
+    """After a default tracker's run, the next start loads its kernels and says nothing of compiling; a preset of
+    the other engine still compiles. (The check read a kernel the default tracker never compiles: every start
+    announced a compilation.)"""
+    first_run = """
+import meanshift
+from meanshift.apps.warmup import cache_is_cold
+from meanshift.synthetic import moving_target_sequence
+print(cache_is_cold(meanshift.Tracker()), cache_is_cold())
+(frame, box), (later, _) = list(moving_target_sequence(n_frames=2, frame_size=(120, 160), base_size=(30, 24)))
+tracker = meanshift.Tracker()
+tracker.init(frame, box)
+tracker.update(later)
+"""
+    next_run = "import meanshift; from meanshift.apps.warmup import cache_is_cold; " \
+               "print(cache_is_cold(meanshift.Tracker()), cache_is_cold(), cache_is_cold(meanshift.camshift()))"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "MEANSHIFT_NUMBA_CACHE": "1"}
+    said = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=True,
+                           env=env).stdout.split() for code in (first_run, next_run)]
+    assert said == [["True", "True"], ["False", "False", "True"]], said
+
+
+def test_the_compile_helper_starts_only_where_it_can_help_and_is_ended(monkeypatch):
+    """Issue 27, first start: a second process compiles the posterior engine's frame kernels beside the warm-up,
+    only with the cache on, an idle core and that engine; it is ended when the warm-up is done."""
+    from meanshift.apps import warmup
+
+    monkeypatch.setattr(warmup, "_idle_cores", lambda: 0.0)
+    assert warmup.start_helper(meanshift.Tracker()) is None  # every core busy: it would only take turns
+    monkeypatch.setattr(warmup, "_idle_cores", lambda: 1.0)
+    assert warmup.start_helper(meanshift.camshift()) is None  # the classic engine: not its kernels
+    helper = warmup.start_helper(meanshift.Tracker())
+    assert helper is not None
+    warmup.stop_helper(helper)
+    assert helper.poll() is not None
+    warmup.stop_helper(None)  # (nothing to end)
+    monkeypatch.setenv("MEANSHIFT_COMPILE_HELPER", "0")  # never
+    assert warmup.start_helper(meanshift.Tracker()) is None
+    monkeypatch.setenv("MEANSHIFT_COMPILE_HELPER", "1")  # with two cores, busy or not
+    monkeypatch.setattr(warmup, "_idle_cores", lambda: 0.0)
+    monkeypatch.setattr(warmup, "_cores", lambda: 2)
+    helper = warmup.start_helper(meanshift.Tracker())
+    assert helper is not None
+    warmup.stop_helper(helper)
+
+
+def test_the_compile_helper_compiles_what_the_default_tracker_then_loads(tmp_path):
+    """The helper's calls have the types the engine passes: after them, a tracker's frames compile none of them
+    again (fresh interpreter, empty cache)."""
+    script = """
+from meanshift._kernels import posterior
+from meanshift.posterior_tracking import compile_frame_kernels
+import meanshift
+from meanshift.synthetic import moving_target_sequence
+compile_frame_kernels()
+names = ["zeroth_moment_ratio", "rect_match", "map_mean_shift", "best_window", "posterior_table", "blend_histogram"]
+helped = {name: list(getattr(posterior, name).signatures) for name in names}
+frames = list(moving_target_sequence(n_frames=3, frame_size=(120, 160), base_size=(30, 24)))
+tracker = meanshift.Tracker()
+tracker.init(*frames[0])
+for frame, _ in frames[1:]:
+    tracker.update(frame)
+print(all(len(helped[name]) == 1 and getattr(posterior, name).signatures == helped[name] for name in names))
+"""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True,
+                          env=env)
+    assert done.stdout.strip() == "True", done.stdout + done.stderr
 
 
 def test_the_compile_time_is_said_once_and_the_same_everywhere():

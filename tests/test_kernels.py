@@ -108,6 +108,9 @@ def test_grid_quantizer_bins_as_the_reference(rng, name, order):
         quantizer(frame, x0, y0, out, step=step)
         want = naive.bins_reference(np.ascontiguousarray(bgr), name, quantizer.space.bins)
         np.testing.assert_array_equal(out, want[y0 : y0 + rows * step : step, x0 : x0 + cols * step : step])
+        once = np.full((rows, cols), -7, np.int32)  # a grid quantised once: NumPy lookups, the same bins
+        quantizer(frame, x0, y0, once, step=step, once=True)
+        np.testing.assert_array_equal(once, out)
 
 
 def test_quantize_rejects_gray_frame_for_colour_space(rng):
@@ -311,7 +314,7 @@ def test_kernels_compile_once_per_frame_layout(rng):
     """Numba signatures must not multiply with use: one per array layout, not one per call or per preset."""
     import meanshift
 
-    names = ("converge", "box_moments", "kernel_histogram", "flat_histogram", "quantize_span")
+    names = ("converge_tracked", "box_moments", "kernel_histogram", "flat_histogram", "quantize_span")
     # Other tests (strided, read-only frames) may have compiled layouts already: count from here.
     start = {name: len(getattr(_kernels, name).signatures) for name in names}
     frames = [rng.integers(0, 256, size=(60, 80, 3), dtype=np.uint8) for _ in range(3)]
@@ -336,6 +339,60 @@ def test_kernels_compile_once_per_frame_layout(rng):
     # Gray frames are a (H, W, 1) view: at most one more layout; floats in boxes add none.
     assert all(after[name] <= max(before[name], 1) + 1 for name in before), (before, after)
     assert all(after[name] - start[name] <= 3 for name in names), (start, after)
+
+
+# What a tracker compiles on colour frames, run in a fresh interpreter (this one's dispatchers hold what every
+# other test compiled): each kernel and its signatures, one line each. TRACKER is the tracker to make.
+_TRACKER_KERNELS = """
+import importlib, pkgutil
+from numba.core.registry import CPUDispatcher
+import meanshift, meanshift._kernels as K
+from meanshift.synthetic import moving_target_sequence
+frames = list(moving_target_sequence(n_frames=3, frame_size=(120, 160), base_size=(30, 24)))
+tracker = TRACKER
+tracker.init(*frames[0])
+for frame, _ in frames[1:]:
+    tracker.update(frame)
+for info in pkgutil.iter_modules(K.__path__):
+    module = importlib.import_module(f"meanshift._kernels.{info.name}")
+    for name, value in sorted(vars(module).items()):
+        if isinstance(value, CPUDispatcher) and value.py_func.__module__ == module.__name__ and value.signatures:
+            print(name, len(value.signatures))
+"""
+
+
+def compiled_kernels(tracker: str, cache) -> dict[str, str]:
+    """``{kernel: number of signatures}`` that ``tracker`` (an expression) compiles over three frames, fresh."""
+    import os
+    import subprocess
+    import sys
+
+    # An empty cache, as on a fresh install: a kernel loaded from the cache brings its callees compiled in.
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    done = subprocess.run([sys.executable, "-c", _TRACKER_KERNELS.replace("TRACKER", tracker)], capture_output=True,
+                          text=True, timeout=600, check=True, env=env)
+    return dict(line.split() for line in done.stdout.splitlines())
+
+
+def test_the_default_tracker_compiles_only_what_its_path_takes(tmp_path):
+    """Issue 27, the first start: no classic engine's kernel (the default engine learns its own model), no
+    texture path the tracker never takes, one signature per kernel (no literal specialisation)."""
+    compiled = compiled_kernels("meanshift.Tracker()", tmp_path)
+    # (The texture bins win on this scene: the colour quantiser, at init only, is looked up in NumPy.)
+    assert set(compiled) == {"_texture_on_grid", "posterior_table", "blend_histogram",
+                             "grid_histogram", "best_window", "map_mean_shift", "rect_match", "rect_sum",
+                             "zeroth_moment_ratio", "grid_rect"}, compiled
+    assert set(compiled.values()) == {"1"}, compiled
+
+
+@pytest.mark.parametrize("preset, loop, other", [("comaniciu_meer", "converge_tracked", "_converge_fixed_weights"),
+                                                 ("camshift", "_converge_fixed_weights", "converge_tracked")])
+def test_a_classic_preset_compiles_its_measure_s_loop_only_and_each_histogram_once(tmp_path, preset, loop, other):
+    """Issue 27: the iteration of the measure in use, not the other kind's; the model's and the iteration's
+    histograms share one accumulate_histogram (a literal tick compiled a second one)."""
+    compiled = compiled_kernels(f"meanshift.{preset}()", tmp_path)
+    assert loop in compiled and other not in compiled, compiled
+    assert compiled["accumulate_histogram"] == "1" and compiled.get("_tracked_histogram", "1") == "1", compiled
 
 
 @pytest.mark.parametrize("kernel_name", kernels())

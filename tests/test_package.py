@@ -70,8 +70,8 @@ def test_lazy_names_resolve_to_the_engine():
 
 
 def test_cache_is_warm_tells_a_cached_kernel_from_a_cold_one(monkeypatch):
-    from meanshift import _kernels
     from meanshift._jit import CACHE_ENABLED, cache_is_warm
+    from meanshift._kernels.posterior import best_window
 
     if not CACHE_ENABLED:
         pytest.skip("MEANSHIFT_NUMBA_CACHE=0: nothing is cached")
@@ -80,9 +80,10 @@ def test_cache_is_warm_tells_a_cached_kernel_from_a_cold_one(monkeypatch):
     frame[10:20, 10:20] = (0, 0, 255)
     tracker.init(frame, (8, 8, 14, 14))
     tracker.update(frame)  # compiled, or loaded from the cache: either way the cache now holds it
-    assert cache_is_warm(_kernels.converge) is True
-    monkeypatch.setattr(_kernels.converge._cache._cache_file, "_index_path", "/nonexistent/converge.nbi")
-    assert cache_is_warm(_kernels.converge) is False
+    # (A kernel this tracker runs: its engine's window search. It never runs the classic iteration here.)
+    assert cache_is_warm(best_window) is True
+    monkeypatch.setattr(best_window._cache._cache_file, "_index_path", "/nonexistent/best_window.nbi")
+    assert cache_is_warm(best_window) is False
     assert cache_is_warm(len) is None  # not a Numba dispatcher
 
 

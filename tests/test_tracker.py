@@ -335,6 +335,38 @@ def test_update_before_init_and_changed_frame_shape():
         tracker.update(np.zeros((40, 60, 3), np.uint8))
 
 
+def test_the_default_tracker_leaves_the_classic_model_until_it_is_read(monkeypatch):
+    """Issue 27, first start: the default engine learns its own model, so the classic kernel histogram and ring
+    are neither compiled nor run at init; a reader of ``q`` still gets them, from the init frame's pixels even
+    when the caller has reused that frame's buffer since (video readers do)."""
+    from meanshift import _kernels
+
+    frames = list(moving_target_sequence(n_frames=3, frame_size=(120, 160), base_size=(30, 24)))
+    first, box = frames[0]
+    called = []
+    for name in ("kernel_histogram", "flat_histogram"):
+        kernel = getattr(_kernels, name)
+        monkeypatch.setattr(_kernels, name, lambda *args, _kernel=kernel, _name=name: (called.append(_name),
+                                                                                       _kernel(*args))[1])
+    buffer = first.copy()
+    tracker = meanshift.Tracker()
+    tracker.init(buffer, box)
+    assert not tracker.scale_rule.part.wants_proposal  # the colours separate the target: no classic proposal
+    for frame, _ in frames[1:]:
+        buffer[:] = frame
+        tracker.update(buffer)
+    assert called == []
+    # What init learnt before it left the model until read: the same kernels over the init frame's region.
+    reference = meanshift.Tracker()
+    reference.init(first, box)
+    state = reference.state
+    x, y, w, h = box
+    state.learn_model(state.region, x + (w - 1) / 2, y + (h - 1) / 2, w / 2, h / 2, 2.0, True)
+    np.testing.assert_array_equal(tracker.q, state.q)
+    np.testing.assert_array_equal(tracker.background, state.background)
+    assert sorted(set(called)) == ["flat_histogram", "kernel_histogram"] and state.q.sum() == pytest.approx(1.0)
+
+
 def test_box_partly_outside_frame_is_accepted_and_stays_finite():
     frames = list(moving_target_sequence(n_frames=3))
     frame = frames[0][0]

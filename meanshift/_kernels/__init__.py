@@ -22,6 +22,7 @@ from meanshift._kernels.histograms import (
 )
 from meanshift._kernels.mean_shift import (
     converge,
+    converge_tracked,
     converge_workspace,
     mean_shift_step,
 )
@@ -120,5 +121,6 @@ __all__ = [
     "mean_shift_step",
     "converge_workspace",
     "converge",
+    "converge_tracked",
     "box_moments",
 ]

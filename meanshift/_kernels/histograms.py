@@ -19,8 +19,9 @@ def kernel_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_co
     """
     hist[:] = 0.0
     unused = np.empty(0, np.int64)  # no bin bookkeeping (tick -1)
+    # The tick as an int64, not a literal: the iteration's accumulate_histogram then serves here too, one compile.
     total, _ = accumulate_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist, unused,
-                                     unused, -1)
+                                     unused, np.int64(-1))
     if total > 0.0:
         for i in range(hist.shape[0]):
             hist[i] /= total

@@ -98,9 +98,11 @@ def _move_to_mean(cx, cy, m0, mx, my, hw, hh, rx0, ry0, rx1, ry1, width, height)
     return nx, ny, shift2, left
 
 
-@jit
-def converge(bins, spans, src, rx0, ry0, rx1, ry1, step, cx, cy, hw, hh, kernel_code, weights_code, q, background,
-             delta, eps2, max_iterations, width, height, hist, weights, work):
+def converge(bins: np.ndarray, spans: np.ndarray, src: tuple | None, rx0: int, ry0: int, rx1: int, ry1: int, step: int,
+             cx: float, cy: float, hw: float, hh: float, kernel_code: int, weights_code: int, q: np.ndarray,
+             background: np.ndarray, delta: float, eps2: float, max_iterations: int, width: int, height: int,
+             hist: np.ndarray, weights: np.ndarray,
+             work: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[float, float, int, float, float, bool]:
     """The whole mean-shift iteration for a built-in measure, in one call.
 
     From ``(cx, cy)``: candidate histogram -> weight table -> step, until the shift is below
@@ -110,18 +112,33 @@ def converge(bins, spans, src, rx0, ry0, rx1, ry1, step, cx, cy, hw, hh, kernel_
     ``work = (seen, active, ticks)``, from :func:`converge_workspace`, is scratch space kept between
     calls. Returns ``(cx, cy, iterations, mass, shift2, left_region)``; ``hist`` holds the candidate
     histogram at the returned centre unless ``left_region``; ``weights`` is left partly stale.
+
+    Two kernels, one per kind of measure, each compiled only when first called: a tracker whose measure
+    takes one loop does not wait for the other's (issue 27, the first start).
     """
-    if weights_code == WEIGHTS_BACKPROJECTION or weights_code == WEIGHTS_LOG_LIKELIHOOD or \
-            weights_code == WEIGHTS_POSTERIOR:
+    if weights_code in _FIXED_WEIGHTS:
         return _converge_fixed_weights(bins, spans, src, rx0, ry0, rx1, ry1, step, cx, cy, hw, hh, kernel_code,
                                        weights_code, q, background, delta, eps2, max_iterations, width, height,
                                        hist, weights)
+    return converge_tracked(bins, spans, src, rx0, ry0, rx1, ry1, step, cx, cy, hw, hh, kernel_code, weights_code, q,
+                            background, delta, eps2, max_iterations, width, height, hist, weights, work)
+
+
+#: The measures whose weights do not depend on the candidate: :func:`_converge_fixed_weights` iterates them.
+_FIXED_WEIGHTS = frozenset({WEIGHTS_BACKPROJECTION, WEIGHTS_LOG_LIKELIHOOD, WEIGHTS_POSTERIOR})
+
+
+@jit
+def converge_tracked(bins, spans, src, rx0, ry0, rx1, ry1, step, cx, cy, hw, hh, kernel_code, weights_code, q,
+                     background, delta, eps2, max_iterations, width, height, hist, weights, work):
+    """:func:`converge` for the measures whose weights depend on the candidate (Bhattacharyya, ...)."""
     # Only the bins the window holds are cleared, normalised and weighted: with m = 4096 bins and a
     # small target, the per-bin work would otherwise cost more than the pixels.
     seen, active, ticks = work
     hist[:] = 0.0
+    # No bin listed yet, given as an int64: a literal 0 would compile a second _tracked_histogram.
     mass, n = _tracked_histogram(bins, spans, src, rx0, ry0, step, cx, cy, hw, hh, kernel_code, hist, seen, active,
-                                 ticks, 0)
+                                 ticks, np.int64(0))
     iterations = 0
     shift2 = 0.0
     while mass > 0.0 and iterations < max_iterations:

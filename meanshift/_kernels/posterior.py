@@ -194,13 +194,15 @@ def best_window(bins, table, rows, cols, shift_j, shift_i, prior_scale, stride, 
     for i in range(width):
         d = i + shift_i
         prior_i[i] = np.exp(d * d * prior_scale)
-    best, bj, bi = _best_scored(integral, rows, cols, 0, height, 0, width, stride, shift_j, prior_scale, prior_i,
-                                scores, -1.0, 0, 0)
-    if stride > 1:
-        cj, ci = bj, bi
-        best, bj, bi = _best_scored(integral, rows, cols, max(cj - stride + 1, 0), min(cj + stride, height),
-                                    max(ci - stride + 1, 0), min(ci + stride, width), 1, shift_j, prior_scale,
-                                    prior_i, scores, best, bj, bi)
+    # The coarse pass over the whole map, then (stride > 1) the fine one around its best: one loop, so that
+    # _best_scored is inlined once (each inlined copy is compiled again: the first start, issue 27).
+    best, bj, bi = -1.0, 0, 0
+    j0, j1, i0, i1, s = 0, height, 0, width, stride
+    for _ in range(2 if stride > 1 else 1):
+        best, bj, bi = _best_scored(integral, rows, cols, j0, j1, i0, i1, s, shift_j, prior_scale, prior_i, scores,
+                                    best, bj, bi)
+        j0, j1 = max(bj - stride + 1, 0), min(bj + stride, height)
+        i0, i1, s = max(bi - stride + 1, 0), min(bi + stride, width), 1
     return bj, bi
 
 
@@ -214,7 +216,8 @@ def rect_match(bins, j0, j1, i0, i1, obj, post, hist):
     """
     rows, cols = bins.shape
     samples = _rect_samples(rows, cols, j0, j1, i0, i1)
-    n = grid_histogram(bins, j0, j1, i0, i1, 0, 0, 0, 0, hist)
+    # No rectangle left out, given as variables: literal zeros would compile a second grid_histogram.
+    n = grid_histogram(bins, j0, j1, i0, i1, j0, j0, i0, i0, hist)
     total = rect_sum(post, j0, j1, i0, i1)
     if n <= 0:
         return 0.0, total, samples
