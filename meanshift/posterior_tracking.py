@@ -433,8 +433,10 @@ class PosteriorTracking:
         size_prior = s.size_prior * (1 - trust)
         smoothing = s.smoothing + (1 - s.smoothing) * trust
         if ratio != 1.0:  # a change (the band check, when on, agreed): the whole measured ratio, against the pull
-            raw = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, surround, math.inf,
-                                          False, reference)
+            raw = ratio
+            if not 1 / (1 + s.max_step) < ratio < 1 + s.max_step:  # bounded: sum the region again, unbounded
+                raw = _pk.zeroth_moment_ratio(post, grid.x0, grid.y0, grid.step, cx, cy, w, h, surround, math.inf,
+                                              False, reference)
             ratio = raw ** smoothing
         bound = (1 + s.max_step) ** smoothing
         prior = (self.initial_size[0] / w) ** size_prior if size_prior > 0 else 1.0
