@@ -12,7 +12,6 @@ their zeroth moment sizes the box. The parts that put these steps into the engin
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,58 +27,17 @@ from meanshift.posterior_model import (
     WindowSearch,
     ZerothMomentSize,
 )
+from meanshift.posterior_step import PosteriorStep, SearchGrid
 from meanshift.similarity import Similarity, get_similarity
 from meanshift.state import LossPolicy
 
-__all__ = ["PosteriorTracking", "PosteriorStep", "compile_frame_kernels"]
+__all__ = ["PosteriorTracking", "PosteriorStep"]
 
 # The local search of a measure whose weights depend on the candidate: at most this many steps, each
 # taken with the weights linearised again at the window's new place, until a step moves less than the
 # epsilon (pixels) -- the classic presets' tenth of a pixel and twenty iterations.
 _LOCAL_STEPS = 20
 _LOCAL_EPSILON = 0.1
-
-
-@dataclass
-class PosteriorStep:
-    """What one frame gives: the new state, the match quality and the measure's value.
-
-    ``score`` is the similarity measure's value of the reported box's histogram against the model
-    (before this frame teaches it); ``histogram`` that normalised histogram (the model's bins).
-    """
-
-    cx: float
-    cy: float
-    w: float
-    h: float
-    ok: bool
-    confidence: float
-    iterations: int
-    score: float = 0.0
-    histogram: np.ndarray | None = None
-
-
-class _Grid:
-    """Geometry of the quantised search region: pixel ``(x0 + i*step, y0 + j*step)`` is sample ``(j, i)``."""
-
-    def __init__(self, x0: int, y0: int, step: int, rows: int, cols: int) -> None:
-        self.x0, self.y0, self.step, self.rows, self.cols = x0, y0, step, rows, cols
-
-    def to_grid(self, x: float, y: float) -> tuple[float, float]:
-        return (x - self.x0) / self.step, (y - self.y0) / self.step
-
-    def to_frame(self, i: float, j: float) -> tuple[float, float]:
-        return self.x0 + i * self.step, self.y0 + j * self.step
-
-    def rect(self, cx: float, cy: float, w: float, h: float) -> tuple[int, int, int, int]:
-        """Grid rectangle ``(j0, j1, i0, i1)`` of the pixels of the box of centre ``(cx, cy)`` and size ``w x h``.
-
-        :func:`meanshift._kernels.posterior.grid_rect`'s arithmetic in Python floats (the same IEEE
-        doubles, so the same rectangle): a call into Numba costs more than the arithmetic here.
-        """
-        x0, y0, step = self.x0, self.y0, self.step
-        return (math.ceil((cy - (h - 1) / 2 - y0) / step), math.floor((cy + (h - 1) / 2 - y0) / step) + 1,
-                math.ceil((cx - (w - 1) / 2 - x0) / step), math.floor((cx + (w - 1) / 2 - x0) / step) + 1)
 
 
 class PosteriorTracking:
@@ -138,7 +96,7 @@ class PosteriorTracking:
     # ---------------------------------------------------------------- geometry
 
     def _grid(self, frame: np.ndarray, cx: float, cy: float, hw: float, hh: float,
-              exclude=(), *, once: bool = False) -> tuple[_Grid, np.ndarray]:
+              exclude=(), *, once: bool = False) -> tuple[SearchGrid, np.ndarray]:
         height, width = frame.shape[:2]
         x0, y0 = max(int(math.floor(cx - hw)), 0), max(int(math.floor(cy - hh)), 0)
         x1, y1 = min(int(math.ceil(cx + hw)) + 1, width), min(int(math.ceil(cy + hh)) + 1, height)
@@ -156,7 +114,7 @@ class PosteriorTracking:
                              self.space.channel_order == "rgb", bins)
         else:
             self._quantize(frame, x0, y0, bins, step=step, once=once)
-        grid = _Grid(x0, y0, step, rows, cols)
+        grid = SearchGrid(x0, y0, step, rows, cols)
         for bx, by, bw, bh in exclude:
             j0, j1, i0, i1 = grid.rect(bx + (bw - 1) / 2, by + (bh - 1) / 2, bw, bh)
             bins[max(j0, 0):max(j1, 0), max(i0, 0):max(i1, 0)] = -1
@@ -333,7 +291,7 @@ class PosteriorTracking:
                 self.level = level * policy.level_decay
         return PosteriorStep(nx, ny, nw, nh, ok, confidence, iterations, score, histogram)
 
-    def _dense_search(self, bins: np.ndarray, grid: _Grid, post: np.ndarray, px: float, py: float, w: float,
+    def _dense_search(self, bins: np.ndarray, grid: SearchGrid, post: np.ndarray, px: float, py: float, w: float,
                       h: float) -> tuple[float, float, int]:
         """The best box-sized window sum of the weights under the motion prior, refined by mean shift.
 
@@ -370,7 +328,7 @@ class PosteriorTracking:
         x, y = grid.to_frame(gi, gj)
         return x, y, iterations
 
-    def _local_search(self, bins: np.ndarray, grid: _Grid, post: np.ndarray, px: float, py: float, w: float,
+    def _local_search(self, bins: np.ndarray, grid: SearchGrid, post: np.ndarray, px: float, py: float, w: float,
                       h: float) -> tuple[float, float, int]:
         """Mean shift from the prediction, the measure linearised again around the window at every step.
 
@@ -417,7 +375,7 @@ class PosteriorTracking:
             return float(measure.model_value(histogram, self.model, weights=self._table)), histogram
         return float(measure.model_value(histogram, self.model)), histogram
 
-    def _zeroth_moment_size(self, grid: _Grid, post: np.ndarray, cx: float, cy: float, w: float, h: float,
+    def _zeroth_moment_size(self, grid: SearchGrid, post: np.ndarray, cx: float, cy: float, w: float, h: float,
                             shape) -> tuple[float, float]:
         """Area = zeroth moment of the weights (``post``) over the learning region, compared with the box's
         expected sample area ``(w - 1)(h - 1)``; bounded, checked, smoothed."""
@@ -443,22 +401,3 @@ class PosteriorTracking:
         ratio = min(max(ratio * prior, 1 / bound), bound)
         return self._clamp(w * ratio, h * ratio, shape)
 
-
-def compile_frame_kernels() -> None:
-    """Compile (or load from Numba's cache) the kernels of :class:`PosteriorTracking` whose types no frame decides.
-
-    Each is called once on tiny arrays of the types the engine passes them, the one a tracker's first frame
-    calls last first: a process running this beside a tracker that starts on an empty cache (``meanshift
-    track`` on a fresh install, :mod:`meanshift.apps.warmup`) compiles from the other end of the list,
-    into the same cache, and the tracker loads what it finds there. The quantisers, whose types follow the
-    frame's, are left to the tracker.
-    """
-    bins = np.zeros((4, 4), np.int32)
-    post, integral, scores = np.zeros((4, 4)), np.zeros((5, 5)), np.zeros((4, 4))
-    table, other, out = np.zeros(2), np.zeros(2), np.zeros(2)
-    _pk.zeroth_moment_ratio(post, 0, 0, 1, 1.5, 1.5, 2.0, 2.0, 2.0, 0.05, True, 1.0)
-    _pk.rect_match(bins, 0, 2, 0, 2, table, post, out)
-    _pk.map_mean_shift(post, 1.5, 1.5, 1.0, 1.0, 0.01, 10)
-    _pk.best_window(bins, table, 2, 2, 0.0, 0.0, 0.0, 1, post, integral, scores)
-    _pk.posterior_table(table, 1.0, other, 1.0, 0.5, out)
-    _pk.blend_histogram(bins, 0, 2, 0, 2, 0, 0, 0, 0, 0.5, other, out)

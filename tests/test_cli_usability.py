@@ -325,7 +325,7 @@ def test_the_compile_helper_compiles_what_the_default_tracker_then_loads(tmp_pat
     again (fresh interpreter, empty cache)."""
     script = """
 from meanshift._kernels import posterior
-from meanshift.posterior_tracking import compile_frame_kernels
+from meanshift._kernels.posterior import compile_frame_kernels
 import meanshift
 from meanshift.synthetic import moving_target_sequence
 compile_frame_kernels()

@@ -180,7 +180,7 @@ def test_blend_histogram_blends_the_normalised_counts_at_the_rate():
 
 
 def _zeroth_moment_ratio_reference(post, x0, y0, step, cx, cy, w, h, surround, max_step, scale_check):
-    """The zeroth-moment rule spelled out with NumPy slices (grid rectangles as PosteriorTracking's _Grid)."""
+    """The zeroth-moment rule spelled out with NumPy slices (grid rectangles as meanshift.posterior_step.SearchGrid)."""
     def rect(w_, h_):
         i0 = math.ceil((cx - (w_ - 1) / 2 - x0) / step)
         i1 = math.floor((cx + (w_ - 1) / 2 - x0) / step) + 1
@@ -367,14 +367,14 @@ def test_colour_frames_take_the_bins_that_separate_the_target_better_by_default(
 
 
 def test_grid_rect_in_python_is_the_kernels_on_random_and_edge_boxes():
-    # _Grid.rect does grid_rect's arithmetic in Python floats; a box whose edge falls on a sample
+    # SearchGrid.rect does grid_rect's arithmetic in Python floats; a box whose edge falls on a sample
     # (half-integer centres, whole sizes) is where a different rounding would move it by one.
-    from meanshift.posterior_tracking import _Grid
+    from meanshift.posterior_step import SearchGrid
 
     rng = np.random.default_rng(3)
     for _ in range(3000):
         step = int(rng.integers(1, 6))
-        grid = _Grid(int(rng.integers(0, 50)), int(rng.integers(0, 50)), step, 80, 90)
+        grid = SearchGrid(int(rng.integers(0, 50)), int(rng.integers(0, 50)), step, 80, 90)
         if rng.random() < 0.5:
             cx, cy = rng.integers(0, 300, 2) / 2.0
             w, h = (float(v) for v in rng.integers(1, 120, 2))

@@ -13,7 +13,7 @@ import numpy as np
 from meanshift._jit import jit
 
 __all__ = ["posterior_table", "posterior_map", "grid_histogram", "box_sums", "best_window", "rect_match",
-           "blend_histogram", "grid_rect", "zeroth_moment_ratio", "map_mean_shift", "rect_sum"]
+           "blend_histogram", "grid_rect", "zeroth_moment_ratio", "map_mean_shift", "rect_sum", "compile_frame_kernels"]
 
 
 @jit
@@ -338,3 +338,24 @@ def map_mean_shift(values, cx, cy, hw, hh, eps2, max_iterations):
         if shift2 < eps2:
             break
     return cx, cy, iterations, mass
+
+
+def compile_frame_kernels() -> None:
+    """Compile (or load from Numba's cache) the kernels of :class:`~meanshift.posterior_tracking.PosteriorTracking`
+    whose types no frame decides.
+
+    Each is called once on tiny arrays of the types the engine passes them, the one a tracker's first frame
+    calls last first: a process running this beside a tracker that starts on an empty cache (``meanshift
+    track`` on a fresh install, :mod:`meanshift.apps.warmup`) compiles from the other end of the list,
+    into the same cache, and the tracker loads what it finds there. The quantisers, whose types follow the
+    frame's, are left to the tracker.
+    """
+    bins = np.zeros((4, 4), np.int32)
+    post, integral, scores = np.zeros((4, 4)), np.zeros((5, 5)), np.zeros((4, 4))
+    table, other, out = np.zeros(2), np.zeros(2), np.zeros(2)
+    zeroth_moment_ratio(post, 0, 0, 1, 1.5, 1.5, 2.0, 2.0, 2.0, 0.05, True, 1.0)
+    rect_match(bins, 0, 2, 0, 2, table, post, out)
+    map_mean_shift(post, 1.5, 1.5, 1.0, 1.0, 0.01, 10)
+    best_window(bins, table, 2, 2, 0.0, 0.0, 0.0, 1, post, integral, scores)
+    posterior_table(table, 1.0, other, 1.0, 0.5, out)
+    blend_histogram(bins, 0, 2, 0, 2, 0, 0, 0, 0, 0.5, other, out)

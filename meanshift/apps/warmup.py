@@ -60,7 +60,7 @@ def _runs_posterior_engine(tracker: Any) -> bool:
 def start_helper(tracker: Any) -> subprocess.Popen | None:
     """A second process compiling the posterior engine's frame kernels into the same cache, or None.
 
-    It compiles them last used first (:func:`meanshift.posterior_tracking.compile_frame_kernels`) while
+    It compiles them last used first (:func:`meanshift._kernels.posterior.compile_frame_kernels`) while
     the tracker's first frame compiles them first used first: the two meet in the middle and the tracker
     loads the rest from the cache. None when it cannot help: caching off, another engine, or no core left
     idle for it (with the cores busy, a second compiler only takes turns with the first).
@@ -77,7 +77,7 @@ def start_helper(tracker: Any) -> subprocess.Popen | None:
         return None
     import meanshift
 
-    code = "from meanshift.posterior_tracking import compile_frame_kernels; compile_frame_kernels()"
+    code = "from meanshift._kernels.posterior import compile_frame_kernels; compile_frame_kernels()"
     # Run from the folder that holds this meanshift, so that it is the one imported (and cached), whatever the
     # working directory holds; a cache folder given relative to the working directory is made absolute.
     home = os.path.dirname(os.path.dirname(os.path.abspath(meanshift.__file__)))
