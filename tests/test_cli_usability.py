@@ -297,38 +297,66 @@ tracker.update(later)
 
 
 def test_the_compile_helper_starts_only_where_it_can_help_and_is_ended(monkeypatch):
-    """Issue 27, first start: a second process compiles the posterior engine's frame kernels beside the warm-up,
-    only with the cache on, an idle core and that engine; it is ended when the warm-up is done."""
+    """Issue 27, first start: a forked copy of the process compiles the posterior engine's frame kernels beside
+    the warm-up, only with the cache on, two cores and that engine; it is ended (and reaped) when asked."""
     from meanshift.apps import warmup
 
-    monkeypatch.setattr(warmup, "_idle_cores", lambda: 0.0)
-    assert warmup.start_helper(meanshift.Tracker()) is None  # every core busy: it would only take turns
-    monkeypatch.setattr(warmup, "_idle_cores", lambda: 1.0)
+    monkeypatch.setattr(warmup, "_cores", lambda: 1)
+    assert warmup.start_helper(meanshift.Tracker()) is None  # one core: it would only take turns
+    monkeypatch.setattr(warmup, "_cores", lambda: 2)
     assert warmup.start_helper(meanshift.camshift()) is None  # the classic engine: not its kernels
     helper = warmup.start_helper(meanshift.Tracker())
     assert helper is not None
     warmup.stop_helper(helper)
     assert helper.poll() is not None
+    with pytest.raises(ChildProcessError):  # reaped: no zombie left behind
+        os.waitpid(helper.pid, os.WNOHANG)
     warmup.stop_helper(None)  # (nothing to end)
     monkeypatch.setenv("MEANSHIFT_COMPILE_HELPER", "0")  # never
     assert warmup.start_helper(meanshift.Tracker()) is None
-    monkeypatch.setenv("MEANSHIFT_COMPILE_HELPER", "1")  # with two cores, busy or not
-    monkeypatch.setattr(warmup, "_idle_cores", lambda: 0.0)
-    monkeypatch.setattr(warmup, "_cores", lambda: 2)
-    helper = warmup.start_helper(meanshift.Tracker())
-    assert helper is not None
-    warmup.stop_helper(helper)
 
 
-def test_the_compile_helper_compiles_what_the_default_tracker_then_loads(tmp_path):
-    """The helper's calls have the types the engine passes: after them, a tracker's frames compile none of them
-    again (fresh interpreter, empty cache)."""
+def test_the_helpers_share_is_compiled_once_and_loaded_by_the_tracker(tmp_path):
+    """Fresh interpreter, empty cache: the forked helper compiles its share and exits cleanly; the process that
+    forked it compiles none of that share, loads it from the cache, and compiles only its own share and the
+    quantiser (each kernel once)."""
+    script = """
+import meanshift
+from meanshift._kernels import posterior
+from meanshift.apps.warmup import start_helper
+from meanshift.synthetic import moving_target_sequence
+helper = start_helper(meanshift.Tracker())
+print(helper.wait(300), helper.returncode)
+frames = list(moving_target_sequence(n_frames=3, frame_size=(120, 160), base_size=(30, 24)))
+tracker = meanshift.Tracker()
+tracker.init(*frames[0])
+for frame, _ in frames[1:]:
+    tracker.update(frame)
+for name in ("zeroth_moment_ratio", "best_window", "posterior_table", "rect_match", "map_mean_shift"):
+    kernel = getattr(posterior, name)
+    print(name, len(kernel.signatures), sum(kernel.stats.cache_hits.values()))
+"""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "MEANSHIFT_COMPILE_HELPER": "1"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True,
+                          env=env)
+    lines = done.stdout.split("\n")
+    assert lines[0] == "True 0", done.stdout + done.stderr
+    said = {name: (int(n), int(hits)) for name, n, hits in (line.split() for line in lines[1:] if line)}
+    assert said["zeroth_moment_ratio"] == (1, 1) and said["best_window"] == (1, 1), said  # the helper's: loaded
+    # Compiled before the fork (posterior_table) or after it by this process: not in the cache when first called.
+    assert said["posterior_table"] == (1, 0) and said["rect_match"] == (1, 0) and said["map_mean_shift"] == (1, 0), said
+
+
+def test_the_shares_compile_what_the_default_tracker_then_loads(tmp_path):
+    """The shares' calls have the types the engine passes: after them, a tracker's frames compile none of them
+    again (fresh interpreter, empty cache), and the shares together are all of them."""
     script = """
 from meanshift._kernels import posterior
 from meanshift._kernels.posterior import compile_frame_kernels
 import meanshift
 from meanshift.synthetic import moving_target_sequence
-compile_frame_kernels()
+for share in ("first", "helper", "tracker"):
+    compile_frame_kernels(share)
 names = ["zeroth_moment_ratio", "rect_match", "map_mean_shift", "best_window", "posterior_table", "blend_histogram"]
 helped = {name: list(getattr(posterior, name).signatures) for name in names}
 frames = list(moving_target_sequence(n_frames=3, frame_size=(120, 160), base_size=(30, 24)))
@@ -342,6 +370,23 @@ print(all(len(helped[name]) == 1 and getattr(posterior, name).signatures == help
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True,
                           env=env)
     assert done.stdout.strip() == "True", done.stdout + done.stderr
+    from meanshift._kernels.posterior import compile_frame_kernels
+
+    with pytest.raises(ValueError, match="share must be"):
+        compile_frame_kernels("half")
+
+
+def test_the_program_skips_the_last_garbage_collections_and_keeps_its_exit_status():
+    """Issue 27, first start: the interpreter's last collections over Numba's objects took a quarter of a second
+    of every run's end; the program freezes them once the command is done, whatever its exit status."""
+    code = ("import atexit, gc, sys\nfrom meanshift.apps.cli import run\n"
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
+            "sys.argv = ['meanshift'] + sys.argv[1:]\nrun()\n")
+    fine = subprocess.run([sys.executable, "-c", code, "--version"], capture_output=True, text=True, timeout=120)
+    assert fine.returncode == 0 and fine.stdout.split()[-2:] == ["frozen", "True"], fine.stdout + fine.stderr
+    bad = subprocess.run([sys.executable, "-c", code, "track", "no-such-clip.mp4", "--box", "1,1,5,5"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "no-such-clip.mp4" in bad.stderr and "frozen True" in bad.stdout, bad
 
 
 def test_the_compile_time_is_said_once_and_the_same_everywhere():

@@ -340,22 +340,29 @@ def map_mean_shift(values, cx, cy, hw, hh, eps2, max_iterations):
     return cx, cy, iterations, mass
 
 
-def compile_frame_kernels() -> None:
+def compile_frame_kernels(share: str = "all") -> None:
     """Compile (or load from Numba's cache) the kernels of :class:`~meanshift.posterior_tracking.PosteriorTracking`
     whose types no frame decides.
 
-    Each is called once on tiny arrays of the types the engine passes them, the one a tracker's first frame
-    calls last first: a process running this beside a tracker that starts on an empty cache (``meanshift
-    track`` on a fresh install, :mod:`meanshift.apps.warmup`) compiles from the other end of the list,
-    into the same cache, and the tracker loads what it finds there. The quantisers, whose types follow the
-    frame's, are left to the tracker.
+    Each is called once on tiny arrays of the types the engine passes them. ``share`` splits them between
+    two processes compiling into one cache on a fresh install (:mod:`meanshift.apps.warmup`), about half
+    of the compile time each: ``"first"`` is the smallest, compiled before the second process is forked
+    so that both find Numba's compiler set up (a quarter of a second); ``"helper"`` takes the size step
+    and the window search, which a tracker's first frame calls last; ``"tracker"`` the rest (the
+    tracker's first ``init`` compiles most of those, with the quantiser whose types follow the frame's).
+    ``"all"`` compiles them all.
     """
+    if share not in ("all", "first", "helper", "tracker"):
+        raise ValueError(f"share must be 'all', 'first', 'helper' or 'tracker', not {share!r}")
     bins = np.zeros((4, 4), np.int32)
     post, integral, scores = np.zeros((4, 4)), np.zeros((5, 5)), np.zeros((4, 4))
     table, other, out = np.zeros(2), np.zeros(2), np.zeros(2)
-    zeroth_moment_ratio(post, 0, 0, 1, 1.5, 1.5, 2.0, 2.0, 2.0, 0.05, True, 1.0)
-    rect_match(bins, 0, 2, 0, 2, table, post, out)
-    map_mean_shift(post, 1.5, 1.5, 1.0, 1.0, 0.01, 10)
-    best_window(bins, table, 2, 2, 0.0, 0.0, 0.0, 1, post, integral, scores)
-    posterior_table(table, 1.0, other, 1.0, 0.5, out)
-    blend_histogram(bins, 0, 2, 0, 2, 0, 0, 0, 0, 0.5, other, out)
+    if share in ("all", "first"):
+        posterior_table(table, 1.0, other, 1.0, 0.5, out)
+    if share in ("all", "helper"):
+        zeroth_moment_ratio(post, 0, 0, 1, 1.5, 1.5, 2.0, 2.0, 2.0, 0.05, True, 1.0)
+        best_window(bins, table, 2, 2, 0.0, 0.0, 0.0, 1, post, integral, scores)
+    if share in ("all", "tracker"):
+        blend_histogram(bins, 0, 2, 0, 2, 0, 0, 0, 0, 0.5, other, out)
+        rect_match(bins, 0, 2, 0, 2, table, post, out)
+        map_mean_shift(post, 1.5, 1.5, 1.0, 1.0, 0.01, 10)

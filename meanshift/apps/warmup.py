@@ -4,14 +4,14 @@ The first run after installing compiles the kernels the chosen tracker uses: :da
 the default tracker, :data:`CLASSIC_COMPILE_SECONDS` for the classic presets, on a 2-core machine
 (``benchmarks/first_start.py``: an empty cache, ``NUMBA_CACHE_DIR`` pointing at a fresh folder); later runs
 load them from the cache in about a second. Doing it before the loop keeps the progress bar's rate and the
-reported speed about tracking alone, and lets the wait be announced on its own line. With a core left idle,
-a second process compiles half of the default tracker's kernels meanwhile (:func:`start_helper`).
+reported speed about tracking alone, and lets the wait be announced on its own line. With two cores, a
+forked copy of the process compiles half of the default tracker's kernels meanwhile (:func:`start_helper`).
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
+import signal
 import sys
 import threading
 import time
@@ -22,7 +22,7 @@ from typing import Any
 import click
 
 __all__ = ["COMPILE_SECONDS", "CLASSIC_COMPILE_SECONDS", "compile_kernels", "cache_is_cold", "start_helper",
-           "stop_helper"]
+           "start_helper_if_cold", "stop_helper", "CompileHelper"]
 
 #: What the first run's compilation takes with the default tracker, said in the console message and in the
 #: README and docs: 3.3-4.4 s in one process on 2 cores with other work running (load averages 1-3,
@@ -32,6 +32,9 @@ COMPILE_SECONDS = 4
 
 #: The same for the classic presets, whose engine compiles more: camshift 9.6-10.7 s, comaniciu-meer 7.8-8.2 s.
 CLASSIC_COMPILE_SECONDS = 10
+
+#: How long the warm-up waits for the compile helper to finish its share before compiling the rest itself.
+HELPER_WAIT_SECONDS = 60.0
 
 
 def cache_is_cold(tracker: Any = None) -> bool:
@@ -57,54 +60,96 @@ def _runs_posterior_engine(tracker: Any) -> bool:
     return isinstance(getattr(tracker, "scale_rule", None), PosteriorScale)
 
 
-def start_helper(tracker: Any) -> subprocess.Popen | None:
-    """A second process compiling the posterior engine's frame kernels into the same cache, or None.
+class CompileHelper:
+    """A forked copy of this process compiling its share of the posterior engine's kernels (:func:`start_helper`)."""
 
-    It compiles them last used first (:func:`meanshift._kernels.posterior.compile_frame_kernels`) while
-    the tracker's first frame compiles them first used first: the two meet in the middle and the tracker
-    loads the rest from the cache. None when it cannot help: caching off, another engine, or no core left
-    idle for it (with the cores busy, a second compiler only takes turns with the first).
-    ``MEANSHIFT_COMPILE_HELPER=0`` never starts it, ``=1`` starts it whenever there are two cores, busy or
-    not (the first-start benchmark measures both ways).
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        """Its exit status once it has ended (and been reaped), else None."""
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere
+                self.returncode = -1
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for it to finish its share; whether it has."""
+        end = time.monotonic() + timeout
+        while self.poll() is None:
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.005)
+        return True
+
+    def stop(self) -> None:
+        """End it if it is still compiling, and reap it.
+
+        Numba writes each cache file under a temporary name and renames it, so an end mid-write leaves no
+        broken entry.
+        """
+        if self.poll() is not None:
+            return
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        if not self.wait(5):
+            os.kill(self.pid, signal.SIGKILL)
+            self.wait(5)
+
+
+def start_helper(tracker: Any) -> CompileHelper | None:
+    """A forked copy of this process compiling the ``"helper"`` share of the posterior engine's frame kernels.
+
+    With two cores the first start's compile time is about halved: the tracker compiles the other share
+    (:func:`meanshift._kernels.posterior.compile_frame_kernels`), waits for the helper, and loads its
+    kernels from the cache they share. A fork, not a new interpreter, so that the helper starts compiling
+    at once instead of after a second of imports; call it early, before threads start (a prefetching reader).
+    None when it cannot help: caching off, another engine, one core, no ``fork`` (only Linux's is used).
+    ``MEANSHIFT_COMPILE_HELPER=0`` never starts it.
     """
     from meanshift._jit import CACHE_ENABLED
 
-    choice = os.environ.get("MEANSHIFT_COMPILE_HELPER", "auto").strip().lower()
-    useful = CACHE_ENABLED and bool(sys.executable) and _runs_posterior_engine(tracker)
-    if choice in {"0", "false", "no", "off"} or not useful:
+    choice = os.environ.get("MEANSHIFT_COMPILE_HELPER", "1").strip().lower()
+    if choice in {"0", "false", "no", "off"} or not CACHE_ENABLED or not _runs_posterior_engine(tracker):
         return None
-    if not (_idle_cores() >= 0.5 or choice in {"1", "true", "yes", "on"} and _cores() >= 2):
+    if _cores() < 2 or not sys.platform.startswith("linux"):
         return None
-    import meanshift
+    from meanshift._kernels.posterior import compile_frame_kernels
 
-    code = "from meanshift._kernels.posterior import compile_frame_kernels; compile_frame_kernels()"
-    # Run from the folder that holds this meanshift, so that it is the one imported (and cached), whatever the
-    # working directory holds; a cache folder given relative to the working directory is made absolute.
-    home = os.path.dirname(os.path.dirname(os.path.abspath(meanshift.__file__)))
-    env = dict(os.environ)
-    if env.get("NUMBA_CACHE_DIR"):
-        env["NUMBA_CACHE_DIR"] = os.path.abspath(env["NUMBA_CACHE_DIR"])
+    compile_frame_kernels("first")  # in the parent, so that the child starts with Numba's compiler set up
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # else the child's copy of a buffer could be written twice
     try:
-        return subprocess.Popen([sys.executable, "-c", code], cwd=home, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        pid = os.fork()
     except OSError:
         return None
+    if pid:
+        return CompileHelper(pid)
+    status = 1
+    try:  # the child: compile, then leave without running the parent's exit handlers or flushing its buffers
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
+        compile_frame_kernels("helper")
+        status = 0
+    finally:
+        os._exit(status)
 
 
-def stop_helper(helper: subprocess.Popen | None) -> None:
-    """End the helper of :func:`start_helper` if it is still compiling: the tracker has all it needs now.
-
-    Numba writes each cache file under a temporary name and renames it, so an end mid-write leaves no
-    broken entry.
-    """
-    if helper is None or helper.poll() is not None:
-        return
-    helper.terminate()
-    try:
-        helper.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        helper.kill()
-        helper.wait()
+def stop_helper(helper: CompileHelper | None) -> None:
+    """End ``helper`` (:meth:`CompileHelper.stop`); nothing when None."""
+    if helper is not None:
+        helper.stop()
 
 
 def _cores() -> int:
@@ -112,23 +157,23 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _idle_cores() -> float:
-    """About how many of the cores this process may run on are idle besides the one it runs on.
-
-    From the load average of the last minute (processes running or waiting); 0 where it cannot be read.
-    """
+def start_helper_if_cold(make_tracker: Any) -> CompileHelper | None:
+    """:func:`start_helper` for the tracker ``make_tracker()`` makes when its kernels are not in the cache."""
     try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average (Windows)
-        return 0.0
-    return max(_cores() - 1 - busy, 0.0)
+        tracker = make_tracker()
+    except Exception:  # the tracking run makes it again and reports the error
+        return None
+    return start_helper(tracker) if cache_is_cold(tracker) else None
 
 
-def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[float]], *, quiet: bool) -> float:
+def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[float]], *, quiet: bool,
+                    helper: CompileHelper | None = None) -> float:
     """Run one throwaway tracker on ``frame`` so that every kernel the run needs is compiled or loaded.
 
     With a cold cache, says so on one line and shows the seconds passing on the line below it (on
-    stderr) until done. Errors are left for the real run to report. Returns the seconds it took.
+    stderr) until done. ``helper``, from :func:`start_helper_if_cold` called before the source was opened,
+    compiles half of the kernels meanwhile; it is ended here. Errors are left for the real run to report.
+    Returns the seconds it took.
     """
     from meanshift._jit import CACHE_ENABLED
 
@@ -136,8 +181,7 @@ def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[floa
         tracker = make_tracker()
     except Exception:  # the tracking run makes it again and reports the error
         return 0.0
-    cold = cache_is_cold(tracker)
-    helper = start_helper(tracker) if cold else None
+    cold = helper is not None or cache_is_cold(tracker)  # (the helper may have cached the probed kernel already)
     if cold and not quiet:
         expected = COMPILE_SECONDS if _runs_posterior_engine(tracker) else CLASSIC_COMPILE_SECONDS
         why = (f"first run after installing: about {expected} s, then cached" if CACHE_ENABLED
@@ -157,6 +201,12 @@ def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[floa
                 h, w = frame.shape[:2]
                 box = (w / 4, h / 4, max(w / 4, 4), max(h / 4, 4))
             tracker.init(frame, box)
+            if helper is not None and helper.poll() is None:
+                # Its share is under way: compile ours, then load its kernels instead of compiling them again.
+                from meanshift._kernels.posterior import compile_frame_kernels
+
+                compile_frame_kernels("tracker")
+                helper.wait(HELPER_WAIT_SECONDS)
             tracker.update(frame)
     except Exception:  # noqa: S110 - the tracking run hits and reports the same error
         pass

@@ -125,10 +125,26 @@ def command(
       meanshift track 0 --show
     """
     prepare(ctx)
-    from meanshift.apps.cli import build_tracker_options, output_settings
-    from meanshift.apps.live import has_display
-    _refuse_folder_of_videos(source)
+    from meanshift.apps.cli import build_tracker_options
+    from meanshift.apps.warmup import start_helper_if_cold, stop_helper
+
     options = build_tracker_options(tracker)
+    # On a fresh install a forked helper compiles half of the kernels: forked first, before the reader's threads
+    # start and while the source is opened, and ended whatever happens next.
+    helper = start_helper_if_cold(options.create)
+    try:
+        _run(source, boxes, box_file, options, output, box_format, output_video, codec, prefetch, show, pace,
+             max_frames, quiet, helper)
+    finally:
+        stop_helper(helper)
+
+
+def _run(source, boxes, box_file, options, output, box_format, output_video, codec, prefetch, show, pace,
+         max_frames, quiet, helper) -> None:
+    from meanshift.apps.cli import output_settings
+    from meanshift.apps.live import has_display
+
+    _refuse_folder_of_videos(source)
     box_format = output_settings(output, output_video, codec, box_format)
     if show and not has_display():
         raise fail(
@@ -142,15 +158,13 @@ def command(
         first, boxes = first_frame_and_boxes(src, boxes, f"{source}: no frames to track", quiet=quiet)
         if show:
             stats = run_live(src, boxes, options, output, box_format, output_video, codec, pace, max_frames,
-                             first=first)
+                             first=first, helper=helper)
         else:
             if not boxes:
                 boxes = _select_on_first_frame(src, first)
             stats = _track_headless(src, boxes, options, output, box_format, output_video, codec, max_frames,
-                                    quiet, first)
-    if stats is None:
-        return
-    if not quiet:
+                                    quiet, first, helper)
+    if stats is not None and not quiet:
         click.echo(summary_line(stats["frames"], stats["seconds"], stats["lost"], len(boxes) or 1), err=True)
 
 
@@ -275,7 +289,7 @@ def interrupted_line(written: dict[str, int | None], tracked: int) -> str:
 
 
 def _track_headless(src, boxes, options, output, box_format, output_video, codec, max_frames, quiet,
-                    first) -> dict[str, Any]:
+                    first, helper=None) -> dict[str, Any]:
     import warnings
 
     from tqdm import tqdm
@@ -284,7 +298,7 @@ def _track_headless(src, boxes, options, output, box_format, output_video, codec
     from meanshift.apps.warmup import compile_kernels
     from meanshift.io import VideoError
 
-    compile_kernels(options.create, first, boxes, quiet=quiet)
+    compile_kernels(options.create, first, boxes, quiet=quiet, helper=helper)
     # A bar for sources with an end; cameras and streams run until Ctrl-C (or --max-frames).
     total = src.frame_count if max_frames is None else min(max_frames, src.frame_count or max_frames)
     bar = tqdm(total=total, unit="frame", desc=os.path.basename(src.name.rstrip("/")) or src.name,
@@ -326,7 +340,7 @@ def _describe(exc: BaseException) -> str:
 
 
 def run_live(src, boxes, options, output, box_format, output_video, codec, pace, max_frames, *,
-             first) -> dict[str, Any] | None:
+             first, helper=None) -> dict[str, Any] | None:
     """The live window (``--show``, ``webcam``); ``None`` when the user cancels the first selection.
 
     Without a box the user draws one first; Esc there quits with nothing tracked and nothing written.
@@ -346,7 +360,7 @@ def run_live(src, boxes, options, output, box_format, output_video, codec, pace,
             click.echo("no target selected: nothing tracked, nothing written", err=True)
             return None
         boxes = [box]
-    compile_kernels(options.create, first, boxes, quiet=False)
+    compile_kernels(options.create, first, boxes, quiet=False, helper=helper)
     csv_out = writer = live = None
     try:
         csv_out = box_writer(output, box_format) if output else None

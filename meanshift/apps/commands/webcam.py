@@ -64,19 +64,25 @@ def command(
     prepare(ctx)
     from meanshift.apps.cli import build_tracker_options, output_settings
     from meanshift.apps.live import has_display
+    from meanshift.apps.warmup import start_helper_if_cold, stop_helper
 
     options = build_tracker_options(tracker)
     box_format = output_settings(output, output_video, codec, box_format)
     check_outputs({"--output": output, "--output-video": output_video}, [])
     width, height = size or (None, None)
-    src = open_source(camera, width=width, height=height)
-    with src:
-        if not has_display():
-            raise fail(
-                f"camera {camera} opened, but there is no display for the live window (DISPLAY is empty); "
-                f"to track without one: meanshift track {camera} --box X,Y,W,H --output boxes.csv"
-            )
-        first, boxes = first_frame_and_boxes(src, boxes, f"camera {camera} delivered no frame")
-        stats = run_live(src, boxes, options, output, box_format, output_video, codec, False, None, first=first)
+    helper = start_helper_if_cold(options.create)  # compiles while the camera opens and the box is drawn
+    try:
+        src = open_source(camera, width=width, height=height)
+        with src:
+            if not has_display():
+                raise fail(
+                    f"camera {camera} opened, but there is no display for the live window (DISPLAY is empty); "
+                    f"to track without one: meanshift track {camera} --box X,Y,W,H --output boxes.csv"
+                )
+            first, boxes = first_frame_and_boxes(src, boxes, f"camera {camera} delivered no frame")
+            stats = run_live(src, boxes, options, output, box_format, output_video, codec, False, None, first=first,
+                             helper=helper)
+    finally:
+        stop_helper(helper)
     if stats is not None:
         click.echo(summary_line(stats["frames"], stats["seconds"], stats["lost"]), err=True)
