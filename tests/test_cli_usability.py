@@ -376,6 +376,41 @@ print(all(len(helped[name]) == 1 and getattr(posterior, name).signatures == help
         compile_frame_kernels("half")
 
 
+def test_the_first_starts_compile_runs_without_collections_and_turns_them_back_on(monkeypatch):
+    """Issue 27, first start: the collector's passes over the compiler's objects took a tenth of the compile time;
+    the cold warm-up turns collection off and back on after, with what it left frozen (no full pass later to
+    stall a tracked frame). A warm start leaves the collector alone."""
+    import gc
+
+    from meanshift.apps import warmup
+
+    frame, box = next(iter(moving_target_sequence(n_frames=1, frame_size=(120, 160), base_size=(30, 24))))
+    seen = []
+
+    class Watching:
+        def __init__(self):
+            self.inner = meanshift.Tracker()
+
+        def init(self, *args):
+            seen.append(gc.isenabled())
+            return self.inner.init(*args)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    gc.unfreeze()
+    try:
+        for cold in (True, False):
+            monkeypatch.setattr(warmup, "cache_is_cold", lambda *tracker, cold=cold: cold)
+            warmup.compile_kernels(Watching, frame, [box], quiet=True)
+            assert gc.isenabled() and (gc.get_freeze_count() > 0) == cold
+            gc.unfreeze()
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    assert seen == [False, True]
+
+
 def test_the_program_skips_the_last_garbage_collections_and_keeps_its_exit_status():
     """Issue 27, first start: the interpreter's last collections over Numba's objects took a quarter of a second
     of every run's end; the program freezes them once the command is done, whatever its exit status."""

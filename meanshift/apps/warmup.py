@@ -10,6 +10,7 @@ forked copy of the process compiles half of the default tracker's kernels meanwh
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -140,6 +141,7 @@ def start_helper(tracker: Any) -> CompileHelper | None:
         quiet = os.open(os.devnull, os.O_WRONLY)
         os.dup2(quiet, 1)
         os.dup2(quiet, 2)
+        gc.disable()  # it exits when done: the compiler's garbage needs no collecting (see compile_kernels)
         compile_frame_kernels("helper")
         status = 0
     finally:
@@ -187,6 +189,13 @@ def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[floa
         why = (f"first run after installing: about {expected} s, then cached" if CACHE_ENABLED
                else "MEANSHIFT_NUMBA_CACHE=0: every run")
         click.echo(f"compiling the tracking kernels ({why})", err=True)
+    collecting = gc.isenabled()
+    if cold:
+        # Numba's compiler makes objects by the hundred thousand, and the collector's passes over them and
+        # over everything imported took a tenth of the compile time (0.2 s of the first start, issue 27).
+        # Collection is off while compiling; what it left behind (some 20 MB, once) is then frozen, not
+        # collected: a full pass later would stall a tracked frame.
+        gc.disable()
     start = time.perf_counter()
     done = threading.Event()
     spinner = None
@@ -212,6 +221,10 @@ def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[floa
         pass
     finally:
         stop_helper(helper)
+        if cold:
+            gc.freeze()
+            if collecting:
+                gc.enable()
         done.set()
         if spinner is not None:
             spinner.join()
