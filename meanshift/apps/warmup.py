@@ -1,7 +1,8 @@
 """Compile (or load from Numba's cache) the tracking kernels before the tracking loop starts.
 
 The first run after installing compiles the kernels the chosen tracker uses: :data:`COMPILE_SECONDS` for
-the default tracker, :data:`CLASSIC_COMPILE_SECONDS` for the classic presets, on a 2-core machine
+the default tracker (:data:`ONE_PROCESS_COMPILE_SECONDS` on one core), :data:`CLASSIC_COMPILE_SECONDS` for
+the classic presets, on a 2-core machine
 (``benchmarks/first_start.py``: an empty cache, ``NUMBA_CACHE_DIR`` pointing at a fresh folder); later runs
 load them from the cache in about a second. Doing it before the loop keeps the progress bar's rate and the
 reported speed about tracking alone, and lets the wait be announced on its own line. With two cores, a
@@ -22,17 +23,20 @@ from typing import Any
 
 import click
 
-__all__ = ["COMPILE_SECONDS", "CLASSIC_COMPILE_SECONDS", "compile_kernels", "cache_is_cold", "start_helper",
-           "start_helper_if_cold", "stop_helper", "CompileHelper"]
+__all__ = ["COMPILE_SECONDS", "ONE_PROCESS_COMPILE_SECONDS", "CLASSIC_COMPILE_SECONDS", "compile_kernels",
+           "cache_is_cold", "start_helper", "start_helper_if_cold", "stop_helper", "CompileHelper"]
 
 #: What the first run's compilation takes with the default tracker, said in the console message and in the
-#: README and docs: 3.3-4.4 s in one process on 2 cores with other work running (load averages 1-3,
-#: benchmarks/results/first_start.md, "compiling, as the command reports it"). It was 9 s when the default
-#: tracker also compiled the classic engine's model and paths it never takes (issue 27).
-COMPILE_SECONDS = 4
+#: README and docs: 1.8 s (median of 7) with the forked helper on 2 cores, load average about 1
+#: (benchmarks/results/first_start.md, "compiling, as the command reports it"). It was 9 s when the default
+#: tracker also compiled the classic engine's model and paths it never takes, 3.6 s before the helper (issue 27).
+COMPILE_SECONDS = 2
 
-#: The same for the classic presets, whose engine compiles more: camshift 9.6-10.7 s, comaniciu-meer 7.8-8.2 s.
-CLASSIC_COMPILE_SECONDS = 10
+#: The same in one process (one core, MEANSHIFT_COMPILE_HELPER=0, caching off): 3.8 s.
+ONE_PROCESS_COMPILE_SECONDS = 4
+
+#: The same for the classic presets, whose engine compiles more: camshift 8.4-9.9 s, comaniciu-meer 7.1-9.2 s.
+CLASSIC_COMPILE_SECONDS = 9
 
 #: How long the warm-up waits for the compile helper to finish its share before compiling the rest itself.
 HELPER_WAIT_SECONDS = 60.0
@@ -185,7 +189,8 @@ def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[floa
         return 0.0
     cold = helper is not None or cache_is_cold(tracker)  # (the helper may have cached the probed kernel already)
     if cold and not quiet:
-        expected = COMPILE_SECONDS if _runs_posterior_engine(tracker) else CLASSIC_COMPILE_SECONDS
+        expected = (CLASSIC_COMPILE_SECONDS if not _runs_posterior_engine(tracker)
+                    else COMPILE_SECONDS if helper is not None else ONE_PROCESS_COMPILE_SECONDS)
         why = (f"first run after installing: about {expected} s, then cached" if CACHE_ENABLED
                else "MEANSHIFT_NUMBA_CACHE=0: every run")
         click.echo(f"compiling the tracking kernels ({why})", err=True)
