@@ -27,15 +27,15 @@ __all__ = ["COMPILE_SECONDS", "ONE_PROCESS_COMPILE_SECONDS", "CLASSIC_COMPILE_SE
            "cache_is_cold", "start_helper", "start_helper_if_cold", "stop_helper", "CompileHelper"]
 
 #: What the first run's compilation takes with the default tracker, said in the console message and in the
-#: README and docs: 1.8 s (median of 7) with the forked helper on 2 cores, load average about 1
+#: README and docs: 1.6-1.8 s (medians of 7 in two runs) with the forked helper on 2 cores
 #: (benchmarks/results/first_start.md, "compiling, as the command reports it"). It was 9 s when the default
 #: tracker also compiled the classic engine's model and paths it never takes, 3.6 s before the helper (issue 27).
 COMPILE_SECONDS = 2
 
-#: The same in one process (one core, MEANSHIFT_COMPILE_HELPER=0, caching off): 3.8 s.
+#: The same in one process (one core, MEANSHIFT_COMPILE_HELPER=0, caching off): 3.1-3.8 s.
 ONE_PROCESS_COMPILE_SECONDS = 4
 
-#: The same for the classic presets, whose engine compiles more: camshift 8.4-9.9 s, comaniciu-meer 7.1-9.2 s.
+#: The same for the classic presets, whose engine compiles more: camshift 8.1-9.9 s, comaniciu-meer 6.5-9.2 s.
 CLASSIC_COMPILE_SECONDS = 9
 
 #: How long the warm-up waits for the compile helper to finish its share before compiling the rest itself.
