@@ -41,10 +41,13 @@ def jit(func: Callable[..., Any] | None = None, *, fastmath: bool = True, **opti
 def cache_is_warm(function: Any) -> bool | None:
     """Whether ``function`` (a dispatcher made by :func:`jit`) has compiled code in Numba's on-disk cache.
 
-    None when that cannot be told (caching off, or a Numba whose private cache layout differs): callers
-    use it only to warn that the first run compiles.
+    An index left by an older source (an upgrade in place) holds nothing usable and counts as cold. None
+    when that cannot be told (caching off, or a Numba whose private cache layout differs): callers use it
+    only to warn that the first run compiles and to decide whether a second process should help.
     """
     try:
-        return bool(os.path.exists(function._cache._cache_file._index_path))
+        return bool(function._cache._cache_file._load_index())
     except AttributeError:
         return None
+    except Exception:  # an unreadable index: Numba compiles again
+        return False

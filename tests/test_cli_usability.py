@@ -299,8 +299,13 @@ tracker.update(later)
 def test_the_compile_helper_starts_only_where_it_can_help_and_is_ended(monkeypatch):
     """Issue 27, first start: a forked copy of the process compiles the posterior engine's frame kernels beside
     the warm-up, only with the cache on, two cores and that engine; it is ended (and reaped) when asked."""
+    from meanshift import _jit
     from meanshift.apps import warmup
 
+    monkeypatch.delenv("MEANSHIFT_COMPILE_HELPER", raising=False)
+    monkeypatch.setattr(_jit, "CACHE_ENABLED", False)
+    assert warmup.start_helper(meanshift.Tracker()) is None  # caching off: nothing to share
+    monkeypatch.setattr(_jit, "CACHE_ENABLED", True)
     monkeypatch.setattr(warmup, "_cores", lambda: 1)
     assert warmup.start_helper(meanshift.Tracker()) is None  # one core: it would only take turns
     monkeypatch.setattr(warmup, "_cores", lambda: 2)
@@ -336,7 +341,8 @@ for name in ("zeroth_moment_ratio", "best_window", "posterior_table", "rect_matc
     kernel = getattr(posterior, name)
     print(name, len(kernel.signatures), sum(kernel.stats.cache_hits.values()))
 """
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "MEANSHIFT_COMPILE_HELPER": "1"}
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "MEANSHIFT_COMPILE_HELPER": "1",
+           "MEANSHIFT_NUMBA_CACHE": "1"}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True,
                           env=env)
     lines = done.stdout.split("\n")
@@ -345,6 +351,78 @@ for name in ("zeroth_moment_ratio", "best_window", "posterior_table", "rect_matc
     assert said["zeroth_moment_ratio"] == (1, 1) and said["best_window"] == (1, 1), said  # the helper's: loaded
     # Compiled before the fork (posterior_table) or after it by this process: not in the cache when first called.
     assert said["posterior_table"] == (1, 0) and said["rect_match"] == (1, 0) and said["map_mean_shift"] == (1, 0), said
+
+
+needs_helper = pytest.mark.skipif(not (sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) >= 2),
+                                  reason="the compile helper is a fork on Linux with two cores")
+
+
+@needs_helper
+def test_the_warm_up_with_the_helper_compiles_each_kernel_once(tmp_path):
+    """As ``meanshift track`` runs it on an empty cache: the helper forked first, then the warm-up on the first
+    frame. The helper's share is loaded, not compiled, by the warm-up (it waits for it), the tracker's own share
+    compiled by the warm-up, and the helper has been reaped."""
+    script = """
+import meanshift
+from meanshift._kernels import posterior
+from meanshift.apps.warmup import compile_kernels, start_helper_if_cold
+from meanshift.synthetic import moving_target_sequence
+helper = start_helper_if_cold(meanshift.Tracker)
+frame, box = next(iter(moving_target_sequence(n_frames=1, frame_size=(120, 160), base_size=(30, 24))))
+compile_kernels(meanshift.Tracker, frame, [box], quiet=True, helper=helper)
+print(helper.returncode)
+for name in ("best_window", "zeroth_moment_ratio", "rect_match", "map_mean_shift"):
+    stats = getattr(posterior, name).stats
+    print(name, sum(stats.cache_hits.values()), sum(stats.cache_misses.values()))
+"""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "MEANSHIFT_COMPILE_HELPER": "1",
+           "MEANSHIFT_NUMBA_CACHE": "1"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True,
+                          env=env)
+    lines = done.stdout.split("\n")
+    assert lines[0] == "0", done.stdout + done.stderr  # finished its share and exited cleanly
+    said = {name: (int(hits), int(misses)) for name, hits, misses in (line.split() for line in lines[1:] if line)}
+    assert said["best_window"] == (1, 0) and said["zeroth_moment_ratio"] == (1, 0), said  # the helper's: loaded
+    assert said["rect_match"] == (0, 1) and said["map_mean_shift"] == (0, 1), said  # the warm-up's: compiled
+
+
+def test_a_stuck_helper_costs_the_warm_up_a_bounded_wait_and_is_ended(monkeypatch):
+    """A helper that never finishes (starved or stuck) is waited for at most HELPER_WAIT_SECONDS; the warm-up then
+    compiles what it needs itself and ends the helper."""
+    from meanshift.apps import warmup
+
+    stuck = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    helper = warmup.CompileHelper(stuck.pid)
+    monkeypatch.setattr(warmup, "HELPER_WAIT_SECONDS", 0.5)
+    frame, box = next(iter(moving_target_sequence(n_frames=1, frame_size=(120, 160), base_size=(30, 24))))
+    start = time.perf_counter()
+    warmup.compile_kernels(meanshift.Tracker, frame, [box], quiet=True, helper=helper)
+    assert time.perf_counter() - start < 20
+    assert helper.poll() is not None  # ended and reaped
+    with pytest.raises(ChildProcessError):
+        os.waitpid(stuck.pid, os.WNOHANG)
+
+
+def test_a_cache_left_by_an_older_source_counts_as_cold(tmp_path):
+    """An upgrade in place leaves the old index files, which Numba ignores: the cold check must too, or a fresh
+    install's start compiles with no helper and no word."""
+    module = tmp_path / "kernel_module.py"
+    module.write_text("from meanshift._jit import jit\n\n@jit\ndef twice(x):\n    return 2 * x\n")
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); import kernel_module\n"
+              "from meanshift._jit import cache_is_warm\n"
+              "before = cache_is_warm(kernel_module.twice); kernel_module.twice(1.0)\n"
+              "print(before, cache_is_warm(kernel_module.twice))\n")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"), "MEANSHIFT_NUMBA_CACHE": "1"}
+
+    def run_script() -> list[str]:
+        return subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                              timeout=300, check=True, env=env).stdout.split()
+
+    assert run_script() == ["False", "True"]  # empty, then compiled and cached
+    assert run_script() == ["True", "True"]  # the next start finds it
+    with module.open("a") as source:  # the source replaced (a new version installed over the old)
+        source.write("# version 2\n")
+    assert run_script() == ["False", "True"]
 
 
 def test_the_shares_compile_what_the_default_tracker_then_loads(tmp_path):
@@ -379,10 +457,15 @@ print(all(len(helped[name]) == 1 and getattr(posterior, name).signatures == help
 def test_the_first_starts_compile_runs_without_collections_and_turns_them_back_on(monkeypatch):
     """Issue 27, first start: the collector's passes over the compiler's objects took a tenth of the compile time;
     the cold warm-up turns collection off and back on after, with what it left frozen (no full pass later to
-    stall a tracked frame). A warm start leaves the collector alone."""
+    stall a tracked frame), once per process (what is frozen is never freed), and only with the cache on. A warm
+    start leaves the collector alone."""
     import gc
 
+    from meanshift import _jit
     from meanshift.apps import warmup
+
+    monkeypatch.setattr(warmup, "_FROZEN", False)
+    monkeypatch.setattr(_jit, "CACHE_ENABLED", True)
 
     frame, box = next(iter(moving_target_sequence(n_frames=1, frame_size=(120, 160), base_size=(30, 24))))
     seen = []
@@ -400,15 +483,19 @@ def test_the_first_starts_compile_runs_without_collections_and_turns_them_back_o
 
     gc.unfreeze()
     try:
-        for cold in (True, False):
+        for cold, froze in ((False, False), (True, True), (True, False)):  # the second cold start: not again
             monkeypatch.setattr(warmup, "cache_is_cold", lambda *tracker, cold=cold: cold)
             warmup.compile_kernels(Watching, frame, [box], quiet=True)
-            assert gc.isenabled() and (gc.get_freeze_count() > 0) == cold
+            assert gc.isenabled() and (gc.get_freeze_count() > 0) == froze
             gc.unfreeze()
+        monkeypatch.setattr(warmup, "_FROZEN", False)
+        monkeypatch.setattr(_jit, "CACHE_ENABLED", False)  # every run compiles: nothing frozen, ever
+        warmup.compile_kernels(Watching, frame, [box], quiet=True)
+        assert gc.isenabled() and gc.get_freeze_count() == 0
     finally:
         gc.unfreeze()
         gc.enable()
-    assert seen == [False, True]
+    assert seen == [True, False, True, True]
 
 
 def test_the_program_skips_the_last_garbage_collections_and_keeps_its_exit_status():

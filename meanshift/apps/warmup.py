@@ -38,25 +38,34 @@ ONE_PROCESS_COMPILE_SECONDS = 4
 #: The same for the classic presets, whose engine compiles more: camshift 8.1-9.9 s, comaniciu-meer 6.5-9.2 s.
 CLASSIC_COMPILE_SECONDS = 9
 
-#: How long the warm-up waits for the compile helper to finish its share before compiling the rest itself.
-HELPER_WAIT_SECONDS = 60.0
+#: Whether a warm-up of this process has frozen the collector's objects (it does so once).
+_FROZEN = False
+
+#: How long the warm-up waits for the compile helper to finish its share (about 2 s) before compiling the rest
+#: itself: a helper starved of CPU, or stuck, costs at most this.
+HELPER_WAIT_SECONDS = 15.0
 
 
 def cache_is_cold(tracker: Any = None) -> bool:
     """Whether ``tracker``'s kernels will be compiled rather than loaded (caching off, or not in the cache).
 
-    Told by one kernel its engine always calls: the posterior engine's window search (the default
-    tracker's, also when ``tracker`` is None) or the classic engine's model histogram.
+    Told by kernels its engine always calls: one of each share of the posterior engine's (the default
+    tracker's, also when ``tracker`` is None; a first run stopped half-way leaves one share cached), or
+    the classic engine's model histogram.
     """
     from meanshift._jit import CACHE_ENABLED, cache_is_warm
 
     if not CACHE_ENABLED:
         return True
     if tracker is None or _runs_posterior_engine(tracker):
-        from meanshift._kernels.posterior import best_window as probe
+        from meanshift._kernels.posterior import best_window, rect_match
+
+        probes = (best_window, rect_match)
     else:
-        from meanshift._kernels import kernel_histogram as probe
-    return cache_is_warm(probe) is False
+        from meanshift._kernels import kernel_histogram
+
+        probes = (kernel_histogram,)
+    return any(cache_is_warm(probe) is False for probe in probes)
 
 
 def _runs_posterior_engine(tracker: Any) -> bool:
@@ -132,16 +141,29 @@ def start_helper(tracker: Any) -> CompileHelper | None:
     compile_frame_kernels("first")  # in the parent, so that the child starts with Numba's compiler set up
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # else the child's copy of a buffer could be written twice
+    # Ctrl-C between the fork and the child's own handlers would raise into the caller's code in the child.
+    blocked = {signal.SIGINT, signal.SIGTERM}
+    saved = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
     try:
-        pid = os.fork()
+        with warnings.catch_warnings():
+            # Python 3.12 warns of a fork beside other threads (a BLAS pool's idle workers here): the child
+            # only compiles, takes no lock those threads could hold, and leaves by os._exit.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
     except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, saved)
         return None
     if pid:
+        signal.pthread_sigmask(signal.SIG_SETMASK, saved)
         return CompileHelper(pid)
     status = 1
     try:  # the child: compile, then leave without running the parent's exit handlers or flushing its buffers
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        for number in blocked:
+            try:
+                signal.signal(number, signal.SIG_DFL)
+            except ValueError:  # not the main thread: the handlers stay, os._exit still ends it
+                pass
+        signal.pthread_sigmask(signal.SIG_SETMASK, saved)
         quiet = os.open(os.devnull, os.O_WRONLY)
         os.dup2(quiet, 1)
         os.dup2(quiet, 2)
@@ -164,12 +186,16 @@ def _cores() -> int:
 
 
 def start_helper_if_cold(make_tracker: Any) -> CompileHelper | None:
-    """:func:`start_helper` for the tracker ``make_tracker()`` makes when its kernels are not in the cache."""
+    """:func:`start_helper` for the tracker ``make_tracker()`` makes when its kernels are not in the cache.
+
+    None on any error (a tracker that cannot be made, a cache that cannot be written): the tracking run
+    meets the same and reports it.
+    """
     try:
         tracker = make_tracker()
-    except Exception:  # the tracking run makes it again and reports the error
+        return start_helper(tracker) if cache_is_cold(tracker) else None
+    except Exception:
         return None
-    return start_helper(tracker) if cache_is_cold(tracker) else None
 
 
 def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[float]], *, quiet: bool,
@@ -194,12 +220,16 @@ def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[floa
         why = (f"first run after installing: about {expected} s, then cached" if CACHE_ENABLED
                else "MEANSHIFT_NUMBA_CACHE=0: every run")
         click.echo(f"compiling the tracking kernels ({why})", err=True)
+    global _FROZEN
     collecting = gc.isenabled()
-    if cold:
+    pause = cold and CACHE_ENABLED and not _FROZEN
+    if pause:
         # Numba's compiler makes objects by the hundred thousand, and the collector's passes over them and
         # over everything imported took a tenth of the compile time (0.2 s of the first start, issue 27).
-        # Collection is off while compiling; what it left behind (some 20 MB, once) is then frozen, not
-        # collected: a full pass later would stall a tracked frame.
+        # Collection is off while compiling; what it left behind (some 20 MB) is then frozen, not
+        # collected: a full pass later would stall a tracked frame. Once per process (what is frozen is
+        # never freed), and not with caching off, where every run compiles anyway.
+        _FROZEN = True
         gc.disable()
     start = time.perf_counter()
     done = threading.Event()
@@ -226,7 +256,7 @@ def compile_kernels(make_tracker: Any, frame: Any, boxes: Sequence[Sequence[floa
         pass
     finally:
         stop_helper(helper)
-        if cold:
+        if pause:
             gc.freeze()
             if collecting:
                 gc.enable()

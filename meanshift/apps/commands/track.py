@@ -125,12 +125,21 @@ def command(
       meanshift track 0 --show
     """
     prepare(ctx)
-    from meanshift.apps.cli import build_tracker_options
+    from meanshift.apps.cli import build_tracker_options, output_settings
+    from meanshift.apps.live import has_display
     from meanshift.apps.warmup import start_helper_if_cold, stop_helper
 
     options = build_tracker_options(tracker)
-    # On a fresh install a forked helper compiles half of the kernels: forked first, before the reader's threads
-    # start and while the source is opened, and ended whatever happens next.
+    _refuse_folder_of_videos(source)
+    box_format = output_settings(output, output_video, codec, box_format)
+    if show and not has_display():
+        raise fail(
+            "--show needs a display and none is set (DISPLAY is empty): drop --show and use --output or "
+            "--output-video, or run under X/Xvfb"
+        )
+    _check_track_outputs(source, box_file, output, output_video)
+    # On a fresh install a forked helper compiles half of the kernels: forked before the reader's threads
+    # start, so that it compiles while the source is opened, and ended whatever happens next.
     helper = start_helper_if_cold(options.create)
     try:
         _run(source, boxes, box_file, options, output, box_format, output_video, codec, prefetch, show, pace,
@@ -141,17 +150,6 @@ def command(
 
 def _run(source, boxes, box_file, options, output, box_format, output_video, codec, prefetch, show, pace,
          max_frames, quiet, helper) -> None:
-    from meanshift.apps.cli import output_settings
-    from meanshift.apps.live import has_display
-
-    _refuse_folder_of_videos(source)
-    box_format = output_settings(output, output_video, codec, box_format)
-    if show and not has_display():
-        raise fail(
-            "--show needs a display and none is set (DISPLAY is empty): drop --show and use --output or "
-            "--output-video, or run under X/Xvfb"
-        )
-    _check_track_outputs(source, box_file, output, output_video)
     src = open_source(source, prefetch=prefetch)  # first: a missing file is the problem to report
     with src:
         boxes = _initial_boxes(source, boxes, box_file, quiet)
