@@ -27,16 +27,17 @@ __all__ = ["COMPILE_SECONDS", "ONE_PROCESS_COMPILE_SECONDS", "CLASSIC_COMPILE_SE
            "cache_is_cold", "start_helper", "start_helper_if_cold", "stop_helper", "CompileHelper"]
 
 #: What the first run's compilation takes with the default tracker, said in the console message and in the
-#: README and docs: 1.6-1.8 s (medians of 7 in two runs) with the forked helper on 2 cores
+#: README and docs: 1.5-1.8 s (medians of three runs of 7 the same day) with the forked helper on 2 cores
 #: (benchmarks/results/first_start.md, "compiling, as the command reports it"). It was 9 s when the default
 #: tracker also compiled the classic engine's model and paths it never takes, 3.6 s before the helper (issue 27).
 COMPILE_SECONDS = 2
 
-#: The same in one process (one core, MEANSHIFT_COMPILE_HELPER=0, caching off): 3.1-3.8 s.
+#: The same in one process (one core, MEANSHIFT_COMPILE_HELPER=0, caching off): 3.0-3.8 s.
 ONE_PROCESS_COMPILE_SECONDS = 4
 
-#: The same for the classic presets, whose engine compiles more: camshift 8.1-9.9 s, comaniciu-meer 6.5-9.2 s.
-CLASSIC_COMPILE_SECONDS = 9
+#: The same for the classic presets, whose engine compiles more: camshift 7.8-8.6 s, comaniciu-meer 6.5-7.6 s
+#: (medians of three runs of 7 the same day).
+CLASSIC_COMPILE_SECONDS = 8
 
 #: Whether a warm-up of this process has frozen the collector's objects (it does so once).
 _FROZEN = False

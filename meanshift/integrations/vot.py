@@ -19,7 +19,7 @@ The entry a user puts in the ``trackers.ini`` of a VOT workspace::
     label = meanshift (generalized)
     protocol = trax
     command = python -m meanshift.integrations.vot --preset generalized
-    # Numba compiles on the very first start (about 4 s; the classic presets about 9 s; cached afterwards).
+    # Numba compiles on the very first start (about 4 s; the classic presets about 8 s; cached afterwards).
     timeout = 120
 
 ``python`` must be the interpreter that has meanshift installed (give its full path if the toolkit
