@@ -61,7 +61,7 @@ def cache_is_cold(tracker: Any = None) -> bool:
     if tracker is None or _runs_posterior_engine(tracker):
         from meanshift._kernels.posterior import best_window, rect_match
 
-        probes = (best_window, rect_match)
+        probes: tuple[Any, ...] = (best_window, rect_match)
     else:
         from meanshift._kernels import kernel_histogram
 
