@@ -35,14 +35,14 @@ BOX = ROOT / "examples" / "data" / "demo.box"
 DEER = ROOT.parent / "shared" / "data" / "sequences" / "Deer"
 
 #: (label, preset, MEANSHIFT_COMPILE_HELPER, source: None for the shipped clip) of the first starts measured.
-COLD_STARTS = tuple(start for start in (
+COLD_STARTS = (
     ("default tracker, as run (a forked helper compiles half)", "generalized", "1", None),
     ("default tracker, one process (MEANSHIFT_COMPILE_HELPER=0)", "generalized", "0", None),
-    ("default tracker on ../shared's Deer, whose colours do not separate it (the classic proposal compiles too)",
-     "generalized", "1", DEER if DEER.is_dir() else False),
+    *([("default tracker on ../shared's Deer, whose colours do not separate it (the classic proposal compiles "
+        "too)", "generalized", "1", DEER)] if DEER.is_dir() else []),
     ("camshift preset", "camshift", "1", None),
     ("comaniciu-meer preset", "comaniciu-meer", "1", None),
-) if start[3] is not False)
+)
 
 
 def one_start(cache: Path, out: Path, preset: str = "generalized", helper: str = "1",
